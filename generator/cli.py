@@ -1,0 +1,106 @@
+"""The ``policy-site`` command: parses arguments and calls the pipeline, nothing more."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.errors import ContentError, PolicySiteError
+from generator.pipeline import Paths, build, check
+from generator.schema import (
+    Approval, Change, DayRange, Equipment, Localized, Organisation, Policy, PolicyText, Reference,
+    Rules, Section,
+)  # fmt: skip
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about MkDocs 2.0
+
+_path = click.Path(file_okay=False, path_type=Path)
+
+
+def _paths_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option("--project", type=_path, default=None,
+                  help="Folder with mkdocs.yml and site_templates/ [default: current folder].")
+    @click.option("--content", type=_path, default=None,
+                  help="Content folder [default: PROJECT/content].")
+    @click.option("--site", type=_path, default=None,
+                  help="Output folder [default: PROJECT/site].")
+    @functools.wraps(func)
+    def wrapper(project: Path | None, content: Path | None, site: Path | None, **kw: Any) -> Any:
+        return func(Paths.default(project, content, site), **kw)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="policy-site")
+def main() -> None:
+    """Build the bilingual policy guideline site from YAML content."""
+
+
+@main.command("check")
+@_paths_options
+def check_command(paths: Paths) -> None:
+    """Validate all content; print every problem as file:line:col: message."""
+    problems = check(paths)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("Content is valid.")
+
+
+@main.command("build")
+@_paths_options
+def build_command(paths: Paths) -> None:
+    """Check, render and build the site; replace the site folder only on success."""
+    _run_build(paths)
+
+
+@main.command("serve")
+@_paths_options
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def serve_command(paths: Paths, port: int) -> None:
+    """Build once, then serve the site folder on http://127.0.0.1:PORT/."""
+    _run_build(paths)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"Serving {paths.site} on http://127.0.0.1:{port}/ (Ctrl+C stops).")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the content schema: every file's keys, their types and meaning."""
+    for model in (Organisation, Policy, Approval, Change, Reference, Rules, DayRange, Equipment,
+                  PolicyText, Section, Localized):
+        click.echo(f"\n{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}")
+        for name, info in model.model_fields.items():
+            required = "required" if info.is_required() else "optional"
+            kind = getattr(info.annotation, "__name__", None) or str(info.annotation)
+            kind = kind.replace("typing.", "").replace("generator.schema.", "")
+            click.echo(f"  {name} ({kind}, {required}): {info.description or ''}")
+
+
+def _run_build(paths: Paths) -> None:
+    try:
+        build(paths, report=click.echo)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found; {paths.site} was not changed.", err=True)
+        sys.exit(1)
+    except PolicySiteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"The build failed; {paths.site} was not changed.", err=True)
+        sys.exit(1)

@@ -1,0 +1,48 @@
+"""The exception tree and the one problem record every stage reports with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, at a place a maintainer can open."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+    @classmethod
+    def at(cls, path: Path, line: int, col: int, message: str, root: Path | None = None) -> Problem:
+        return cls(display_path(path, root), line, col, message)
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """A path as the maintainer typed it: relative to the working folder when possible."""
+    base = root or Path.cwd()
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+class PolicySiteError(Exception):
+    """Base of every error the pipeline raises on purpose (shown without a traceback)."""
+
+
+class ContentError(PolicySiteError):
+    """The content or form definitions are invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BuildError(PolicySiteError):
+    """A build step (rendering, MkDocs, writing the site) failed after the content checked out."""

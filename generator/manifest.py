@@ -1,0 +1,40 @@
+"""Stage 6: ``site/manifest.json``, the list of every page the build produced."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One produced page or feed."""
+
+    kind: str
+    lang: str | None
+    org: str | None
+    id: str | None
+    title: str
+    path: str
+    """Relative to the site folder, with forward slashes."""
+
+
+def write_manifest(site_dir: Path, languages: tuple[str, ...], entries: list[Entry]) -> Path:
+    rows = []
+    for entry in entries:
+        file = site_dir / entry.path
+        rows.append({
+            "kind": entry.kind,
+            "lang": entry.lang,
+            "org": entry.org,
+            "id": entry.id,
+            "title": entry.title,
+            "path": entry.path,
+            "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+        })
+    target = site_dir / "manifest.json"
+    text = json.dumps({"languages": list(languages), "entries": rows}, ensure_ascii=False, indent=2)
+    target.write_text(text + "\n", encoding="utf-8")
+    return target

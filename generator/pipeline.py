@@ -1,0 +1,131 @@
+"""The pipeline, top to bottom: load -> validate -> render -> MkDocs per language -> manifest.
+
+The site folder is replaced only after every stage succeeded; a failed build leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import BuildError, Problem
+from generator.manifest import Entry, write_manifest
+from generator.render import latest_change, load_strings, nav, render_chooser, render_language
+from generator.schema import LANGUAGES
+from generator.sitebuild import build_language
+from generator.validate import Project, check_content, load_project
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the pipeline reads and writes."""
+
+    project: Path
+    """Folder with mkdocs.yml and site_templates/."""
+    content: Path
+    """Content folder (organisations/, policies/)."""
+    site: Path
+    """Output folder, replaced as a whole by a successful build."""
+
+    @classmethod
+    def default(cls, project: Path | None = None, content: Path | None = None,
+                site: Path | None = None) -> Paths:
+        root = (project or Path.cwd()).resolve()
+        return cls(root, (content or root / "content").resolve(), (site or root / "site").resolve())
+
+    @property
+    def templates(self) -> Path:
+        return self.project / "site_templates"
+
+    @property
+    def mkdocs_config(self) -> Path:
+        return self.project / "mkdocs.yml"
+
+
+def check(paths: Paths) -> list[Problem]:
+    """Validate all content; every problem found, sorted by file and line."""
+    return check_content(paths.content)
+
+
+Report = Callable[[str], None]
+
+
+def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
+    """Check, render and build everything, then swap the new site into place."""
+    project = load_project(paths.content)  # raises ContentError before anything is written
+    report(f"Content is valid: {len(project.organisations)} organisation(s), "
+           f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}.")
+    paths.site.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(paths.site)
+    staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
+    work = Path(tempfile.mkdtemp(prefix="policy-site-"))
+    try:
+        entries = _build_into(project, paths, staging, work, report)
+        write_manifest(staging, LANGUAGES, entries)
+        _swap(staging, paths.site)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(f"Site written to {paths.site} ({len(entries)} pages).")
+    return entries
+
+
+def _build_into(project: Project, paths: Paths, out: Path, work: Path, report: Report) -> list[Entry]:
+    strings = load_strings(paths.templates)
+    build_date = max(latest_change(entry.policy.changelog).date for entry in project.policies)
+    entries: list[Entry] = []
+    for lang in LANGUAGES:
+        docs = work / "docs" / lang
+        pages = render_language(project, lang, paths.templates, docs)
+        try:
+            build_language(
+                shared_config=paths.mkdocs_config, templates_dir=paths.templates, lang=lang,
+                languages=LANGUAGES, strings=strings, nav=nav(project, pages), docs_dir=docs,
+                site_dir=out / lang, work_dir=work, build_date=build_date,
+            )
+        except BuildError:
+            raise
+        except Exception as exc:  # a theme or plugin bug: still no traceback for maintainers
+            raise BuildError(f"MkDocs build for '{lang}' failed: {exc}") from exc
+        entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}") for p in pages]
+        entries.append(Entry("changelog-feed", lang, None, None,
+                             strings[lang]["changelog_title"], f"{lang}/feed.xml"))
+        entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
+        report(f"Built {lang}: {len(pages)} pages.")
+    render_chooser(paths.templates, out / "index.html")
+    entries.insert(0, Entry("language-choice", None, None, None,
+                            strings["chooser"]["title"], "index.html"))
+    missing = [entry.path for entry in entries if not (out / entry.path).is_file()]
+    if missing:
+        raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
+    return entries
+
+
+def _swap(new: Path, site: Path) -> None:
+    """Put ``new`` where ``site`` is, keeping the old one until the new one is in place."""
+    if not site.exists():
+        new.rename(site)
+        return
+    old = site.with_name(f".{site.name}.old-{os.getpid()}")
+    site.rename(old)
+    try:
+        new.rename(site)
+    except OSError:
+        old.rename(site)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_leftovers(site: Path) -> None:
+    """Staging folders of builds that were killed half-way."""
+    for pattern in (f".{site.name}.new-*", f".{site.name}.old-*"):
+        for leftover in site.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(leftover)

@@ -1,0 +1,125 @@
+"""Stage 4: one MkDocs + Material build per language, each with its own search index."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+from mkdocs.utils.yaml import yaml_load
+
+from generator.errors import BuildError
+from generator.render import STORAGE_KEY
+
+LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
+
+
+def build_language(
+    *,
+    shared_config: Path,
+    templates_dir: Path,
+    lang: str,
+    languages: tuple[str, ...],
+    strings: dict[str, Any],
+    nav: list[Any],
+    docs_dir: Path,
+    site_dir: Path,
+    work_dir: Path,
+    build_date: dt.date,
+) -> None:
+    """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build."""
+    shared = yaml_load(shared_config.open(encoding="utf-8"))
+    site_url = str(shared.get("site_url") or "http://localhost:8000/").rstrip("/") + f"/{lang}/"
+    assets = templates_dir / "assets"
+    shutil.copytree(assets, docs_dir / "assets", dirs_exist_ok=True)
+
+    config_path = work_dir / f"mkdocs.{lang}.yml"
+    config = {
+        "INHERIT": str(shared_config.resolve()),
+        "site_name": strings[lang]["site_name"],
+        "site_url": site_url,
+        "docs_dir": str(docs_dir.resolve()),
+        "site_dir": str(site_dir.resolve()),
+        "nav": nav,
+        "theme": {
+            "language": lang,
+            # Paths in an inherited file resolve against this one, so make it absolute.
+            "custom_dir": str((templates_dir / "overrides").resolve()),
+        },
+        "extra": {
+            "alternate": [
+                {
+                    "name": LANGUAGE_LABELS[other],
+                    "lang": other,
+                    "link": f"../{other}/",
+                    "title": strings[lang]["switch_title"],
+                }
+                for other in languages
+            ],
+            "policy_site": {
+                "lang": lang,
+                "storage_key": STORAGE_KEY,
+                "feed_title": f"{strings[lang]['site_name']} – {strings[lang]['changelog_title']}",
+            },
+        },
+    }
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+
+    with _captured_log() as records, _build_epoch(build_date):
+        try:
+            mkdocs_config = load_config(config_file=str(config_path))
+            mkdocs_build(mkdocs_config)
+        except (MkDocsException, OSError) as exc:
+            details = "\n".join(f"  {line}" for line in records) or f"  {exc}"
+            raise BuildError(f"MkDocs build for '{lang}' failed:\n{details}") from exc
+    if records:
+        details = "\n".join(f"  {line}" for line in records)
+        raise BuildError(f"MkDocs build for '{lang}' logged warnings:\n{details}")
+
+
+@contextlib.contextmanager
+def _captured_log() -> Iterator[list[str]]:
+    """Collect MkDocs' warnings and errors instead of printing its INFO chatter."""
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(f"{record.levelname}: {record.getMessage()}")
+
+    logger = logging.getLogger("mkdocs")
+    handler = Collect(level=logging.WARNING)
+    saved = (logger.level, logger.propagate, logger.handlers[:])
+    logger.handlers = [handler]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield records
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+        logger.handlers = saved[2]
+
+
+@contextlib.contextmanager
+def _build_epoch(build_date: dt.date) -> Iterator[None]:
+    """Pin MkDocs' build date (sitemap, gzip header) to the content's, for identical output."""
+    epoch = int(dt.datetime(build_date.year, build_date.month, build_date.day,
+                            tzinfo=dt.UTC).timestamp())
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved

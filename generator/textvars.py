@@ -1,0 +1,134 @@
+"""Rules inside text: the Jinja environment that fills ``{{ rules.x }}`` into content text.
+
+Content is written by maintainers, so it runs in Jinja's sandbox, and a rule that does not
+exist (or is not set for the policy) is an error rather than an empty string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any
+
+from jinja2 import StrictUndefined, pass_context
+from jinja2.exceptions import UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import missing
+
+from generator.schema import Equipment, Rules
+
+MONTHS = (
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+)  # fmt: skip
+"""Month names; identical in Bokmål and Nynorsk."""
+
+NUMBER_WORDS = {
+    "nb": ("null", "én", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv"),
+    "nn": ("null", "ein", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv"),
+}  # fmt: skip
+"""Numbers up to twelve are written as words in running text (Språkrådet's advice)."""
+
+AND = {"nb": "og", "nn": "og"}
+
+RULE_NAMES: tuple[str, ...] = (*Rules.model_fields, "follow_ups_per_year")
+
+
+class RulesView:
+    """The rules a text may use: the ones the policy sets, by name."""
+
+    def __init__(self, rules: Rules):
+        self._rules = rules
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in RULE_NAMES:
+            raise AttributeError(name)
+        value = getattr(self._rules, name)
+        if value is None:
+            raise AttributeError(name)
+        return value
+
+
+class TextVariableError(UndefinedError):
+    """A text uses a name that has no value; ``name`` lets the caller find it in the text."""
+
+    def __init__(self, message: str, name: str):
+        super().__init__(message)
+        self.name = name
+
+
+class _RuleUndefined(StrictUndefined):
+    """Fails with a message a maintainer can act on."""
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        raise TextVariableError(self._undefined_message, str(self._undefined_name))
+
+    __str__ = __iter__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = (  # type: ignore[assignment]
+        _fail_with_undefined_error
+    )
+    __getattr__ = __getitem__ = __add__ = __call__ = _fail_with_undefined_error  # type: ignore[assignment]
+
+    @property
+    def _undefined_message(self) -> str:
+        name, owner = self._undefined_name, self._undefined_obj
+        if isinstance(owner, RulesView):
+            if name in RULE_NAMES:
+                return f"rule '{name}' is used in the text but not set in the policy's rules"
+            hint = difflib.get_close_matches(str(name), RULE_NAMES, n=1)
+            suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
+            return f"unknown rule '{name}'{suffix}"
+        if owner is not missing and not isinstance(owner, _RuleUndefined):
+            return f"'{type(owner).__name__}' has no field '{name}'"
+        return f"'{name}' is not defined (text may use 'rules')"
+
+
+def format_date(value: dt.date, lang: str) -> str:
+    """A date as Norwegian text: 24. august 2021."""
+    del lang  # the same in both written forms
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def format_list(words: list[str], lang: str) -> str:
+    """'a, b og c' (no comma before 'og', as Norwegian writes it)."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {AND[lang]} {words[-1]}"
+
+
+@pass_context
+def _words(context: Any, number: int) -> str:
+    words = NUMBER_WORDS[context["lang"]]
+    return words[number] if isinstance(number, int) and 0 <= number < len(words) else str(number)
+
+
+@pass_context
+def _month_year(context: Any, value: str) -> str:
+    year, month = str(value).split("-")
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
+@pass_context
+def _items(context: Any, items: list[Equipment]) -> str:
+    lang = context["lang"]
+    return format_list([item.name[lang] for item in items], lang)
+
+
+@pass_context
+def _date(context: Any, value: dt.date) -> str:
+    return format_date(value, context["lang"])
+
+
+def text_environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=_RuleUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    env.filters.update(words=_words, month_year=_month_year, items=_items, date=_date)
+    return env
+
+
+def expand(env: SandboxedEnvironment, text: str, rules: Rules, lang: str) -> str:
+    """Fill the rules into one text. Raises TemplateSyntaxError or UndefinedError."""
+    return env.from_string(text).render(rules=RulesView(rules), lang=lang)
+
+
+__all__ = ["TextVariableError", "expand", "format_date", "format_list", "text_environment"]
