@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -15,8 +16,17 @@ import click
 from generator.errors import ContentError, PolicySiteError
 from generator.pipeline import Paths, build, check
 from generator.schema import (
-    Approval, Change, DayRange, Equipment, Localized, Organisation, Policy, PolicyText, Reference,
-    Rules, Section,
+    Approval,
+    Change,
+    DayRange,
+    Equipment,
+    Localized,
+    Organisation,
+    Policy,
+    PolicyText,
+    Reference,
+    Rules,
+    Section,
 )  # fmt: skip
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about MkDocs 2.0
@@ -25,12 +35,16 @@ _path = click.Path(file_okay=False, path_type=Path)
 
 
 def _paths_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--project", type=_path, default=None,
-                  help="Folder with mkdocs.yml and site_templates/ [default: current folder].")
-    @click.option("--content", type=_path, default=None,
-                  help="Content folder [default: PROJECT/content].")
-    @click.option("--site", type=_path, default=None,
-                  help="Output folder [default: PROJECT/site].")
+    @click.option(
+        "--project",
+        type=_path,
+        default=None,
+        help="Folder with mkdocs.yml and site_templates/ [default: current folder].",
+    )
+    @click.option(
+        "--content", type=_path, default=None, help="Content folder [default: PROJECT/content]."
+    )
+    @click.option("--site", type=_path, default=None, help="Output folder [default: PROJECT/site].")
     @functools.wraps(func)
     def wrapper(project: Path | None, content: Path | None, site: Path | None, **kw: Any) -> Any:
         return func(Paths.default(project, content, site), **kw)
@@ -73,17 +87,26 @@ def serve_command(paths: Paths, port: int) -> None:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         click.echo(f"Serving {paths.site} on http://127.0.0.1:{port}/ (Ctrl+C stops).")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 @main.command("schema")
 def schema_command() -> None:
     """Print the content schema: every file's keys, their types and meaning."""
-    for model in (Organisation, Policy, Approval, Change, Reference, Rules, DayRange, Equipment,
-                  PolicyText, Section, Localized):
+    for model in (
+        Organisation,
+        Policy,
+        Approval,
+        Change,
+        Reference,
+        Rules,
+        DayRange,
+        Equipment,
+        PolicyText,
+        Section,
+        Localized,
+    ):
         click.echo(f"\n{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}")
         for name, info in model.model_fields.items():
             required = "required" if info.is_required() else "optional"

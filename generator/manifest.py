@@ -25,15 +25,17 @@ def write_manifest(site_dir: Path, languages: tuple[str, ...], entries: list[Ent
     rows = []
     for entry in entries:
         file = site_dir / entry.path
-        rows.append({
-            "kind": entry.kind,
-            "lang": entry.lang,
-            "org": entry.org,
-            "id": entry.id,
-            "title": entry.title,
-            "path": entry.path,
-            "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
-        })
+        rows.append(
+            {
+                "kind": entry.kind,
+                "lang": entry.lang,
+                "org": entry.org,
+                "id": entry.id,
+                "title": entry.title,
+                "path": entry.path,
+                "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+            }
+        )
     target = site_dir / "manifest.json"
     text = json.dumps({"languages": list(languages), "entries": rows}, ensure_ascii=False, indent=2)
     target.write_text(text + "\n", encoding="utf-8")

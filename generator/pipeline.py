@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generator.errors import BuildError, Problem
 from generator.manifest import Entry, write_manifest
-from generator.render import latest_change, load_strings, nav, render_chooser, render_language
+from generator.render import Page, latest_change, load_strings, nav, render_chooser, render_language
 from generator.schema import LANGUAGES
 from generator.sitebuild import build_language
 from generator.validate import Project, check_content, load_project
@@ -33,8 +33,9 @@ class Paths:
     """Output folder, replaced as a whole by a successful build."""
 
     @classmethod
-    def default(cls, project: Path | None = None, content: Path | None = None,
-                site: Path | None = None) -> Paths:
+    def default(
+        cls, project: Path | None = None, content: Path | None = None, site: Path | None = None
+    ) -> Paths:
         root = (project or Path.cwd()).resolve()
         return cls(root, (content or root / "content").resolve(), (site or root / "site").resolve())
 
@@ -58,8 +59,10 @@ Report = Callable[[str], None]
 def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place."""
     project = load_project(paths.content)  # raises ContentError before anything is written
-    report(f"Content is valid: {len(project.organisations)} organisation(s), "
-           f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}.")
+    report(
+        f"Content is valid: {len(project.organisations)} organisation(s), "
+        f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}."
+    )
     paths.site.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(paths.site)
     staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
@@ -77,7 +80,9 @@ def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
     return entries
 
 
-def _build_into(project: Project, paths: Paths, out: Path, work: Path, report: Report) -> list[Entry]:
+def _build_into(
+    project: Project, paths: Paths, out: Path, work: Path, report: Report
+) -> list[Entry]:
     strings = load_strings(paths.templates)
     build_date = max(latest_change(entry.policy.changelog).date for entry in project.policies)
     entries: list[Entry] = []
@@ -86,26 +91,53 @@ def _build_into(project: Project, paths: Paths, out: Path, work: Path, report: R
         pages = render_language(project, lang, paths.templates, docs)
         try:
             build_language(
-                shared_config=paths.mkdocs_config, templates_dir=paths.templates, lang=lang,
-                languages=LANGUAGES, strings=strings, nav=nav(project, pages), docs_dir=docs,
-                site_dir=out / lang, work_dir=work, build_date=build_date,
+                shared_config=paths.mkdocs_config,
+                templates_dir=paths.templates,
+                lang=lang,
+                languages=LANGUAGES,
+                strings=strings,
+                nav=nav(project, pages),
+                docs_dir=docs,
+                site_dir=out / lang,
+                work_dir=work,
+                build_date=build_date,
+                sources=_sources(project, pages),
             )
         except BuildError:
             raise
         except Exception as exc:  # a theme or plugin bug: still no traceback for maintainers
             raise BuildError(f"MkDocs build for '{lang}' failed: {exc}") from exc
         entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}") for p in pages]
-        entries.append(Entry("changelog-feed", lang, None, None,
-                             strings[lang]["changelog_title"], f"{lang}/feed.xml"))
+        entries.append(
+            Entry(
+                "changelog-feed",
+                lang,
+                None,
+                None,
+                strings[lang]["changelog_title"],
+                f"{lang}/feed.xml",
+            )
+        )
         entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
         report(f"Built {lang}: {len(pages)} pages.")
     render_chooser(paths.templates, out / "index.html")
-    entries.insert(0, Entry("language-choice", None, None, None,
-                            strings["chooser"]["title"], "index.html"))
+    entries.insert(
+        0, Entry("language-choice", None, None, None, strings["chooser"]["title"], "index.html")
+    )
     missing = [entry.path for entry in entries if not (out / entry.path).is_file()]
     if missing:
         raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
     return entries
+
+
+def _sources(project: Project, pages: list[Page]) -> dict[str, Path]:
+    """Generated Markdown file -> the content file its text comes from."""
+    folders = {entry.key: entry.folder for entry in project.policies}
+    return {
+        page.src: folders[page.org, page.id] / f"{page.lang}.yml"
+        for page in pages
+        if page.org is not None and page.id is not None
+    }
 
 
 def _swap(new: Path, site: Path) -> None:

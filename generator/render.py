@@ -81,21 +81,39 @@ def render_language(project: Project, lang: str, templates_dir: Path, docs_dir: 
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
-    write(Page("home", lang, "index.md", s["home_title"]), "home.md.j2",
-          organisations=list(project.organisations.values()), policies_by_org=by_org)
+    write(
+        Page("home", lang, "index.md", s["home_title"]),
+        "home.md.j2",
+        organisations=list(project.organisations.values()),
+        policies_by_org=by_org,
+    )
 
     for slug, org in project.organisations.items():
-        write(Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug),
-              "organisation.md.j2", org=org, policies=by_org[slug])
+        write(
+            Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug),
+            "organisation.md.j2",
+            org=org,
+            policies=by_org[slug],
+        )
         for entry in by_org[slug]:
-            write(_guideline_page(entry, lang), "guideline.md.j2", **_guideline_context(
-                project, entry, lang))
+            write(
+                _guideline_page(entry, lang),
+                "guideline.md.j2",
+                **_guideline_context(project, entry, lang),
+            )
 
     changes = _changes(project, lang)
-    write(Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]), "changelog.md.j2",
-          changes=changes)
+    write(
+        Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
+        "changelog.md.j2",
+        changes=changes,
+    )
     feed = env.get_template("feed.xml.j2").render(
-        s=s, lang=lang, changes=changes, base="", feed_id=f"urn:policy-site:{lang}:changelog",
+        s=s,
+        lang=lang,
+        changes=changes,
+        base="",
+        feed_id=f"urn:policy-site:{lang}:changelog",
         updated=_feed_updated(changes),
     )
     (docs_dir / "feed.xml").write_text(feed, encoding="utf-8")
@@ -130,8 +148,14 @@ def nav(project: Project, pages: list[Page]) -> list[Any]:
 
 def _guideline_page(entry: PolicyEntry, lang: str) -> Page:
     policy = entry.policy
-    return Page("guideline", lang, f"{policy.organisation}/{policy.id}.md",
-                entry.texts[lang].title, org=policy.organisation, id=policy.id)
+    return Page(
+        "guideline",
+        lang,
+        f"{policy.organisation}/{policy.id}.md",
+        entry.texts[lang].title,
+        org=policy.organisation,
+        id=policy.id,
+    )
 
 
 def _guideline_context(project: Project, entry: PolicyEntry, lang: str) -> dict[str, Any]:
@@ -169,11 +193,17 @@ def _changes(project: Project, lang: str) -> list[_ChangeItem]:
         page = _guideline_page(entry, lang)
         org_name = project.organisations[entry.policy.organisation].name[lang]
         for change in entry.policy.changelog:
-            items.append(_ChangeItem(
-                change, page.title, org_name, page.src, page.url,
-                f"urn:policy-site:{lang}:{entry.policy.organisation}:{entry.policy.id}:"
-                f"{change.version}",
-            ))
+            items.append(
+                _ChangeItem(
+                    change,
+                    page.title,
+                    org_name,
+                    page.src,
+                    page.url,
+                    f"urn:policy-site:{lang}:{entry.policy.organisation}:{entry.policy.id}:"
+                    f"{change.version}",
+                )
+            )
     # Newest first; ties broken by address and version so the order never depends on the disk.
     items.sort(key=lambda item: (item.change.date, item.md_path, item.change.version), reverse=True)
     return items

@@ -214,7 +214,9 @@ class Policy(Model):
     @model_validator(mode="after")
     def _current_version_logged(self) -> Policy:
         if not any(change.version == self.version for change in self.changelog):
-            raise ValueError(f"the change log has no entry for the current version '{self.version}'")
+            raise ValueError(
+                f"the change log has no entry for the current version '{self.version}'"
+            )
         return self
 
 

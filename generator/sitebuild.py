@@ -17,7 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
-from generator.errors import BuildError
+from generator.errors import BuildError, display_path
 from generator.render import STORAGE_KEY
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
@@ -35,6 +35,7 @@ def build_language(
     site_dir: Path,
     work_dir: Path,
     build_date: dt.date,
+    sources: dict[str, Path],
 ) -> None:
     """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build."""
     shared = yaml_load(shared_config.open(encoding="utf-8"))
@@ -68,7 +69,7 @@ def build_language(
             "policy_site": {
                 "lang": lang,
                 "storage_key": STORAGE_KEY,
-                "feed_title": f"{strings[lang]['site_name']} – {strings[lang]['changelog_title']}",
+                "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
             },
         },
     }
@@ -79,11 +80,24 @@ def build_language(
             mkdocs_config = load_config(config_file=str(config_path))
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:
-            details = "\n".join(f"  {line}" for line in records) or f"  {exc}"
+            details = _explain(records, sources) or f"  {exc}"
             raise BuildError(f"MkDocs build for '{lang}' failed:\n{details}") from exc
     if records:
-        details = "\n".join(f"  {line}" for line in records)
-        raise BuildError(f"MkDocs build for '{lang}' logged warnings:\n{details}")
+        raise BuildError(
+            f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
+        )
+
+
+def _explain(records: list[str], sources: dict[str, Path]) -> str:
+    """MkDocs names the generated Markdown file; add the content file it came from."""
+    lines = []
+    for record in records:
+        for src, origin in sources.items():
+            if f"'{src}'" in record:
+                record += f" (the page is generated from {display_path(origin)})"
+                break
+        lines.append(f"  {record}")
+    return "\n".join(lines)
 
 
 @contextlib.contextmanager
@@ -112,8 +126,9 @@ def _captured_log() -> Iterator[list[str]]:
 @contextlib.contextmanager
 def _build_epoch(build_date: dt.date) -> Iterator[None]:
     """Pin MkDocs' build date (sitemap, gzip header) to the content's, for identical output."""
-    epoch = int(dt.datetime(build_date.year, build_date.month, build_date.day,
-                            tzinfo=dt.UTC).timestamp())
+    epoch = int(
+        dt.datetime(build_date.year, build_date.month, build_date.day, tzinfo=dt.UTC).timestamp()
+    )
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:

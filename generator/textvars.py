@@ -23,10 +23,8 @@ MONTHS = (
 )  # fmt: skip
 """Month names; identical in Bokmål and Nynorsk."""
 
-NUMBER_WORDS = {
-    "nb": ("null", "én", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv"),
-    "nn": ("null", "ein", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv"),
-}  # fmt: skip
+_TWO_TO_TWELVE = ("to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv")
+NUMBER_WORDS = {"nb": ("null", "én", *_TWO_TO_TWELVE), "nn": ("null", "ein", *_TWO_TO_TWELVE)}
 """Numbers up to twelve are written as words in running text (Språkrådet's advice)."""
 
 AND = {"nb": "og", "nn": "og"}

@@ -75,8 +75,11 @@ def _collect(content_dir: Path) -> tuple[Project | None, list[Problem]]:
             continue
         if org.slug != path.stem:
             problems.append(
-                source.problem(("slug",), f"slug '{org.slug}' differs from the file name "
-                               f"'{path.name}': expected '{path.stem}'")
+                source.problem(
+                    ("slug",),
+                    f"slug '{org.slug}' differs from the file name "
+                    f"'{path.name}': expected '{path.stem}'",
+                )
             )
             continue
         organisations[org.slug] = org
@@ -93,9 +96,13 @@ def _collect(content_dir: Path) -> tuple[Project | None, list[Problem]]:
             continue
         if entry.key in seen:
             problems.append(
-                Problem.at(folder / "policy.yml", 1, 1,
-                           f"policy '{entry.policy.id}' of '{entry.policy.organisation}' is "
-                           f"already defined in {seen[entry.key] / 'policy.yml'}")
+                Problem.at(
+                    folder / "policy.yml",
+                    1,
+                    1,
+                    f"policy '{entry.policy.id}' of '{entry.policy.organisation}' is "
+                    f"already defined in {seen[entry.key] / 'policy.yml'}",
+                )
             )
             continue
         seen[entry.key] = folder
@@ -118,8 +125,9 @@ def _load_policy(
     if source is not None and policy is not None and policy.organisation not in organisations:
         known = ", ".join(sorted(organisations)) or "none"
         problems.append(
-            source.problem(("organisation",), f"unknown organisation '{policy.organisation}' "
-                           f"(known: {known})")
+            source.problem(
+                ("organisation",), f"unknown organisation '{policy.organisation}' (known: {known})"
+            )
         )
         policy = None
 
@@ -128,8 +136,12 @@ def _load_policy(
         path = folder / f"{lang}.yml"
         if not path.is_file():
             problems.append(
-                Problem.at(policy_path, 1, 1,
-                           f"missing {LANGUAGE_NAMES[lang]} text: expected {path.name} beside it")
+                Problem.at(
+                    policy_path,
+                    1,
+                    1,
+                    f"missing {LANGUAGE_NAMES[lang]} text: expected {path.name} beside it",
+                )
             )
             continue
         text_source, text = _load_model(path, PolicyText, problems)
@@ -141,7 +153,9 @@ def _load_policy(
         _compare_sections(texts, problems)
     if policy is None or len(texts) != len(LANGUAGES):
         return None
-    expanded = {lang: _expand(src, text, policy, lang, problems) for lang, (src, text) in texts.items()}
+    expanded = {
+        lang: _expand(src, text, policy, lang, problems) for lang, (src, text) in texts.items()
+    }
     if any(text is None for text in expanded.values()):
         return None
     return PolicyEntry(folder, policy, typing.cast(dict[str, PolicyText], expanded))
@@ -152,8 +166,10 @@ def _check_section_ids(source: Source, text: PolicyText, problems: list[Problem]
     for index, section in enumerate(text.sections):
         if section.id in seen:
             problems.append(
-                source.problem(("sections", index, "id"),
-                               f"sections[{index}].id: section id '{section.id}' is used twice")
+                source.problem(
+                    ("sections", index, "id"),
+                    f"sections[{index}].id: section id '{section.id}' is used twice",
+                )
             )
         seen.add(section.id)
 
@@ -167,21 +183,28 @@ def _compare_sections(texts: dict[str, tuple[Source, PolicyText]], problems: lis
         for index, section_id in enumerate(ids):
             if section_id not in first_ids:
                 problems.append(
-                    src.problem(("sections", index, "id"),
-                                f"sections[{index}].id: section '{section_id}' is not in "
-                                f"{first}.yml (expected the same section ids as {first}.yml)")
+                    src.problem(
+                        ("sections", index, "id"),
+                        f"sections[{index}].id: section '{section_id}' is not in "
+                        f"{first}.yml (expected the same section ids as {first}.yml)",
+                    )
                 )
         for index, section_id in enumerate(first_ids):
             if section_id not in ids:
                 problems.append(
-                    first_src.problem(("sections", index, "id"),
-                                      f"sections[{index}].id: section '{section_id}' is not in "
-                                      f"{lang}.yml (expected the same section ids as {lang}.yml)")
+                    first_src.problem(
+                        ("sections", index, "id"),
+                        f"sections[{index}].id: section '{section_id}' is not in "
+                        f"{lang}.yml (expected the same section ids as {lang}.yml)",
+                    )
                 )
         if set(ids) == set(first_ids) and ids != first_ids:
             problems.append(
-                src.problem(("sections",), f"sections are in another order than in {first}.yml: "
-                            f"expected {', '.join(first_ids)}")
+                src.problem(
+                    ("sections",),
+                    f"sections are in another order than in {first}.yml: "
+                    f"expected {', '.join(first_ids)}",
+                )
             )
 
 
@@ -197,14 +220,24 @@ def _expand(
             return expand(env, value, policy.rules, lang)
         except TemplateSyntaxError as exc:
             line = source.text_start(loc) + (exc.lineno or 1) - 1
-            col = _column(source, loc, value, exc.lineno or 1, None)
-            problems.append(Problem.at(source.path, line, col,
-                                       f"{_dotted(loc)}: template error: {exc.message}"))
+            problems.append(
+                Problem.at(
+                    source.path,
+                    line,
+                    _column(source, line, "{"),
+                    f"{_dotted(loc)}: template error: {exc.message}",
+                )
+            )
         except TextVariableError as exc:
-            line_no, col = _find_name(value, exc.name)
-            line = source.text_start(loc) + line_no - 1
-            col = _column(source, loc, value, line_no, col)
-            problems.append(Problem.at(source.path, line, col, f"{_dotted(loc)}: {exc.message}"))
+            line = source.text_start(loc) + _line_using(value, exc.name) - 1
+            problems.append(
+                Problem.at(
+                    source.path,
+                    line,
+                    _column(source, line, exc.name),
+                    f"{_dotted(loc)}: {exc.message}",
+                )
+            )
         return value
 
     summary = fill(text.summary, ("summary",))
@@ -217,22 +250,22 @@ def _expand(
     return text.model_copy(update={"summary": summary, "sections": sections})
 
 
-def _find_name(text: str, name: str) -> tuple[int, int | None]:
-    """1-based line and column of the first ``{{ ... name`` in text."""
+def _line_using(text: str, name: str) -> int:
+    """1-based line of the first template expression in ``text`` that mentions ``name``."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
     for number, line in enumerate(text.splitlines(), start=1):
-        match = re.search(rf"\b{re.escape(name)}\b", line)
-        if match and ("{{" in line or "{%" in line):
-            return number, match.start() + 1
-    return 1, None
+        if pattern.search(line) and ("{{" in line or "{%" in line or "." in line):
+            return number
+    return 1
 
 
-def _column(source: Source, loc: Loc, value: str, line_no: int, col: int | None) -> int:
-    if loc in source.block_scalars:
-        # Block scalar lines are indented in the file; find that indent from the value's key.
-        key_col = source.position(loc, key=True)[1]
-        return (col or 1) + key_col + 1
-    start_col = source.position(loc)[1]
-    return (col or 1) + (start_col - 1 if line_no == 1 else 0)
+def _column(source: Source, line: int, needle: str) -> int:
+    """1-based column of ``needle`` on a file line (1 when it cannot be found)."""
+    if 1 <= line <= len(source.lines):
+        found = source.lines[line - 1].find(needle)
+        if found >= 0:
+            return found + 1
+    return 1
 
 
 def _load_model(path: Path, model: type[BaseModel], problems: list[Problem]):
@@ -259,14 +292,16 @@ def _problem_from(source: Source, model: type[BaseModel], error: Any) -> Problem
     # Model-level validators report at the model; the message already names the key.
     path = _dotted(loc)
     if kind == "missing":
-        return source.problem(loc[:-1], f"{_dotted(loc[:-1]) or 'top level'}: missing required "
-                              f"key '{loc[-1]}'")
+        return source.problem(
+            loc[:-1], f"{_dotted(loc[:-1]) or 'top level'}: missing required key '{loc[-1]}'"
+        )
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suffix = f": did you mean '{hint[0]}'?" if hint else f" (allowed: {', '.join(allowed)})"
-        return source.problem(loc, f"unknown key '{loc[-1]}' in {_dotted(loc[:-1]) or 'top level'}"
-                              f"{suffix}", key=True)
+        return source.problem(
+            loc, f"unknown key '{loc[-1]}' in {_dotted(loc[:-1]) or 'top level'}{suffix}", key=True
+        )
     message = _expectation(kind, error, given)
     return source.problem(loc, f"{path}: {message}" if path else message)
 
@@ -303,8 +338,12 @@ def _expectation(kind: str, error: Any, given: Any) -> str:
         return f"expected at least {ctx.get('min_length')} item(s), got none"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         limit = next(iter(ctx.values()), "?")
-        words = {"greater_than_equal": "at least", "less_than_equal": "at most",
-                 "greater_than": "more than", "less_than": "less than"}[kind]
+        words = {
+            "greater_than_equal": "at least",
+            "less_than_equal": "at most",
+            "greater_than": "more than",
+            "less_than": "less than",
+        }[kind]
         return f"expected a number {words} {limit}{got}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))

@@ -22,6 +22,8 @@ class Source:
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     block_scalars: set[Loc] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
+    """The file's lines, to point at a column inside a multi-line value."""
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Where `loc` is, or the nearest enclosing place that exists (for missing keys)."""
@@ -70,7 +72,7 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
         loader.dispose()
     if node is None:
         return None, [Problem.at(path, 1, 1, "file is empty: expected a mapping of keys")]
-    source = Source(path=path, data=None)
+    source = Source(path=path, data=None, lines=text.splitlines())
     problems: list[Problem] = []
     try:
         source.data = _convert(node, (), source, loader, problems)
@@ -104,4 +106,8 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
         ]
     if node.style in ("|", ">"):
         source.block_scalars.add(loc)
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # Looks like a date but is none (2024-13-01): keep the text; validation names the type.
+        return node.value

@@ -1,0 +1,177 @@
+"""Broken content: every kind of mistake gives `file:line:col: message`, exit 1, and no change
+to the site that is already there."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+
+POLICY = "policies/heimekontor/policy.yml"
+NB = "policies/heimekontor/nb.yml"
+NN = "policies/heimekontor/nn.yml"
+ORG = "organisations/testkommune.yml"
+
+
+def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(content: Path) -> None:
+        path = content / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture no longer contains {old!r}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def write(file: str, text: str) -> Callable[[Path], None]:
+    return lambda content: (content / file).write_text(text, encoding="utf-8")
+
+
+def delete(file: str) -> Callable[[Path], None]:
+    return lambda content: (content / file).unlink()
+
+
+# (case, edit, file, line, col, message) — the message is matched from its start.
+CASES = [
+    ("yaml syntax", replace(NB, "title: Hjemmekontor", "title: [Hjemmekontor"),
+     NB, 2, 8, "YAML syntax error: expected ',' or ']', but got ':'"),
+    ("tab indentation", replace(NB, "    heading: Omfang", "\theading: Omfang"),
+     NB, 5, 1, "YAML syntax error"),
+    ("empty file", write(NB, ""), NB, 1, 1, "file is empty: expected a mapping of keys"),
+    ("not a mapping", write(NB, "- title\n- summary\n"),
+     NB, 1, 1, "expected a mapping of keys, got a list"),
+    ("duplicate key", replace(NB, "summary:", "title: Igjen\nsummary:"),
+     NB, 2, 1, "duplicate key 'title'"),
+    ("missing key", replace(NB, "summary: Hvordan ansatte i Testkommune kan jobbe hjemmefra.\n", ""),
+     NB, 1, 1, "top level: missing required key 'summary'"),
+    ("missing nested key", replace(POLICY, "  body: Kommunestyret\n", ""),
+     POLICY, 7, 3, "approval: missing required key 'body'"),
+    ("unknown key (typo)", replace(POLICY, "next_review:", "next_reveiw:"),
+     POLICY, 13, 1, "unknown key 'next_reveiw' in top level: did you mean 'next_review'?"),
+    ("unknown rule key", replace(POLICY, "  home_days_per_week_max: 2", "  home_days_per_weak_max: 2"),
+     POLICY, 26, 3, "unknown key 'home_days_per_weak_max' in rules: did you mean "
+     "'home_days_per_week_max'?"),
+    ("wrong type", replace(POLICY, "follow_up_interval_months: 6", "follow_up_interval_months: seks"),
+     POLICY, 27, 30, "rules.follow_up_interval_months: expected a whole number, got 'seks'"),
+    ("number where text is expected", replace(POLICY, 'version: "2.0"\nstatus', "version: 2.0\nstatus"),
+     POLICY, 4, 10, "version: expected text, got the number 2.0"),
+    ("value not allowed", replace(POLICY, "status: active", "status: aktiv"),
+     POLICY, 5, 9, "status: expected one of 'draft', 'active' or 'retired', got 'aktiv'"),
+    ("impossible date", replace(POLICY, "effective: 2024-04-01", "effective: 2024-13-01"),
+     POLICY, 12, 12, "effective: expected a date as YYYY-MM-DD, got '2024-13-01'"),
+    ("out of range", replace(POLICY, "home_days_per_week_max: 2", "home_days_per_week_max: 9"),
+     POLICY, 26, 27, "rules.home_days_per_week_max: expected a number at most 7, got the number 9"),
+    ("bad address", replace(POLICY, "url: https://lovdata.no", "url: lovdata.no"),
+     POLICY, 34, 10, "references[0].url: expected a web address starting with http:// or https://"),
+    ("version missing from change log", replace(POLICY, 'version: "2.0"\nstatus', 'version: "3.0"\nstatus'),
+     POLICY, 1, 1, "the change log has no entry for the current version '3.0'"),
+    ("unknown organisation", replace(POLICY, "organisation: testkommune", "organisation: tetskommune"),
+     POLICY, 2, 15, "unknown organisation 'tetskommune' (known: testkommune)"),
+    ("slug differs from file name", replace(ORG, "slug: testkommune", "slug: test-kommune"),
+     ORG, 1, 7, "slug 'test-kommune' differs from the file name 'testkommune.yml'"),
+    ("missing language file", delete(NN),
+     POLICY, 1, 1, "missing Nynorsk text: expected nn.yml beside it"),
+    ("section ids differ", replace(NN, "id: oppfolging", "id: oppfylging"),
+     NN, 8, 9, "sections[1].id: section 'oppfylging' is not in nb.yml"),
+    ("duplicate section id", replace(NB, "id: oppfolging", "id: omfang"),
+     NB, 8, 9, "sections[1].id: section id 'omfang' is used twice"),
+    ("unknown rule in text", replace(NB, "rules.home_days_per_week_max", "rules.home_days_per_wek_max"),
+     NB, 7, 48, "sections[0].body: unknown rule 'home_days_per_wek_max' (did you mean "
+     "'home_days_per_week_max'?)"),
+    ("rule not set for the policy", replace(NB, "egen bolig.", "egen bolig, {{ rules.insurance_provider }}."),
+     NB, 15, 53, "sections[1].body: rule 'insurance_provider' is used in the text but not set"),
+    ("template syntax", replace(NB, "{{ rules.follow_up_interval_months }}", "{{ rules.follow_up_interval_months }"),
+     NB, 11, 31, "sections[1].body: template error: unexpected '}'"),
+    ("heading level in body", replace(NB, "### Andre vilkår", "## Andre vilkår"),
+     NB, 10, 11, "sections[1].body: headings inside a body start at ###"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A site built from the good fixture, and its digest, to prove failures leave it alone."""
+    base = tmp_path_factory.mktemp("validate")
+    site = build_site(fixture_content("minimal", base), base / "site")
+    return site, tree_digest(site)
+
+
+@pytest.mark.parametrize(("case", "edit", "file", "line", "col", "message"), CASES,
+                         ids=[case[0] for case in CASES])  # fmt: skip
+def test_broken_content_is_reported_with_its_place(
+    tmp_path: Path, built: tuple[Path, dict[str, str]],
+    case: str, edit: Callable[[Path], None], file: str, line: int, col: int, message: str,
+) -> None:  # fmt: skip
+    site, digest = built
+    content = fixture_content("minimal", tmp_path)
+    edit(content)
+    args = ["--project", str(ROOT), "--content", str(content), "--site", str(site)]
+
+    result = CliRunner().invoke(main, ["build", *args])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    expected = f"{content / file}:{line}:{col}: {message}"
+    lines = result.output.splitlines()
+    assert any(out.startswith(expected) for out in lines), (
+        f"expected a line starting with\n  {expected}\ngot\n" + result.output
+    )
+    assert f"{site} was not changed" in result.output
+    assert tree_digest(site) == digest, "a failed build changed the site"
+
+    checked = CliRunner().invoke(main, ["check", *args])
+    assert checked.exit_code == 1
+    assert any(out.startswith(expected) for out in checked.output.splitlines())
+
+
+def test_at_least_twelve_kinds_of_broken_content() -> None:
+    assert len(CASES) >= 12
+
+
+def test_every_problem_is_listed_not_just_the_first(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    replace(POLICY, "status: active", "status: aktiv")(content)
+    replace(NB, "summary: Hvordan ansatte i Testkommune kan jobbe hjemmefra.\n", "")(content)
+    replace(ORG, "official_language: nn", "official_language: nynorsk")(content)
+
+    result = CliRunner().invoke(main, ["check", "--project", str(ROOT), "--content", str(content)])
+
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if re.match(r".+:\d+:\d+: ", line)]
+    assert sorted(Path(line.split(":")[0]).name for line in problems) == [
+        "nb.yml", "policy.yml", "testkommune.yml",
+    ], result.output  # fmt: skip
+    assert "3 problem(s) found." in result.output
+
+
+def test_the_real_command_prints_no_traceback(tmp_path: Path) -> None:
+    """The installed console script, as a maintainer runs it."""
+    content = fixture_content("minimal", tmp_path)
+    replace(POLICY, "status: active", "status: aktiv")(content)
+    script = Path(sys.executable).with_name("policy-site")
+
+    run = subprocess.run(
+        [str(script), "check", "--content", str(content)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr.splitlines()[0].endswith(
+        "policy.yml:5:9: status: expected one of 'draft', 'active' or 'retired', got 'aktiv'"
+    )
+    assert "Traceback" not in run.stderr
+
+
+def test_clean_content_passes_check(tmp_path: Path) -> None:
+    for content in (fixture_content("minimal", tmp_path), ROOT / "content"):
+        result = CliRunner().invoke(main, ["check", "--content", str(content)])
+        assert result.exit_code == 0, result.output
+        assert result.output == "Content is valid.\n"
