@@ -96,7 +96,7 @@ def _build_into(
                 lang=lang,
                 languages=LANGUAGES,
                 strings=strings,
-                nav=nav(project, pages),
+                nav=nav(project, pages, strings[lang]["home_nav"]),
                 docs_dir=docs,
                 site_dir=out / lang,
                 work_dir=work,

@@ -130,10 +130,10 @@ def render_chooser(templates_dir: Path, target: Path) -> None:
     target.write_text(html, encoding="utf-8")
 
 
-def nav(project: Project, pages: list[Page]) -> list[Any]:
+def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
     """MkDocs navigation: start page, one section per organisation, change log."""
     by_src = {page.src: page for page in pages}
-    items: list[Any] = [{by_src["index.md"].title: "index.md"}]
+    items: list[Any] = [{home_label: "index.md"}]
     for slug, org in project.organisations.items():
         lang = pages[0].lang
         children: list[Any] = [f"{slug}/index.md"]

@@ -69,6 +69,8 @@ def build_language(
             "policy_site": {
                 "lang": lang,
                 "storage_key": STORAGE_KEY,
+                "not_found_title": strings[lang]["not_found_title"],
+                "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
             },
         },
