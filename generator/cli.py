@@ -15,19 +15,7 @@ import click
 
 from generator.errors import ContentError, PolicySiteError
 from generator.pipeline import Paths, build, check
-from generator.schema import (
-    Approval,
-    Change,
-    DayRange,
-    Equipment,
-    Localized,
-    Organisation,
-    Policy,
-    PolicyText,
-    Reference,
-    Rules,
-    Section,
-)  # fmt: skip
+from generator.schema import schema_text
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about MkDocs 2.0
 
@@ -94,25 +82,7 @@ def serve_command(paths: Paths, port: int) -> None:
 @main.command("schema")
 def schema_command() -> None:
     """Print the content schema: every file's keys, their types and meaning."""
-    for model in (
-        Organisation,
-        Policy,
-        Approval,
-        Change,
-        Reference,
-        Rules,
-        DayRange,
-        Equipment,
-        PolicyText,
-        Section,
-        Localized,
-    ):
-        click.echo(f"\n{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}")
-        for name, info in model.model_fields.items():
-            required = "required" if info.is_required() else "optional"
-            kind = getattr(info.annotation, "__name__", None) or str(info.annotation)
-            kind = kind.replace("typing.", "").replace("generator.schema.", "")
-            click.echo(f"  {name} ({kind}, {required}): {info.description or ''}")
+    click.echo(schema_text())
 
 
 def _run_build(paths: Paths) -> None:

@@ -17,7 +17,7 @@ from generator.errors import BuildError, Problem
 from generator.manifest import Entry, write_manifest
 from generator.render import Page, latest_change, load_strings, nav, render_chooser, render_language
 from generator.schema import LANGUAGES
-from generator.sitebuild import build_language
+from generator.sitebuild import build_language, language_url
 from generator.validate import Project, check_content, load_project
 
 
@@ -88,7 +88,8 @@ def _build_into(
     entries: list[Entry] = []
     for lang in LANGUAGES:
         docs = work / "docs" / lang
-        pages = render_language(project, lang, paths.templates, docs)
+        site_url = language_url(paths.mkdocs_config, lang)
+        pages = render_language(project, lang, paths.templates, docs, site_url)
         try:
             build_language(
                 shared_config=paths.mkdocs_config,

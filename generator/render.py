@@ -66,8 +66,13 @@ def page_environment(templates_dir: Path, lang: str) -> Environment:
     return env
 
 
-def render_language(project: Project, lang: str, templates_dir: Path, docs_dir: Path) -> list[Page]:
-    """Write one language's Markdown tree into ``docs_dir``; return its pages in nav order."""
+def render_language(
+    project: Project, lang: str, templates_dir: Path, docs_dir: Path, site_url: str
+) -> list[Page]:
+    """Write one language's Markdown tree into ``docs_dir``; return its pages in nav order.
+
+    ``site_url`` is the language site's published address, for the feed's absolute links.
+    """
     strings = load_strings(templates_dir)
     s = strings[lang]
     env = page_environment(templates_dir, lang)
@@ -112,8 +117,8 @@ def render_language(project: Project, lang: str, templates_dir: Path, docs_dir: 
         s=s,
         lang=lang,
         changes=changes,
-        base="",
-        feed_id=f"urn:policy-site:{lang}:changelog",
+        base=site_url,
+        feed_id=f"{site_url}feed.xml",
         updated=_feed_updated(changes),
     )
     (docs_dir / "feed.xml").write_text(feed, encoding="utf-8")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+import types
+import typing
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,6 +26,35 @@ Lang = Literal["nb", "nn"]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 Text = Annotated[str, Field(min_length=1)]
+
+
+def describe_type(annotation: Any) -> str:
+    """A field's type in words, for ``policy-site schema``."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return "one of " + ", ".join(str(arg) for arg in args)
+    if origin is Annotated:
+        return describe_type(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(describe_type(arg) for arg in args if arg is not type(None))
+    if origin is list:
+        return f"list of {describe_type(args[0])}"
+    names = {str: "text", int: "whole number", bool: "true/false", dt.date: "date (YYYY-MM-DD)"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def schema_text() -> str:
+    """Every model of the schema with its fields, types and meaning."""
+    lines: list[str] = []
+    for model in (Organisation, Policy, Approval, Change, Reference, Rules, DayRange, Equipment,
+                  PolicyText, Section, Localized):  # fmt: skip
+        lines += ["", f"{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}"]
+        for name, info in model.model_fields.items():
+            required = "required" if info.is_required() else "optional"
+            lines.append(
+                f"  {name} ({describe_type(info.annotation)}, {required}): {info.description}"
+            )
+    return "\n".join(lines).lstrip("\n")
 
 
 class Model(BaseModel):

@@ -38,8 +38,7 @@ def build_language(
     sources: dict[str, Path],
 ) -> None:
     """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build."""
-    shared = yaml_load(shared_config.open(encoding="utf-8"))
-    site_url = str(shared.get("site_url") or "http://localhost:8000/").rstrip("/") + f"/{lang}/"
+    site_url = language_url(shared_config, lang)
     assets = templates_dir / "assets"
     shutil.copytree(assets, docs_dir / "assets", dirs_exist_ok=True)
 
@@ -100,6 +99,13 @@ def _explain(records: list[str], sources: dict[str, Path]) -> str:
                 break
         lines.append(f"  {record}")
     return "\n".join(lines)
+
+
+def language_url(shared_config: Path, lang: str) -> str:
+    """Published address of one language's site: the shared site_url plus the language folder."""
+    with shared_config.open(encoding="utf-8") as handle:
+        shared = yaml_load(handle)
+    return str(shared.get("site_url") or "http://localhost:8000/").rstrip("/") + f"/{lang}/"
 
 
 @contextlib.contextmanager

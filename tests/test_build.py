@@ -120,7 +120,8 @@ def test_changelog_and_feed_list_changes_newest_first(minimal_site: Path) -> Non
     assert feed.findtext(f"{ATOM}updated") == "2024-03-01T00:00:00Z"
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}updated")[:10] for e in entries] == ["2024-03-01", "2023-01-15"]
-    assert entries[0].find(f"{ATOM}link").get("href") == "testkommune/heimekontor/"
+    link = entries[0].find(f"{ATOM}link").get("href")
+    assert link == "http://localhost:8000/nb/testkommune/heimekontor/"  # site_url in mkdocs.yml
     assert len({e.findtext(f"{ATOM}id") for e in entries}) == 2
     nn_feed = ET.parse(minimal_site / "nn" / "feed.xml").getroot()
     assert "Færre dagar på heimekontor." in nn_feed.find(f"{ATOM}entry").findtext(f"{ATOM}summary")

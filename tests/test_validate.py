@@ -175,3 +175,26 @@ def test_clean_content_passes_check(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["check", "--content", str(content)])
         assert result.exit_code == 0, result.output
         assert result.output == "Content is valid.\n"
+
+
+def test_schema_documents_every_field() -> None:
+    """`policy-site schema` is the maintainers' reference: no field may go undocumented."""
+    from generator import schema
+
+    models = [
+        value
+        for value in vars(schema).values()
+        if isinstance(value, type) and issubclass(value, schema.Model) and value is not schema.Model
+    ]
+    undocumented = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name, info in model.model_fields.items()
+        if not info.description
+    ]
+    assert not undocumented
+    output = CliRunner().invoke(main, ["schema"]).output
+    for model in models:
+        assert f"\n{model.__name__}: " in output
+    assert "  follow_up_interval_months (" in output
+    assert "Months between the leader's follow-up conversations." in output
