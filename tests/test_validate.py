@@ -195,6 +195,6 @@ def test_schema_documents_every_field() -> None:
     assert not undocumented
     output = CliRunner().invoke(main, ["schema"]).output
     for model in models:
-        assert f"\n{model.__name__}: " in output
+        assert re.search(rf"^{model.__name__}: ", output, re.MULTILINE), model.__name__
     assert "  follow_up_interval_months (" in output
     assert "Months between the leader's follow-up conversations." in output
