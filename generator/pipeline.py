@@ -40,6 +40,11 @@ class Paths:
         return cls(root, (content or root / "content").resolve(), (site or root / "site").resolve())
 
     @property
+    def forms(self) -> Path:
+        """Form definitions (forms/*.yml)."""
+        return self.project / "forms"
+
+    @property
     def templates(self) -> Path:
         return self.project / "site_templates"
 
@@ -50,7 +55,7 @@ class Paths:
 
 def check(paths: Paths) -> list[Problem]:
     """Validate all content; every problem found, sorted by file and line."""
-    return check_content(paths.content)
+    return check_content(paths.content, paths.forms)
 
 
 Report = Callable[[str], None]
@@ -58,7 +63,9 @@ Report = Callable[[str], None]
 
 def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place."""
-    project = load_project(paths.content)  # raises ContentError before anything is written
+    project = load_project(
+        paths.content, paths.forms
+    )  # raises ContentError before anything is written
     report(
         f"Content is valid: {len(project.organisations)} organisation(s), "
         f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}."

@@ -33,16 +33,21 @@ RULE_NAMES: tuple[str, ...] = (*Rules.model_fields, "follow_ups_per_year")
 
 
 class RulesView:
-    """The rules a text may use: the ones the policy sets, by name."""
+    """The rules a text may use: the ones the policy sets, by name.
 
-    def __init__(self, rules: Rules):
+    In conditions (``lenient``) a rule the policy leaves out reads as None (false); in text it
+    is an error, so a sentence never says "None".
+    """
+
+    def __init__(self, rules: Rules, *, lenient: bool = False):
         self._rules = rules
+        self._lenient = lenient
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in RULE_NAMES:
             raise AttributeError(name)
         value = getattr(self._rules, name)
-        if value is None:
+        if value is None and not self._lenient:
             raise AttributeError(name)
         return value
 
@@ -124,9 +129,24 @@ def text_environment() -> SandboxedEnvironment:
     return env
 
 
-def expand(env: SandboxedEnvironment, text: str, rules: Rules, lang: str) -> str:
-    """Fill the rules into one text. Raises TemplateSyntaxError or UndefinedError."""
-    return env.from_string(text).render(rules=RulesView(rules), lang=lang)
+def expand(
+    env: SandboxedEnvironment, text: str, rules: Rules, lang: str, org: str | None = None
+) -> str:
+    """Fill the rules (and the organisation's name) into one text.
+
+    Raises TemplateSyntaxError or TextVariableError.
+    """
+    if "{" not in text:
+        return text  # most texts use no rule: skip compiling them
+    context: dict[str, Any] = {"rules": RulesView(rules), "lang": lang}
+    if org is not None:
+        context["org"] = org
+    return env.from_string(text).render(context)
 
 
-__all__ = ["TextVariableError", "expand", "format_date", "format_list", "text_environment"]
+def holds(env: SandboxedEnvironment, condition: str, rules: Rules) -> bool:
+    """Evaluate a ``when`` condition; unset rules are false. Raises like :func:`expand`."""
+    return bool(env.compile_expression(condition)(rules=RulesView(rules, lenient=True)))
+
+
+__all__ = ["TextVariableError", "expand", "format_date", "format_list", "holds", "text_environment"]

@@ -14,9 +14,12 @@ from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import ContentError, Problem
+from generator.forms import FormSource, ResolvedForm, check_resolved, form_applies, resolve_form
+from generator.formschema import FormDefinition
 from generator.schema import LANGUAGES, Organisation, Policy, PolicyText, Section
 from generator.textvars import TextVariableError, expand, text_environment
 from generator.yamlload import Loc, Source, load_yaml
+from generator.yamlload import dotted as _dotted
 
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}
 
@@ -28,6 +31,8 @@ class PolicyEntry:
     folder: Path
     policy: Policy
     texts: dict[str, PolicyText]
+    source: Source = field(repr=False, compare=False)
+    """policy.yml with its positions, to report later problems at the right line."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -35,31 +40,49 @@ class PolicyEntry:
 
 
 @dataclass(frozen=True)
+class FormInstance:
+    """A form as one organisation's policy makes it, in every written form."""
+
+    org: str
+    policy_id: str
+    form_id: str
+    forms: dict[str, ResolvedForm]
+
+
+@dataclass(frozen=True)
 class Project:
-    """Everything the content folder says, validated."""
+    """Everything the content and form folders say, validated."""
 
     content_dir: Path
     organisations: dict[str, Organisation]
     policies: list[PolicyEntry] = field(default_factory=list)
+    forms: list[FormInstance] = field(default_factory=list)
 
     def policies_of(self, slug: str) -> list[PolicyEntry]:
         return [entry for entry in self.policies if entry.policy.organisation == slug]
 
+    def forms_of(self, slug: str, policy_id: str | None = None) -> list[FormInstance]:
+        return [
+            form
+            for form in self.forms
+            if form.org == slug and (policy_id is None or form.policy_id == policy_id)
+        ]
 
-def load_project(content_dir: Path) -> Project:
-    """Read and validate ``content_dir``; raise ContentError listing every problem."""
-    project, problems = _collect(content_dir)
+
+def load_project(content_dir: Path, forms_dir: Path | None = None) -> Project:
+    """Read and validate content and forms; raise ContentError listing every problem."""
+    project, problems = _collect(content_dir, forms_dir)
     if problems or project is None:
         raise ContentError(problems)
     return project
 
 
-def check_content(content_dir: Path) -> list[Problem]:
-    """Every problem in ``content_dir`` (empty when it is clean)."""
-    return sorted(set(_collect(content_dir)[1]))
+def check_content(content_dir: Path, forms_dir: Path | None = None) -> list[Problem]:
+    """Every problem in the content and form definitions (empty when they are clean)."""
+    return sorted(set(_collect(content_dir, forms_dir)[1]))
 
 
-def _collect(content_dir: Path) -> tuple[Project | None, list[Problem]]:
+def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None, list[Problem]]:
     problems: list[Problem] = []
     if not content_dir.is_dir():
         return None, [Problem.at(content_dir, 1, 1, "content folder not found")]
@@ -108,10 +131,67 @@ def _collect(content_dir: Path) -> tuple[Project | None, list[Problem]]:
         seen[entry.key] = folder
         policies.append(entry)
 
+    definitions = _load_forms(forms_dir, problems)
+    instances = _resolve_forms(policies, organisations, definitions, problems)
     if problems:
         return None, problems
     policies.sort(key=lambda entry: entry.key)
-    return Project(content_dir, dict(sorted(organisations.items())), policies), problems
+    instances.sort(key=lambda form: (form.org, form.policy_id, form.form_id))
+    return Project(content_dir, dict(sorted(organisations.items())), policies, instances), problems
+
+
+def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, FormSource]:
+    forms: dict[str, FormSource] = {}
+    if forms_dir is None or not forms_dir.is_dir():
+        return forms
+    for path in sorted(forms_dir.glob("*.yml")):
+        source, definition = _load_model(path, FormDefinition, problems)
+        if source is None or definition is None:
+            continue
+        if definition.id != path.stem:
+            problems.append(source.problem(
+                ("id",), f"id: form id '{definition.id}' differs from the file name "
+                f"'{path.name}': expected '{path.stem}'"))  # fmt: skip
+            continue
+        forms[definition.id] = FormSource(definition, source)
+    return forms
+
+
+def _resolve_forms(
+    policies: list[PolicyEntry], organisations: dict[str, Organisation],
+    definitions: dict[str, FormSource], problems: list[Problem],
+) -> list[FormInstance]:  # fmt: skip
+    """Each policy's attached forms, resolved with its rules; attachments must name forms."""
+    instances: list[FormInstance] = []
+    attached: dict[tuple[str, str], str] = {}
+    for entry in policies:
+        policy = entry.policy
+        source = entry.source
+        for index, form_id in enumerate(policy.attachments):
+            form = definitions.get(form_id)
+            if form is None:
+                known = ", ".join(sorted(definitions)) or "none"
+                message = f"attachments[{index}]: unknown form '{form_id}' (known: {known})"
+                problems.append(source.problem(("attachments", index), message))
+                continue
+            key = (policy.organisation, form_id)
+            if key in attached:
+                problems.append(source.problem(("attachments", index),
+                    f"attachments[{index}]: form '{form_id}' is already attached to policy "
+                    f"'{attached[key]}' of '{policy.organisation}'"))  # fmt: skip
+                continue
+            attached[key] = policy.id
+            if not form_applies(form, policy.rules, problems):
+                continue
+            org = organisations[policy.organisation]
+            resolved: dict[str, ResolvedForm] = {}
+            for lang in LANGUAGES:
+                resolved[lang], covered = resolve_form(form, policy.rules, lang, org.name[lang],
+                                                       problems)  # fmt: skip
+                if lang == LANGUAGES[0]:
+                    check_resolved(form, resolved[lang], covered, org.slug, problems)
+            instances.append(FormInstance(org.slug, policy.id, form_id, resolved))
+    return instances
 
 
 def _load_policy(
@@ -158,7 +238,8 @@ def _load_policy(
     }
     if any(text is None for text in expanded.values()):
         return None
-    return PolicyEntry(folder, policy, typing.cast(dict[str, PolicyText], expanded))
+    assert source is not None  # a policy only validates when its file loaded
+    return PolicyEntry(folder, policy, typing.cast(dict[str, PolicyText], expanded), source)
 
 
 def _check_section_ids(source: Source, text: PolicyText, problems: list[Problem]) -> None:
@@ -365,17 +446,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
-
-
-def _dotted(loc: Loc) -> str:
-    """('sections', 2, 'body') -> 'sections[2].body'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:

@@ -111,3 +111,14 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
     except ValueError:
         # Looks like a date but is none (2024-13-01): keep the text; validation names the type.
         return node.value
+
+
+def dotted(loc: Loc) -> str:
+    """('sections', 2, 'body') -> 'sections[2].body', the way problems name a place."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,122 @@
+"""The form schema: one definition per form (``forms/<id>.yml``) drives its HTML page and its PDF.
+
+Labels, hints, legends and intros may use the organisation's rules (``{{ rules.x }}``);
+``when`` conditions (``rules.equipment_on_loan``) include a form, section or field only where
+the rules say it applies.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field as PydanticField
+from pydantic import model_validator
+
+from generator.schema import Localized, Model, Slug
+
+FieldName = Annotated[str, PydanticField(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+Condition = Annotated[str, PydanticField(min_length=1)]
+Point = Annotated[int, PydanticField(ge=1, le=8)]
+
+FieldType = Literal[
+    "text", "textarea", "date", "number", "checkbox", "checkboxes", "radio", "select",
+    "signature", "equipment",
+]  # fmt: skip
+
+REGULATION_POINTS: dict[int, Localized] = {
+    1: Localized(nb="omfanget av hjemmearbeidet", nn="omfanget av heimearbeidet"),
+    2: Localized(nb="arbeidstiden", nn="arbeidstida"),
+    3: Localized(nb="når arbeidstakeren skal kunne nås", nn="når arbeidstakaren skal kunne nåast"),
+    4: Localized(nb="forventet varighet hvis avtalen er midlertidig",
+                 nn="venta varigheit dersom avtalen er mellombels"),
+    5: Localized(nb="rett til å endre eller si opp avtalen, og varslingsfrister",
+                 nn="rett til å endre eller seie opp avtalen, og varslingsfristar"),
+    6: Localized(nb="eventuell prøveperiode", nn="eventuell prøveperiode"),
+    7: Localized(nb="eierskap, drift og vedlikehold av utstyr",
+                 nn="eigarskap, drift og vedlikehald av utstyr"),
+    8: Localized(nb="saksbehandling, taushetsplikt og oppbevaring av dokumenter",
+                 nn="saksbehandling, teieplikt og oppbevaring av dokument"),
+}  # fmt: skip
+"""The eight points an agreement must cover (forskrift om arbeid i arbeidstakers hjem § 2)."""
+
+
+class Option(Model):
+    """One choice of a radio, select or checkboxes field."""
+
+    value: FieldName
+    """Stored value; for checkboxes also the end of each box's field name."""
+    label: Localized
+    """What the reader sees."""
+
+
+class FormField(Model):
+    """One field. Its ``name`` is unique in the form and becomes the PDF field name."""
+
+    name: FieldName
+    """Unique name (lowercase letters, digits, _); the PDF field name."""
+    type: FieldType
+    """text, textarea, date, number, checkbox, checkboxes, radio, select, signature, equipment."""
+    label: Localized
+    """Label (for groups: the question shown as legend). May use rules."""
+    hint: Localized | None = None
+    """Help text under the label. May use rules."""
+    required: bool = False
+    """The reader must fill it in (checked in the browser)."""
+    options: list[Option] = []
+    """Choices, for radio, select and checkboxes."""
+    rows: int | None = PydanticField(None, ge=2, le=20)
+    """Height of a textarea in lines."""
+    when: Condition | None = None
+    """Include the field only where this condition on the rules holds."""
+    covers: list[Point] = []
+    """Points of the regulation's § 2 (1-8) this field covers."""
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> FormField:
+        grouped = self.type in ("radio", "select", "checkboxes")
+        if grouped and len(self.options) < 2:
+            raise ValueError(f"a {self.type} field needs at least two options")
+        if not grouped and self.options:
+            raise ValueError(f"a {self.type} field takes no options")
+        if self.rows is not None and self.type != "textarea":
+            raise ValueError("rows applies to textarea fields only")
+        values = [option.value for option in self.options]
+        if len(values) != len(set(values)):
+            raise ValueError("option values must be unique")
+        return self
+
+
+class FormSection(Model):
+    """A group of fields, shown as a fieldset with a legend."""
+
+    id: Slug
+    """Identifier, unique in the form."""
+    legend: Localized
+    """The section heading (fieldset legend). May use rules."""
+    intro: Localized | None = None
+    """Text above the fields (Markdown-free plain text). May use rules."""
+    when: Condition | None = None
+    """Include the section only where this condition on the rules holds."""
+    covers: list[Point] = []
+    """Points of the regulation's § 2 this section covers as a whole."""
+    fields: list[FormField] = PydanticField(min_length=1)
+    """The fields, in order."""
+
+
+class FormDefinition(Model):
+    """A form or checklist (``forms/<id>.yml``)."""
+
+    id: Slug
+    """Identifier; equals the file name; part of the page and PDF address."""
+    version: str = PydanticField(min_length=1)
+    """Version of the form, shown in the PDF footer (quote it: "1.0")."""
+    title: Localized
+    """Title in each written form."""
+    intro: Localized
+    """Text under the title. May use rules."""
+    when: Condition | None = None
+    """The form exists only for organisations whose rules make this true."""
+    must_cover: list[Point] = []
+    """Points of the regulation's § 2 the form must cover (the agreement: 1 to 8)."""
+    sections: list[FormSection] = PydanticField(min_length=1)
+    """The sections, in order."""
