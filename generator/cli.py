@@ -33,9 +33,14 @@ def _paths_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--content", type=_path, default=None, help="Content folder [default: PROJECT/content]."
     )
     @click.option("--site", type=_path, default=None, help="Output folder [default: PROJECT/site].")
+    @click.option(
+        "--forms", type=_path, default=None, help="Form definitions [default: PROJECT/forms]."
+    )
     @functools.wraps(func)
-    def wrapper(project: Path | None, content: Path | None, site: Path | None, **kw: Any) -> Any:
-        return func(Paths.default(project, content, site), **kw)
+    def wrapper(
+        project: Path | None, content: Path | None, site: Path | None, forms: Path | None, **kw: Any
+    ) -> Any:
+        return func(Paths.default(project, content, site, forms), **kw)
 
     return wrapper
 

@@ -22,8 +22,8 @@ from generator.yamlload import dotted as _dotted
 
 # Labels of the parts a compound field expands into.
 PART_LABELS = {
-    "date": Localized(nb="Dato", nn="Dato"),
-    "name": Localized(nb="Navn med blokkbokstaver", nn="Namn med blokkbokstavar"),
+    "date": Localized(nb="dato", nn="dato"),
+    "name": Localized(nb="navn med blokkbokstaver", nn="namn med blokkbokstavar"),
     "signature": Localized(nb="Underskrift", nn="Underskrift"),
     "serial": Localized(nb="Serienummer", nn="Serienummer"),
 }
@@ -49,6 +49,8 @@ class Control:
 class Item:
     """A field of the definition, resolved: a single control or a labelled group of them."""
 
+    name: str
+    """The definition's field name (the group's name for compound fields)."""
     label: str
     hint: str | None
     kind: str
@@ -87,8 +89,13 @@ class ResolvedForm:
 
     @property
     def field_names(self) -> list[str]:
-        """PDF field names; radio buttons share theirs."""
+        """PDF field names, in order."""
         return [control.name for control in self.controls]
+
+    @property
+    def descriptions(self) -> dict[str, str]:
+        """PDF field name -> its visible label (for a radio group, the question)."""
+        return {control.name: control.label for control in self.controls}
 
 
 @dataclass
@@ -158,10 +165,13 @@ class _Resolver:
             controls = tuple(Control(f"{f.name}_{o.value}", "checkbox", o.label[lang])
                              for o in f.options)  # fmt: skip
         elif f.type == "signature":
+            # The signer is part of each label: "Arbeidstaker: dato" reads right out of context.
             controls = (
-                Control(f"{f.name}_navn", "text", PART_LABELS["name"][lang], required=f.required),
-                Control(f"{f.name}_dato", "date", PART_LABELS["date"][lang], required=f.required),
-            )
+                Control(f"{f.name}_navn", "text", f"{label}: {PART_LABELS['name'][lang]}",
+                        required=f.required),
+                Control(f"{f.name}_dato", "date", f"{label}: {PART_LABELS['date'][lang]}",
+                        required=f.required),
+            )  # fmt: skip
         elif f.type == "equipment":
             items = self.rules.equipment_on_loan or []
             controls = tuple(
@@ -180,7 +190,7 @@ class _Resolver:
         else:
             options = tuple((o.value, o.label[lang]) for o in f.options)
             controls = (Control(f.name, f.type, label, hint, f.required, options, f.rows),)
-        return Item(label, hint, f.type, controls, f.required)
+        return Item(f.name, label, hint, f.type, controls, f.required)
 
 
 def resolve_form(

@@ -19,23 +19,26 @@ class Entry:
     title: str
     path: str
     """Relative to the site folder, with forward slashes."""
+    fields: tuple[str, ...] | None = None
+    """For form PDFs: the names of its fields."""
 
 
 def write_manifest(site_dir: Path, languages: tuple[str, ...], entries: list[Entry]) -> Path:
     rows = []
     for entry in entries:
         file = site_dir / entry.path
-        rows.append(
-            {
-                "kind": entry.kind,
-                "lang": entry.lang,
-                "org": entry.org,
-                "id": entry.id,
-                "title": entry.title,
-                "path": entry.path,
-                "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
-            }
-        )
+        row = {
+            "kind": entry.kind,
+            "lang": entry.lang,
+            "org": entry.org,
+            "id": entry.id,
+            "title": entry.title,
+            "path": entry.path,
+            "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+        }
+        if entry.fields is not None:
+            row["fields"] = list(entry.fields)
+        rows.append(row)
     target = site_dir / "manifest.json"
     text = json.dumps({"languages": list(languages), "entries": rows}, ensure_ascii=False, indent=2)
     target.write_text(text + "\n", encoding="utf-8")

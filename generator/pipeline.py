@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import render
 from generator.errors import BuildError, Problem
 from generator.manifest import Entry, write_manifest
-from generator.render import Page, latest_change, load_strings, nav, render_chooser, render_language
+from generator.pdf import PdfJob, write_all
 from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.validate import Project, check_content, load_project
@@ -31,18 +32,24 @@ class Paths:
     """Content folder (organisations/, policies/)."""
     site: Path
     """Output folder, replaced as a whole by a successful build."""
+    forms: Path
+    """Form definitions (forms/*.yml)."""
 
     @classmethod
     def default(
-        cls, project: Path | None = None, content: Path | None = None, site: Path | None = None
+        cls,
+        project: Path | None = None,
+        content: Path | None = None,
+        site: Path | None = None,
+        forms: Path | None = None,
     ) -> Paths:
         root = (project or Path.cwd()).resolve()
-        return cls(root, (content or root / "content").resolve(), (site or root / "site").resolve())
-
-    @property
-    def forms(self) -> Path:
-        """Form definitions (forms/*.yml)."""
-        return self.project / "forms"
+        return cls(
+            root,
+            (content or root / "content").resolve(),
+            (site or root / "site").resolve(),
+            (forms or root / "forms").resolve(),
+        )
 
     @property
     def templates(self) -> Path:
@@ -90,13 +97,15 @@ def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
 def _build_into(
     project: Project, paths: Paths, out: Path, work: Path, report: Report
 ) -> list[Entry]:
-    strings = load_strings(paths.templates)
-    build_date = max(latest_change(entry.policy.changelog).date for entry in project.policies)
+    strings = render.load_strings(paths.templates)
+    build_date = max(
+        render.latest_change(entry.policy.changelog).date for entry in project.policies
+    )
     entries: list[Entry] = []
     for lang in LANGUAGES:
         docs = work / "docs" / lang
         site_url = language_url(paths.mkdocs_config, lang)
-        pages = render_language(project, lang, paths.templates, docs, site_url)
+        pages = render.render_language(project, lang, paths.templates, docs, site_url)
         try:
             build_language(
                 shared_config=paths.mkdocs_config,
@@ -104,12 +113,12 @@ def _build_into(
                 lang=lang,
                 languages=LANGUAGES,
                 strings=strings,
-                nav=nav(project, pages, strings[lang]["home_nav"]),
+                nav=render.nav(project, pages, strings[lang]["home_nav"]),
                 docs_dir=docs,
                 site_dir=out / lang,
                 work_dir=work,
                 build_date=build_date,
-                sources=_sources(project, pages),
+                sources=_sources(project, paths, pages),
             )
         except BuildError:
             raise
@@ -128,7 +137,8 @@ def _build_into(
         )
         entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
         report(f"Built {lang}: {len(pages)} pages.")
-    render_chooser(paths.templates, out / "index.html")
+    entries += _write_pdfs(project, paths, out, strings, report)
+    render.render_chooser(paths.templates, out / "index.html")
     entries.insert(
         0, Entry("language-choice", None, None, None, strings["chooser"]["title"], "index.html")
     )
@@ -138,14 +148,45 @@ def _build_into(
     return entries
 
 
-def _sources(project: Project, pages: list[Page]) -> dict[str, Path]:
-    """Generated Markdown file -> the content file its text comes from."""
+def _write_pdfs(
+    project: Project, paths: Paths, out: Path, strings: dict, report: Report
+) -> list[Entry]:
+    """Every form's fillable PDF and every guideline's printable PDF, in each language."""
+    jobs: list[PdfJob] = []
+    entries: list[Entry] = []
+    for lang in LANGUAGES:
+        for instance in project.forms:
+            f = instance.forms[lang]
+            org_name = project.organisations[instance.org].name[lang]
+            path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
+            jobs.append(PdfJob(render.print_form(paths.templates, instance, lang, org_name),
+                               out / path, path, f.descriptions))  # fmt: skip
+            entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
+                                 tuple(dict.fromkeys(f.field_names))))  # fmt: skip
+        for entry in project.policies:
+            policy = entry.policy
+            org_name = project.organisations[policy.organisation].name[lang]
+            page = (out / lang / policy.organisation / policy.id / "index.html").read_text("utf-8")
+            path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
+            html = render.print_guideline(paths.templates, entry, lang, org_name, page)
+            jobs.append(PdfJob(html, out / path, path))
+            entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
+                                 entry.texts[lang].title, path))  # fmt: skip
+    write_all(jobs)
+    report(f"Wrote {len(jobs)} PDFs.")
+    return entries
+
+
+def _sources(project: Project, paths: Paths, pages: list[render.Page]) -> dict[str, Path]:
+    """Generated Markdown file -> the content or form file its text comes from."""
     folders = {entry.key: entry.folder for entry in project.policies}
-    return {
-        page.src: folders[page.org, page.id] / f"{page.lang}.yml"
-        for page in pages
-        if page.org is not None and page.id is not None
-    }
+    sources = {}
+    for page in pages:
+        if page.kind == "guideline":
+            sources[page.src] = folders[page.org, page.id] / f"{page.lang}.yml"
+        elif page.kind == "form":
+            sources[page.src] = paths.forms / f"{page.id}.yml"
+    return sources
 
 
 def _swap(new: Path, site: Path) -> None:

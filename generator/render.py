@@ -3,22 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from generator.schema import LANGUAGES, Change
 from generator.textvars import format_date, format_list
-from generator.validate import PolicyEntry, Project
+from generator.validate import FormInstance, PolicyEntry, Project
 
 STORAGE_KEY = "policy-site.lang"
 """localStorage key holding the reader's chosen written form."""
 
 CHANGELOG = "endringslogg"
 """Address of the change-log page; the word is the same in Bokmål and Nynorsk."""
+
+FORMS = "skjema"
+"""Address of the forms pages; the word is the same in Bokmål and Nynorsk."""
+
+
+def form_src(org: str, form_id: str) -> str:
+    """Markdown source of a form page, inside a language's docs folder."""
+    return f"{org}/{FORMS}/{form_id}.md"
+
+
+def form_pdf(org: str, form_id: str) -> str:
+    """A form's PDF, relative to the language root."""
+    return f"{org}/{FORMS}/{form_id}.pdf"
+
+
+def guideline_pdf(org: str, policy_id: str) -> str:
+    """A guideline's PDF, relative to the language root."""
+    return f"{org}/{policy_id}.pdf"
+
+
+def storage_key(lang: str, org: str, form_id: str) -> str:
+    """localStorage key of a form draft: one per organisation, form and written form."""
+    return f"policy-site.form.{lang}.{org}.{form_id}"
+
+
+def href(from_url: str, to_path: str) -> str:
+    """Relative link from a page's address (directory URL) to a file of the same site."""
+    return posixpath.relpath(to_path, from_url or ".")
 
 
 @dataclass(frozen=True)
@@ -47,21 +78,29 @@ class Page:
         return f"{self.url}index.html"
 
 
+def css_string(text: str) -> Markup:
+    """Text as a quoted CSS string (for generated content such as page footers)."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return Markup(f'"{escaped}"')
+
+
 def load_strings(templates_dir: Path) -> dict[str, Any]:
     with (templates_dir / "strings.yml").open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
-def page_environment(templates_dir: Path, lang: str) -> Environment:
+def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False) -> Environment:
+    """Jinja for the site's own templates: Markdown pages (no escaping) or HTML (escaped)."""
     env = Environment(
-        loader=FileSystemLoader(templates_dir / "pages"),
+        loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,
-        autoescape=False,  # Markdown; templates escape the raw HTML parts themselves
+        autoescape=autoescape,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["date"] = lambda value: format_date(value, lang)
+    env.filters["css_string"] = css_string
     env.filters["join_list"] = lambda words: format_list(list(words), lang)
     return env
 
@@ -76,6 +115,7 @@ def render_language(
     strings = load_strings(templates_dir)
     s = strings[lang]
     env = page_environment(templates_dir, lang)
+    html_env = page_environment(templates_dir, lang, autoescape=True)
     pages: list[Page] = []
 
     def write(page: Page, template: str, **context: Any) -> None:
@@ -88,7 +128,7 @@ def render_language(
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
     write(
         Page("home", lang, "index.md", s["home_title"]),
-        "home.md.j2",
+        "pages/home.md.j2",
         organisations=list(project.organisations.values()),
         policies_by_org=by_org,
     )
@@ -96,24 +136,51 @@ def render_language(
     for slug, org in project.organisations.items():
         write(
             Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug),
-            "organisation.md.j2",
+            "pages/organisation.md.j2",
             org=org,
             policies=by_org[slug],
         )
         for entry in by_org[slug]:
             write(
                 _guideline_page(entry, lang),
-                "guideline.md.j2",
+                "pages/guideline.md.j2",
                 **_guideline_context(project, entry, lang),
             )
+        for instance in project.forms_of(slug):
+            f = instance.forms[lang]
+            page = Page("form", lang, form_src(slug, f.id), f.title, org=slug, id=f.id)
+            key = storage_key(lang, slug, f.id)
+            form_html = html_env.get_template("forms/page.html.j2").render(
+                f=f, t=s["form"], key=key, print_mode=False
+            )
+            write(
+                page,
+                "pages/form.md.j2",
+                f=f,
+                org=org,
+                storage_key=key,
+                pdf_href=href(page.url, form_pdf(slug, f.id)),
+                form_html="\n".join(line for line in form_html.splitlines() if line.strip()),
+            )
+
+    forms_page = Page("forms", lang, f"{FORMS}.md", s["forms_title"])
+    write(
+        forms_page,
+        "pages/forms.md.j2",
+        forms_by_org=[
+            (org, [_form_link(i, lang, forms_page) for i in project.forms_of(slug)])
+            for slug, org in project.organisations.items()
+            if project.forms_of(slug)
+        ],
+    )
 
     changes = _changes(project, lang)
     write(
         Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
-        "changelog.md.j2",
+        "pages/changelog.md.j2",
         changes=changes,
     )
-    feed = env.get_template("feed.xml.j2").render(
+    feed = env.get_template("pages/feed.xml.j2").render(
         s=s,
         lang=lang,
         changes=changes,
@@ -125,30 +192,92 @@ def render_language(
     return pages
 
 
+def print_form(templates_dir: Path, instance: FormInstance, lang: str, org_name: str) -> str:
+    """The HTML WeasyPrint turns into a form's fillable PDF."""
+    strings = load_strings(templates_dir)[lang]
+    f = instance.forms[lang]
+    footer = strings["form"]["footer"].format(org=org_name, title=f.title, version=f.version)
+    env = page_environment(templates_dir, lang, autoescape=True)
+    return env.get_template("print/form.html.j2").render(
+        print_mode=True,
+        f=f, t=strings["form"], lang=lang, org=org_name, footer=footer,
+        css=(templates_dir / "print" / "print.css").read_text(encoding="utf-8"),
+    )  # fmt: skip
+
+
+def print_guideline(
+    templates_dir: Path, entry: PolicyEntry, lang: str, org_name: str, page_html: str
+) -> str:
+    """The HTML WeasyPrint turns into a guideline's PDF: the article of its built page."""
+    strings = load_strings(templates_dir)[lang]
+    title = entry.texts[lang].title
+    footer = strings["form"]["footer"].format(org=org_name, title=title,
+                                               version=entry.policy.version)  # fmt: skip
+    env = page_environment(templates_dir, lang, autoescape=True)
+    return env.get_template("print/guideline.html.j2").render(
+        title=title, t=strings["form"], lang=lang, org=org_name, footer=footer,
+        article=_article(page_html),
+        css=(templates_dir / "print" / "print.css").read_text(encoding="utf-8"),
+    )  # fmt: skip
+
+
+def _article(page_html: str) -> str:
+    """The content of a built Material page, without permalinks and the PDF link itself."""
+    match = re.search(r'<article class="md-content__inner md-typeset">(.*?)</article>',
+                      page_html, flags=re.DOTALL)  # fmt: skip
+    if match is None:
+        raise ValueError("the built page has no article")
+    article = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", match.group(1), flags=re.DOTALL)
+    return re.sub(r'<p class="ps-guideline-pdf">.*?</p>', "", article, flags=re.DOTALL)
+
+
 def render_chooser(templates_dir: Path, target: Path) -> None:
     """The root page where a reader picks Bokmål or Nynorsk (remembered in the browser)."""
-    env = page_environment(templates_dir, "nb")
-    env.autoescape = True
-    html = env.get_template("chooser.html.j2").render(
+    env = page_environment(templates_dir, "nb", autoescape=True)
+    html = env.get_template("pages/chooser.html.j2").render(
         c=load_strings(templates_dir)["chooser"], storage_key=STORAGE_KEY
     )
     target.write_text(html, encoding="utf-8")
 
 
 def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
-    """MkDocs navigation: start page, one section per organisation, change log."""
+    """MkDocs navigation: start page, one section per organisation (its guidelines and forms),
+    the forms overview, the change log."""
     by_src = {page.src: page for page in pages}
+    lang = pages[0].lang
     items: list[Any] = [{home_label: "index.md"}]
     for slug, org in project.organisations.items():
-        lang = pages[0].lang
         children: list[Any] = [f"{slug}/index.md"]
         children += [
             {by_src[src].title: src}
             for src in (f"{slug}/{entry.policy.id}.md" for entry in project.policies_of(slug))
         ]
+        forms = [form_src(slug, instance.form_id) for instance in project.forms_of(slug)]
+        if forms:
+            children.append({by_src[f"{FORMS}.md"].title: [{by_src[f].title: f} for f in forms]})
         items.append({org.name[lang]: children})
+    items.append({by_src[f"{FORMS}.md"].title: f"{FORMS}.md"})
     items.append({by_src[f"{CHANGELOG}.md"].title: f"{CHANGELOG}.md"})
     return items
+
+
+@dataclass(frozen=True)
+class _FormLink:
+    title: str
+    md_path: str
+    """Markdown link from the linking page's source (MkDocs checks it)."""
+    pdf_href: str
+    """Link from the linking page's address to the PDF."""
+
+
+def _form_link(instance: FormInstance, lang: str, page: Page) -> _FormLink:
+    """A link to a form and its PDF, from ``page``."""
+    src = form_src(instance.org, instance.form_id)
+    return _FormLink(
+        instance.forms[lang].title,
+        posixpath.relpath(src, posixpath.dirname(page.src) or "."),
+        href(page.url, form_pdf(instance.org, instance.form_id)),
+    )
 
 
 def _guideline_page(entry: PolicyEntry, lang: str) -> Page:
@@ -174,7 +303,11 @@ def _guideline_context(project: Project, entry: PolicyEntry, lang: str) -> dict[
         "text": entry.texts[lang],
         "latest": latest_change(policy.changelog),
         "original_href": f"{to_root}{policy.original_language}/{page.url}",
-        "forms": [],
+        "pdf_href": href(page.url, guideline_pdf(policy.organisation, policy.id)),
+        "forms": [
+            _form_link(instance, lang, page)
+            for instance in project.forms_of(policy.organisation, policy.id)
+        ],
     }
 
 

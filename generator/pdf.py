@@ -1,0 +1,70 @@
+"""Stage 5: PDFs with WeasyPrint: fillable forms (PDF/UA-1) and printable guidelines.
+
+WeasyPrint names each field after the input's ``name`` and describes it (/TU) with its label;
+radio groups get the first button's label, so every /TU is set here from the definition.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+
+from generator.errors import BuildError
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One PDF to write."""
+
+    html: str
+    target: Path
+    name: str
+    """What the document is, for error messages (e.g. 'nb/kommune/skjema/avtale.pdf')."""
+    descriptions: dict[str, str] = field(default_factory=dict)
+    """Field name -> description (/TU); the visible label of the field or its group."""
+
+
+def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
+    from weasyprint.urls import URLFetcher
+
+    # Printed documents use inline styles and system fonts only: nothing may be fetched.
+    return URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+
+
+def write_pdf(job: PdfJob) -> None:
+    """Render one job; raises BuildError naming the document."""
+    from weasyprint import HTML  # heavy import, and only safe after any fork
+
+    try:
+        document = HTML(string=job.html, base_url=str(job.target.parent),
+                        url_fetcher=_restricted_fetcher())  # fmt: skip
+        data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        _finish(data, job)
+    except BuildError:
+        raise
+    except Exception as exc:  # WeasyPrint raises many kinds; name the document instead
+        raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
+
+
+def _finish(data: bytes, job: PdfJob) -> None:
+    """Set every field's description, then save without anything that varies between runs."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        acroform = pdf.Root.get("/AcroForm")
+        missing = set(job.descriptions)
+        for item in acroform.get("/Fields", []) if acroform is not None else []:
+            name = str(item.get("/T", ""))
+            if name in job.descriptions:
+                item.TU = pikepdf.String(job.descriptions[name])
+                missing.discard(name)
+        if missing:
+            raise BuildError(f"PDF {job.name} lacks the fields {', '.join(sorted(missing))}")
+        pdf.save(job.target, deterministic_id=True)
+
+
+def write_all(jobs: list[PdfJob]) -> None:
+    for job in jobs:
+        write_pdf(job)
