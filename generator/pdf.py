@@ -23,6 +23,9 @@ class PdfJob:
     target: Path
     name: str
     """What the document is, for error messages (e.g. 'nb/kommune/skjema/avtale.pdf')."""
+    base_url: str
+    """Published address of the page the document belongs to: relative links resolve against
+    it (never against the build folder, which differs between builds)."""
     descriptions: dict[str, str] = field(default_factory=dict)
     """Field name -> description (/TU); the visible label of the field or its group."""
 
@@ -39,8 +42,7 @@ def write_pdf(job: PdfJob) -> None:
     from weasyprint import HTML  # heavy import, and only safe after any fork
 
     try:
-        document = HTML(string=job.html, base_url=str(job.target.parent),
-                        url_fetcher=_restricted_fetcher())  # fmt: skip
+        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
         data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)
         _finish(data, job)

@@ -90,7 +90,7 @@ def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report(f"Site written to {paths.site} ({len(entries)} pages).")
+    report(f"Site written to {paths.site} ({len(entries)} pages and files).")
     return entries
 
 
@@ -155,12 +155,14 @@ def _write_pdfs(
     jobs: list[PdfJob] = []
     entries: list[Entry] = []
     for lang in LANGUAGES:
+        site_url = language_url(paths.mkdocs_config, lang)
         for instance in project.forms:
             f = instance.forms[lang]
             org_name = project.organisations[instance.org].name[lang]
             path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
-            jobs.append(PdfJob(render.print_form(paths.templates, instance, lang, org_name),
-                               out / path, path, f.descriptions))  # fmt: skip
+            html = render.print_form(paths.templates, instance, lang, org_name)
+            page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
+            jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
             entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
                                  tuple(dict.fromkeys(f.field_names))))  # fmt: skip
         for entry in project.policies:
@@ -169,7 +171,8 @@ def _write_pdfs(
             page = (out / lang / policy.organisation / policy.id / "index.html").read_text("utf-8")
             path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
             html = render.print_guideline(paths.templates, entry, lang, org_name, page)
-            jobs.append(PdfJob(html, out / path, path))
+            page_url = f"{site_url}{policy.organisation}/{policy.id}/"
+            jobs.append(PdfJob(html, out / path, path, page_url))
             entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
                                  entry.texts[lang].title, path))  # fmt: skip
     write_all(jobs)

@@ -131,12 +131,12 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
         seen[entry.key] = folder
         policies.append(entry)
 
+    policies.sort(key=lambda entry: entry.key)
     definitions = _load_forms(forms_dir, problems)
+    # Forms keep the order the policy attaches them in (pages, navigation, manifest).
     instances = _resolve_forms(policies, organisations, definitions, problems)
     if problems:
         return None, problems
-    policies.sort(key=lambda entry: entry.key)
-    instances.sort(key=lambda form: (form.org, form.policy_id, form.form_id))
     return Project(content_dir, dict(sorted(organisations.items())), policies, instances), problems
 
 

@@ -41,13 +41,29 @@ def test_manifest_lists_exactly_the_pages_produced(minimal_site: Path) -> None:
             ("changelog", lang, None, None, f"{lang}/endringslogg/index.html"),
             ("changelog-feed", lang, None, None, f"{lang}/feed.xml"),
             ("not-found", lang, None, None, f"{lang}/404.html"),
+            ("forms", lang, None, None, f"{lang}/skjema/index.html"),
+            (
+                "guideline-pdf",
+                lang,
+                "testkommune",
+                "heimekontor",
+                f"{lang}/testkommune/heimekontor.pdf",
+            ),
         }
+        # The fixture lends no equipment, so it gets no loan receipt (utstyrslan).
+        for form in ("avtale", "sjekkliste", "oppfolgingssamtale"):
+            expected |= {
+                ("form", lang, "testkommune", form, f"{lang}/testkommune/skjema/{form}/index.html"),
+                ("form-pdf", lang, "testkommune", form, f"{lang}/testkommune/skjema/{form}.pdf"),
+            }
     assert rows == expected
     for entry in data["entries"]:
         digest = hashlib.sha256((minimal_site / entry["path"]).read_bytes()).hexdigest()
         assert entry["sha256"] == digest, entry["path"]
     titles = {(e["lang"], e["kind"]): e["title"] for e in data["entries"]}
     assert titles["nb", "guideline"] == "Hjemmekontor i Testkommune"
+    assert all(e["fields"] for e in data["entries"] if e["kind"] == "form-pdf")
+    assert not [e for e in data["entries"] if e["kind"] != "form-pdf" and "fields" in e]
     assert titles["nn", "guideline"] == "Heimekontor i Testkommune"
 
 
