@@ -10,6 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.runtime: $(BIN)/python pyproject.toml constraints.txt
+	bash tools/system-deps.sh site
 	$(PIP) -e .
 	touch $@
 
@@ -35,7 +36,7 @@ format: $(VENV)/.test
 	$(BIN)/ruff check --fix generator tests
 
 test: $(VENV)/.test lint
-	bash tools/system-deps.sh
+	bash tools/system-deps.sh test
 	$(BIN)/policy-site check
 	$(BIN)/pytest
 

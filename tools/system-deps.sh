@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (Chromium for the browser tests), when missing.
+# Installs the Debian packages the project needs, when missing:
+#   site: what WeasyPrint needs to write PDFs (Pango, fonts);
+#   test: also Chromium (browser tests) and poppler-utils (pdftoppm, to look at PDFs).
 set -euo pipefail
 
+profile="${1:-test}"
+packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+if [ "$profile" = "test" ]; then
+  packages+=(chromium poppler-utils)
+fi
+
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    need+=("$package")
+  fi
+done
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
