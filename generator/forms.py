@@ -226,16 +226,14 @@ def check_resolved(form: FormSource, resolved: ResolvedForm, covered: set[int], 
 
 
 def _field_loc(definition: FormDefinition, name: str) -> Loc:
-    """Where the field that produced control ``name`` is defined."""
-    fallback: Loc = ()
+    """Where the last field that produces control ``name`` is defined: for a repeated name,
+    the repetition."""
+    found: Loc = ()
     for s_index, section in enumerate(definition.sections):
         for f_index, f in enumerate(section.fields):
-            loc: Loc = ("sections", s_index, "fields", f_index, "name")
-            if name == f.name:
-                return loc
-            if name.startswith(f"{f.name}_") and not fallback:
-                fallback = loc
-    return fallback
+            if name == f.name or name.startswith(f"{f.name}_"):
+                found = ("sections", s_index, "fields", f_index, "name")
+    return found
 
 
 def _capital(text: str) -> str:

@@ -53,9 +53,11 @@ def write_pdf(job: PdfJob) -> None:
 
 
 def _finish(data: bytes, job: PdfJob) -> None:
-    """Set every field's description, then save without anything that varies between runs."""
+    """Tidy the form fields, describe each, then save without anything that varies between runs."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         acroform = pdf.Root.get("/AcroForm")
+        if acroform is not None:
+            _radio_buttons_as_widgets(acroform)
         missing = set(job.descriptions)
         for item in acroform.get("/Fields", []) if acroform is not None else []:
             name = str(item.get("/T", ""))
@@ -65,6 +67,24 @@ def _finish(data: bytes, job: PdfJob) -> None:
         if missing:
             raise BuildError(f"PDF {job.name} lacks the fields {', '.join(sorted(missing))}")
         pdf.save(job.target, deterministic_id=True)
+
+
+def _radio_buttons_as_widgets(acroform: pikepdf.Dictionary) -> None:
+    """WeasyPrint gives each radio button its group's name too, which makes viewers see fields
+    called "group.group". A button is only a widget of its group: drop its own name and keep
+    the group alone in the field list."""
+    fields = acroform.get("/Fields")
+    if fields is None:
+        return
+    kept = pikepdf.Array()
+    for item in fields:
+        if "/Parent" in item:
+            for key in ("/T", "/TU", "/FT"):
+                if key in item:
+                    del item[key]
+            continue
+        kept.append(item)
+    acroform.Fields = kept
 
 
 def write_all(jobs: list[PdfJob]) -> None:

@@ -146,7 +146,8 @@ def expand(
 
 def holds(env: SandboxedEnvironment, condition: str, rules: Rules) -> bool:
     """Evaluate a ``when`` condition; unset rules are false. Raises like :func:`expand`."""
-    return bool(env.compile_expression(condition)(rules=RulesView(rules, lenient=True)))
+    expression = env.compile_expression(condition, undefined_to_none=False)
+    return bool(expression(rules=RulesView(rules, lenient=True)))
 
 
 __all__ = ["TextVariableError", "expand", "format_date", "format_list", "holds", "text_environment"]

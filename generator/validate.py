@@ -134,7 +134,7 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
     policies.sort(key=lambda entry: entry.key)
     definitions = _load_forms(forms_dir, problems)
     # Forms keep the order the policy attaches them in (pages, navigation, manifest).
-    instances = _resolve_forms(policies, organisations, definitions, problems)
+    instances = _resolve_forms(policies, organisations, definitions, forms_dir, problems)
     if problems:
         return None, problems
     return Project(content_dir, dict(sorted(organisations.items())), policies, instances), problems
@@ -159,7 +159,7 @@ def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, Fo
 
 def _resolve_forms(
     policies: list[PolicyEntry], organisations: dict[str, Organisation],
-    definitions: dict[str, FormSource], problems: list[Problem],
+    definitions: dict[str, FormSource], forms_dir: Path | None, problems: list[Problem],
 ) -> list[FormInstance]:  # fmt: skip
     """Each policy's attached forms, resolved with its rules; attachments must name forms."""
     instances: list[FormInstance] = []
@@ -169,6 +169,8 @@ def _resolve_forms(
         source = entry.source
         for index, form_id in enumerate(policy.attachments):
             form = definitions.get(form_id)
+            if form is None and forms_dir is not None and (forms_dir / f"{form_id}.yml").is_file():
+                continue  # the form's own file has problems, reported there
             if form is None:
                 known = ", ".join(sorted(definitions)) or "none"
                 message = f"attachments[{index}]: unknown form '{form_id}' (known: {known})"

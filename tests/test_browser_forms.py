@@ -1,0 +1,532 @@
+"""The form pages work as forms in a real browser (Debian's Chromium, no mocks).
+
+What this file proves, against the project's own content built and served on 127.0.0.1:
+
+* Drafts survive a reload and a fresh visit, and each is kept under its own key: a draft of
+  one form never shows up in the same form of the other written form, in another form of
+  the same organisation, or in the same form of another organisation.
+* "Tøm skjemaet" empties the form, deletes the draft and says so in the status region.
+* Submitting with required answers missing shows a focused error summary with one link per
+  required question; each link focuses its field, which is marked invalid and described by a
+  visible inline error. With every required answer given, the summary goes and the browser's
+  print dialog is asked for.
+* On every form page of both written forms, every field has a non-empty ``label[for]``, names
+  are unique (radio groups apart), every ``aria-describedby`` id exists, and the fields are
+  exactly those of the fillable PDF built from the same definition.
+* The print stylesheet leaves only the filled form: no header, sidebars, footer, buttons,
+  notice or status.
+* Nothing typed leaves the device: filling, checking, printing and clearing a form sends no
+  request with a body and none to another host.
+
+Form pages are taken from ``manifest.json``, so new forms are covered without editing this file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+FORM = "form[data-ps-form]"
+SUMMARY = "#ps-error-summary"
+SUMMARY_LINKS = "#ps-error-summary a"
+SUBMIT = ".ps-submit"
+CLEAR = "[data-ps-clear]"
+STATUS = ".ps-status"
+
+SAVED = {"nb": "Lagret i denne nettleseren.", "nn": "Lagra i denne nettlesaren."}
+CLEARED = {"nb": "Skjemaet er tømt.", "nn": "Skjemaet er tømt."}
+
+PRINT_STUB = "window.__printCalls = 0; window.print = () => { window.__printCalls += 1; };"
+"""Replaces the print dialog (which would block headless Chromium) with a counter."""
+
+NB_AGREEMENT = "/nb/kommune/skjema/avtale/"
+NN_LOAN = "/nn/vestland-fylkeskommune/skjema/utstyrslan/"
+
+WORKING_HOURS = "Kl. 08.00\u201315.30, fleksitid.\nKjernetid 09.00\u201314.00."
+"""Several lines with en dashes, as the hint suggests."""
+
+Answers = dict[str, str | bool]
+"""What a reader did, by element id: text typed, or ``True`` for a ticked box / chosen radio."""
+
+NB_ANSWERS: Answers = {
+    "f-arbeidstaker-navn": "Ærlig Øystein Åsen",
+    "f-forsvarlig-arbeidsplass": True,
+    "f-varighet-midlertidig": True,
+    "f-arbeidstid": WORKING_HOURS,
+}
+NB_DRAFT = {
+    "arbeidstaker_navn": "Ærlig Øystein Åsen",
+    "forsvarlig_arbeidsplass": True,
+    "varighet": "midlertidig",
+    "arbeidstid": WORKING_HOURS,
+}
+"""``NB_ANSWERS`` as the form holds them, by field name (see ``form_values``)."""
+
+NN_ANSWERS: Answers = {
+    "f-navn": "Åse Ødegård",
+    "f-utstyr-pc": True,
+    "f-dato": "2025-03-14",
+    "f-merknader": "Skjermen har ei ripe i hjørnet.\nLaderen manglar.",
+}
+NN_DRAFT = {
+    "navn": "Åse Ødegård",
+    "utstyr_pc": True,
+    "dato": "2025-03-14",
+    "merknader": "Skjermen har ei ripe i hjørnet.\nLaderen manglar.",
+}
+
+# --------------------------------------------------------------------------- helpers
+
+
+def url_path(entry_path: str) -> str:
+    """The address a reader uses for a manifest path: directory URLs for ``index.html``."""
+    return "/" + entry_path.removesuffix("index.html")
+
+
+def form_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for entry in manifest["entries"] if entry["kind"] == "form"]
+
+
+def entry_at(manifest: dict[str, Any], path: str) -> dict[str, Any]:
+    """The form entry served at ``path``."""
+    matches = [entry for entry in form_entries(manifest) if url_path(entry["path"]) == path]
+    assert len(matches) == 1, f"expected one form at {path} in the manifest, found {matches}"
+    return matches[0]
+
+
+def pdf_of(manifest: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The fillable PDF built from the same definition as the form page ``entry``."""
+    matches = [
+        candidate
+        for candidate in manifest["entries"]
+        if candidate["kind"] == "form-pdf"
+        and (candidate["lang"], candidate["org"], candidate["id"])
+        == (entry["lang"], entry["org"], entry["id"])
+    ]
+    assert len(matches) == 1, f"{entry['path']}: expected one form-pdf entry, found {matches}"
+    return matches[0]
+
+
+def storage_key(entry: dict[str, Any]) -> str:
+    return f"policy-site.form.{entry['lang']}.{entry['org']}.{entry['id']}"
+
+
+def stored(page: Page, key: str) -> str | None:
+    return page.evaluate("key => localStorage.getItem(key)", key)
+
+
+def form_values(page: Page) -> dict[str, str | bool]:
+    """Every answered field of the page's form by name: text, ``True`` if ticked, radio value."""
+    return page.locator(FORM).evaluate(
+        """form => {
+          const values = {};
+          for (const el of form.querySelectorAll("input[name], textarea[name], select[name]")) {
+            if (el.type === "checkbox") { if (el.checked) values[el.name] = true; }
+            else if (el.type === "radio") { if (el.checked) values[el.name] = el.value; }
+            else if (el.value !== "") values[el.name] = el.value;
+          }
+          return values;
+        }"""
+    )
+
+
+def answer(page: Page, answers: Answers) -> None:
+    """Type, tick and choose as a reader would."""
+    for element_id, value in answers.items():
+        field = page.locator(f"#{element_id}")
+        if value is True:
+            field.check()
+        elif field.get_attribute("type") == "text":
+            field.press_sequentially(str(value))
+        else:
+            field.fill(str(value))
+
+
+def expect_answers(page: Page, answers: Answers, where: str) -> None:
+    for element_id, value in answers.items():
+        field = page.locator(f"#{element_id}")
+        if value is True:
+            expect(field, f"{where}: #{element_id} should be ticked").to_be_checked()
+        else:
+            expect(field, f"{where}: #{element_id} should hold {value!r}").to_have_value(value)
+
+
+def open_form(page: Page, base: str, path: str) -> None:
+    page.goto(base + path)
+    expect(page.locator(FORM)).to_have_count(1)
+
+
+REQUIRED_QUESTIONS_JS = """form => {
+  const text = node => {
+    if (!node) return "";
+    const clone = node.cloneNode(true);
+    clone.querySelectorAll(".ps-required").forEach(marker => marker.remove());
+    return clone.textContent.trim();
+  };
+  const seen = new Set();
+  const questions = [];
+  const candidates = form.querySelectorAll(
+    "input[required], textarea[required], select[required], " +
+    "[data-required-one] input[type=checkbox]"
+  );
+  for (const el of candidates) {
+    const group = el.type === "radio" ? el.closest("fieldset")
+      : el.type === "checkbox" ? el.closest("[data-required-one]") : null;
+    const key = group ? group.id : el.id;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const field = group ? group.dataset.field : el.name;
+    questions.push({
+      id: el.id,
+      type: el.type,
+      field: field,
+      label: group ? text(group.querySelector("legend"))
+                   : text(document.querySelector(`label[for="${CSS.escape(el.id)}"]`)),
+      describedBy: ((group || el).getAttribute("aria-describedby") || "").split(/\\s+/),
+      members: group ? Array.from(group.querySelectorAll("input")).map(input => input.id)
+                     : [el.id],
+    });
+  }
+  return questions;
+}"""
+"""Required questions in page order: one per required field, radio group or must-tick group."""
+
+
+def required_questions(page: Page) -> list[dict[str, Any]]:
+    return page.locator(FORM).evaluate(REQUIRED_QUESTIONS_JS)
+
+
+def answer_every_required_question(page: Page, questions: list[dict[str, Any]]) -> None:
+    for question in questions:
+        field = page.locator(f"#{question['id']}")
+        if question["type"] in ("radio", "checkbox"):
+            field.check()
+        elif question["type"] == "date":
+            field.fill("2025-03-14")
+        elif question["type"] == "number":
+            field.fill("3")
+        elif question["type"].startswith("select"):
+            field.select_option(index=1)
+        else:
+            field.fill(f"Svar på {question['label']}")
+
+
+def error_id(field_name: str) -> str:
+    return "f-" + field_name.replace("_", "-") + "-error"
+
+
+def active_id(page: Page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def manifest(default_site: Path) -> dict[str, Any]:
+    return json.loads((default_site / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def printing_page(page: Page) -> Iterator[Page]:
+    """``page`` with ``window.print`` replaced by a counter on every document it loads."""
+    page.add_init_script(PRINT_STUB)
+    yield page
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def test_drafts_survive_a_reload_under_a_key_of_their_own(
+    page: Page, default_server: str, manifest: dict[str, Any]
+) -> None:
+    drafts = {NB_AGREEMENT: (NB_ANSWERS, NB_DRAFT), NN_LOAN: (NN_ANSWERS, NN_DRAFT)}
+
+    for path, (answers, _) in drafts.items():
+        entry = entry_at(manifest, path)
+        lang = entry["lang"]
+        open_form(page, default_server, path)
+        key = page.locator(FORM).get_attribute("data-storage-key")
+        assert key == storage_key(entry), f"{path}: storage key {key!r}"
+        assert form_values(page) == {}, f"{path}: form not empty on first visit"
+
+        answer(page, answers)
+        expect(page.locator(STATUS)).to_have_text(SAVED[lang])
+        draft = stored(page, storage_key(entry))
+        assert draft is not None, f"{path}: nothing stored under {storage_key(entry)}"
+        first_text = next(value for value in answers.values() if isinstance(value, str))
+        assert first_text in json.loads(draft).values(), f"{path}: draft lacks {first_text!r}"
+
+        page.reload()
+        expect_answers(page, answers, f"{path} after reload")
+
+        # A new tab is a fresh navigation: no browser form restoration, only the draft.
+        tab = page.context.new_page()
+        open_form(tab, default_server, path)
+        expect_answers(tab, answers, f"{path} in a new tab")
+        tab.close()
+
+    leaks = []
+    for entry in form_entries(manifest):
+        path = url_path(entry["path"])
+        open_form(page, default_server, path)
+        expected = drafts[path][1] if path in drafts else {}
+        found = form_values(page)
+        if found != expected:
+            leaks.append(f"{path}: holds {found}, expected {expected}")
+        if path not in drafts and stored(page, storage_key(entry)) is not None:
+            leaks.append(f"{path}: a draft is stored under {storage_key(entry)}")
+    assert not leaks, "drafts leak between forms:\n" + "\n".join(leaks)
+
+
+@pytest.mark.parametrize(
+    ("path", "answers"), [(NB_AGREEMENT, NB_ANSWERS), (NN_LOAN, NN_ANSWERS)], ids=["nb", "nn"]
+)
+def test_clear_button_empties_the_form_and_deletes_only_its_draft(
+    page: Page, default_server: str, manifest: dict[str, Any], path: str, answers: Answers
+) -> None:
+    entry = entry_at(manifest, path)
+    key, lang = storage_key(entry), entry["lang"]
+    # Another form's draft, which clearing this form must leave alone.
+    bystander = next(
+        other for other in form_entries(manifest) if other["lang"] == lang and other != entry
+    )
+    page.goto(default_server + url_path(bystander["path"]))
+    bystander_draft = json.dumps({"some_field": "unrelated draft"})
+    page.evaluate(
+        "([k, v]) => localStorage.setItem(k, v)", [storage_key(bystander), bystander_draft]
+    )
+
+    open_form(page, default_server, path)
+    answer(page, answers)
+    expect(page.locator(STATUS)).to_have_text(SAVED[lang])
+    assert stored(page, key) is not None, f"{path}: typing stored nothing under {key}"
+
+    page.locator(CLEAR).click()
+    expect(page.locator(STATUS)).to_have_text(CLEARED[lang])
+    assert form_values(page) == {}, f"{path}: after clearing the form holds {form_values(page)}"
+    assert stored(page, key) is None, f"{path}: draft still stored under {key}: {stored(page, key)}"
+    assert stored(page, storage_key(bystander)) == bystander_draft, (
+        f"{path}: clearing also removed the draft of {bystander['path']}"
+    )
+
+    page.reload()
+    assert form_values(page) == {}, f"{path}: after clear and reload it holds {form_values(page)}"
+    assert stored(page, key) is None, f"{path}: a draft came back under {key} after reload"
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def test_error_summary_links_every_missing_answer_and_print_follows_when_complete(
+    printing_page: Page, default_server: str
+) -> None:
+    page = printing_page
+    open_form(page, default_server, NB_AGREEMENT)
+    questions = required_questions(page)
+    assert len(questions) >= 5, f"{NB_AGREEMENT}: only {len(questions)} required questions found"
+    summary = page.locator(SUMMARY)
+    expect(summary).to_be_hidden()
+
+    page.locator(SUBMIT).click()
+
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    assert active_id(page) == "ps-error-summary", f"focus is on #{active_id(page)}"
+    assert page.evaluate("window.__printCalls") == 0, "print was called with answers missing"
+    links = page.locator(SUMMARY_LINKS)
+    expect(links).to_have_count(len(questions))
+    first_text = links.first.inner_text().strip()
+    first_label = questions[0]["label"]
+    assert first_label and first_label in first_text and first_text != first_label, (
+        f"first summary link {first_text!r} should ask for {first_label!r}"
+    )
+
+    invalid = page.locator(f"{FORM} [aria-invalid=true]").evaluate_all("els => els.map(e => e.id)")
+    expected_invalid = [member for q in questions for member in q["members"]]
+    assert sorted(invalid) == sorted(expected_invalid), (
+        f"aria-invalid on {invalid}, expected on the required fields {expected_invalid}"
+    )
+
+    wrong = []
+    for index, question in enumerate(questions):
+        link = links.nth(index)
+        text = link.inner_text().strip()
+        if question["label"] not in text:
+            wrong.append(f"link {index} {text!r} does not name {question['label']!r}")
+        link.click()
+        if active_id(page) != question["id"]:
+            wrong.append(f"link {text!r} focused #{active_id(page)}, expected #{question['id']}")
+        field = page.locator(f"#{question['id']}")
+        if field.get_attribute("aria-invalid") != "true":
+            wrong.append(f"#{question['id']} lacks aria-invalid=true")
+        error = error_id(question["field"])
+        if error not in question["describedBy"]:
+            wrong.append(
+                f"#{question['id']}: aria-describedby {question['describedBy']} lacks {error}"
+            )
+        message = page.locator(f"#{error}")
+        if not message.is_visible() or question["label"] not in message.inner_text():
+            wrong.append(f"#{error} should be visible and name {question['label']!r}")
+    assert not wrong, f"{NB_AGREEMENT}: error summary broken:\n" + "\n".join(wrong)
+
+    answer_every_required_question(page, questions)
+    page.locator(SUBMIT).click()
+
+    expect(summary).to_be_hidden()
+    expect(page.locator(f"{FORM} [aria-invalid=true]")).to_have_count(0)
+    expect(page.locator(f"{FORM} .ps-error:visible")).to_have_count(0)
+    assert page.evaluate("window.__printCalls") == 1, (
+        "print was not called once the form was complete"
+    )
+
+
+# --------------------------------------------------------------------------- structure
+
+FIELDS_JS = """form => Array.from(form.querySelectorAll("input[name], textarea[name], select[name]"))
+  .map(el => ({
+    name: el.name,
+    type: el.type,
+    id: el.id,
+    sameId: el.id ? document.querySelectorAll(`[id="${CSS.escape(el.id)}"]`).length : 0,
+    labels: el.id ? Array.from(document.querySelectorAll(`label[for="${CSS.escape(el.id)}"]`))
+      .map(label => label.textContent.trim()) : [],
+  }))"""
+
+MISSING_DESCRIPTIONS_JS = """() => Array.from(document.querySelectorAll("[aria-describedby]"))
+  .flatMap(el => el.getAttribute("aria-describedby").split(/\\s+/).filter(Boolean)
+    .filter(id => !document.getElementById(id))
+    .map(id => `${el.id || el.tagName}: aria-describedby names missing #${id}`))"""
+
+
+def test_every_form_is_labelled_and_matches_its_pdf(
+    page: Page, default_server: str, manifest: dict[str, Any]
+) -> None:
+    entries = form_entries(manifest)
+    assert {entry["lang"] for entry in entries} == {"nb", "nn"}, "forms missing for a language"
+    pdfs = [entry for entry in manifest["entries"] if entry["kind"] == "form-pdf"]
+    assert len(pdfs) == len(entries), f"{len(entries)} form pages but {len(pdfs)} form PDFs"
+
+    problems: list[str] = []
+    for entry in entries:
+        path = url_path(entry["path"])
+        open_form(page, default_server, path)
+        fields = page.locator(FORM).evaluate(FIELDS_JS)
+        if not fields:
+            problems.append(f"{path}: form has no fields")
+        for field in fields:
+            where = f"{path} [name={field['name']}]"
+            if not field["id"]:
+                problems.append(f"{where}: no id, so no label can point to it")
+            elif field["sameId"] != 1:
+                problems.append(f"{where}: id {field['id']!r} used {field['sameId']} times")
+            if not any(field["labels"]):
+                problems.append(f"{where}: no label[for] with text (found {field['labels']})")
+        names = [field["name"] for field in fields if field["type"] != "radio"]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            problems.append(f"{path}: names used more than once: {repeated}")
+        radio_names = {field["name"] for field in fields if field["type"] == "radio"}
+        if clash := sorted(radio_names & set(names)):
+            problems.append(f"{path}: radio group names also used by other fields: {clash}")
+        problems += [f"{path}: {problem}" for problem in page.evaluate(MISSING_DESCRIPTIONS_JS)]
+
+        html_names = {field["name"] for field in fields}
+        pdf_names = set(pdf_of(manifest, entry)["fields"])
+        if html_names != pdf_names:
+            problems.append(
+                f"{path}: fields differ from the PDF's: only on the page "
+                f"{sorted(html_names - pdf_names)}, only in the PDF {sorted(pdf_names - html_names)}"
+            )
+    assert not problems, "form pages are not as they should be:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- print
+
+SCREEN_ONLY = {
+    "header": ".md-header",
+    "sidebars": ".md-sidebar",
+    "footer": ".md-footer",
+    "buttons": ".ps-actions",
+    "notice": ".ps-notice",
+    "status": ".ps-status",
+}
+
+
+def visible_count(page: Page, selector: str) -> int:
+    return sum(1 for element in page.locator(selector).all() if element.is_visible())
+
+
+def test_print_shows_the_filled_form_without_the_site_around_it(
+    page: Page, default_server: str, tmp_path: Path
+) -> None:
+    open_form(page, default_server, NB_AGREEMENT)
+    answer(page, NB_ANSWERS)
+    expect(page.locator(STATUS)).to_have_text(SAVED["nb"])
+
+    # Control: on screen all of it is there, so "hidden" below is the print stylesheet's doing.
+    for what, selector in SCREEN_ONLY.items():
+        assert visible_count(page, selector), f"on screen the {what} ({selector}) is not visible"
+
+    page.emulate_media(media="print")
+    shown = [
+        f"{what} ({selector})"
+        for what, selector in SCREEN_ONLY.items()
+        if visible_count(page, selector)
+    ]
+    name = page.locator("#f-arbeidstaker-navn")
+    expect(page.locator(FORM)).to_be_visible()
+    expect(name).to_be_visible()
+    expect(name).to_have_value(str(NB_ANSWERS["f-arbeidstaker-navn"]))
+    expect(page.locator("#f-arbeidstid")).to_be_visible()
+    expect(page.locator("#f-varighet-midlertidig")).to_be_checked()
+
+    screenshot = tmp_path / "avtale-print.png"
+    page.screenshot(path=screenshot, full_page=True)
+    assert screenshot.stat().st_size > 0
+    assert not shown, f"{NB_AGREEMENT}: still visible in print ({screenshot}): {shown}"
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def test_nothing_typed_leaves_the_device(printing_page: Page, default_server: str) -> None:
+    page = printing_page
+    host = urlsplit(default_server).netloc
+    requests: list[Request] = []
+    sockets: list[str] = []
+    page.context.on("request", lambda request: requests.append(request))
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+
+    open_form(page, default_server, NB_AGREEMENT)
+    page.locator(SUBMIT).click()  # with answers missing
+    expect(page.locator(SUMMARY)).to_be_visible()
+    answer(page, NB_ANSWERS)
+    answer_every_required_question(page, required_questions(page))
+    page.locator(SUBMIT).click()
+    expect(page.locator(SUMMARY)).to_be_hidden()
+    assert page.evaluate("window.__printCalls") == 1, "the complete form was not printed"
+    page.locator(CLEAR).click()
+    page.wait_for_load_state("networkidle")
+
+    assert any(request.url.startswith(default_server) for request in requests), "none recorded"
+    typed = [value for value in NB_ANSWERS.values() if isinstance(value, str)]
+    pattern = re.compile("|".join(re.escape(quote(text)) for text in typed), re.IGNORECASE)
+    outgoing = [
+        f"{request.method} {request.url}"
+        for request in requests
+        if urlsplit(request.url).netloc != host
+        or request.method not in ("GET", "HEAD")
+        or request.post_data_buffer is not None
+        or any(text in request.url for text in typed)
+        or pattern.search(request.url)
+    ]
+    assert not outgoing, "requests that could carry answers:\n" + "\n".join(outgoing)
+    assert not sockets, f"web sockets opened: {sockets}"

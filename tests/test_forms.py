@@ -1,0 +1,90 @@
+"""Broken form definitions and attachments: `file:line:col: message`, exit 1, like content."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import ROOT, fixture_content
+from tests.test_validate import replace
+
+CHECKLIST = "sjekkliste.yml"
+AGREEMENT = "avtale.yml"
+
+
+def in_forms(edit: Callable[[Path], None]) -> Callable[[Path, Path], None]:
+    return lambda forms, content: edit(forms)
+
+
+def in_content(edit: Callable[[Path], None]) -> Callable[[Path, Path], None]:
+    return lambda forms, content: edit(content)
+
+
+def drop_lines(file: str, line: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        path = folder / file
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        assert any(x.strip() == line for x in lines)
+        path.write_text("".join(x for x in lines if x.strip() != line), encoding="utf-8")
+
+    return edit
+
+
+CASES = [
+    ("unknown key", in_forms(replace(CHECKLIST, "    legend:\n      nb: Arbeidsstol", "    legnd:\n      nb: Arbeidsstol")),
+     CHECKLIST, 34, 5, "unknown key 'legnd' in sections[1]: did you mean 'legend'?"),
+    ("unknown field type", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        type: tekst")),
+     CHECKLIST, 22, 15, "sections[0].fields[0].type: expected one of 'text', 'textarea'"),
+    ("radio without options", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        type: radio")),
+     CHECKLIST, 21, 9, "sections[0].fields[0]: a radio field needs at least two options"),
+    ("duplicate field name", in_forms(replace(CHECKLIST, "      - name: enhet", "      - name: navn")),
+     CHECKLIST, 25, 15, "sections[0].fields[1].name: field name 'navn' is used twice in the form"),
+    ("unknown rule in a label", in_forms(replace(CHECKLIST, "label: {nb: Navn, nn: Namn}", "label: {nb: 'Navn {{ rules.nope }}', nn: Namn}")),
+     CHECKLIST, 23, 21, "sections[0].fields[0].label.nb: unknown rule 'nope'"),
+    ("condition with a typo", in_forms(replace(CHECKLIST, "        label: {nb: Navn, nn: Namn}", "        when: rules.equipmnt_on_loan\n        label: {nb: Navn, nn: Namn}")),
+     CHECKLIST, 23, 15, "sections[0].fields[0].when: unknown rule 'equipmnt_on_loan' (did you mean 'equipment_on_loan'?)"),
+    ("id differs from file name", in_forms(replace(CHECKLIST, "id: sjekkliste", "id: sjekklista")),
+     CHECKLIST, 1, 5, "id: form id 'sjekklista' differs from the file name 'sjekkliste.yml'"),
+    ("rows on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        rows: 3\n        type: text")),
+     CHECKLIST, 21, 9, "sections[0].fields[0]: rows applies to textarea fields only"),
+    ("yaml syntax", in_forms(replace(CHECKLIST, "  nb: Sjekkliste for hjemmekontoret", "  nb: [Sjekkliste for hjemmekontoret")),
+     CHECKLIST, 5, 5, "YAML syntax error: expected ',' or ']', but got ':'"),
+    ("a § 2 point left uncovered", in_forms(drop_lines(AGREEMENT, "covers: [6]")),
+     AGREEMENT, 15, 13, "must_cover: § 2 point 6 (eventuell prøveperiode) is not covered by any field for organisation 'testkommune'"),
+    ("unknown form attached", in_content(replace("policies/heimekontor/policy.yml", "attachments: [avtale,", "attachments: [skjemaet, avtale,")),
+     "policies/heimekontor/policy.yml", 35, 15, "attachments[0]: unknown form 'skjemaet' (known: avtale, oppfolgingssamtale, sjekkliste, utstyrslan)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "edit", "file", "line", "col", "message"), CASES,
+                         ids=[case[0] for case in CASES])  # fmt: skip
+def test_broken_forms_are_reported_with_their_place(
+    tmp_path: Path, case: str, edit: Callable[[Path, Path], None],
+    file: str, line: int, col: int, message: str,
+) -> None:  # fmt: skip
+    content = fixture_content("minimal", tmp_path)
+    forms = tmp_path / "forms"
+    shutil.copytree(ROOT / "forms", forms)
+    edit(forms, content)
+    where = forms / file if file.endswith(".yml") and "/" not in file else content / file
+
+    result = CliRunner().invoke(
+        main, ["check", "--project", str(ROOT), "--content", str(content), "--forms", str(forms)]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    expected = f"{where}:{line}:{col}: {message}"
+    assert any(out.startswith(expected) for out in result.output.splitlines()), (
+        f"expected a line starting with\n  {expected}\ngot\n{result.output}"
+    )
+
+
+def test_the_project_forms_cover_every_point_for_every_organisation() -> None:
+    result = CliRunner().invoke(main, ["check", "--project", str(ROOT)])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,215 @@
+"""The PDFs, read back as a viewer would: fields that match their definition and are described
+by their labels, PDF/UA-1 with language and title, filled values that survive a save, and a
+ticked box that shows when poppler renders it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import BooleanObject, NameObject
+
+from generator import load_project
+from generator.forms import ResolvedForm
+from tests.conftest import ROOT, build_site, fixture_content
+
+APPLICABLE = {
+    "kommune": ["avtale", "sjekkliste", "oppfolgingssamtale"],
+    "vestland-fylkeskommune": ["avtale", "sjekkliste", "utstyrslan"],
+}
+"""Forms per organisation: the follow-up form needs a follow-up interval and the loan receipt
+equipment on loan, which only one organisation each has in its rules."""
+
+A4 = (595.28, 841.89)
+TEXT, MULTILINE, RADIO = 4096, 4096, 32768
+
+
+def entries(site: Path, kind: str) -> list[dict]:
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    return [entry for entry in manifest["entries"] if entry["kind"] == kind]
+
+
+@pytest.fixture(scope="module")
+def resolved() -> dict[tuple[str, str, str], ResolvedForm]:
+    """(lang, org, form id) -> the form as its definition and the organisation's rules make it."""
+    project = load_project(ROOT / "content", ROOT / "forms")
+    return {
+        (lang, instance.org, instance.form_id): form
+        for instance in project.forms
+        for lang, form in instance.forms.items()
+    }
+
+
+def test_every_organisation_has_each_applicable_form_in_both_languages(default_site: Path) -> None:
+    for kind in ("form", "form-pdf"):
+        found = {(e["lang"], e["org"], e["id"]) for e in entries(default_site, kind)}
+        expected = {(lang, org, form) for lang in ("nb", "nn")
+                    for org, forms in APPLICABLE.items() for form in forms}  # fmt: skip
+        assert found == expected, kind
+    for entry in entries(default_site, "form-pdf"):
+        assert (default_site / entry["path"]).stat().st_size > 0
+
+
+def test_pdf_fields_match_the_definition_and_are_described_by_their_labels(
+    default_site: Path, resolved: dict[tuple[str, str, str], ResolvedForm]
+) -> None:
+    for entry in entries(default_site, "form-pdf"):
+        form = resolved[entry["lang"], entry["org"], entry["id"]]
+        with pikepdf.open(default_site / entry["path"]) as pdf:
+            fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
+        assert list(fields) == entry["fields"] == form.field_names, entry["path"]
+        for control in form.controls:
+            field = fields[control.name]
+            assert str(field.TU) == control.label, f"{entry['path']}: {control.name}"
+            flags = int(field.get("/Ff", 0))
+            if control.type in ("text", "date", "number", "textarea"):
+                assert field.FT == "/Tx"
+                assert bool(flags & MULTILINE) == (control.type == "textarea"), control.name
+            elif control.type == "checkbox":
+                assert field.FT == "/Btn" and not flags & RADIO
+            elif control.type == "radio":
+                assert field.FT == "/Btn" and flags & RADIO
+                assert [str(o) for o in field.Opt] == [value for value, _ in control.options]
+            elif control.type == "select":
+                assert field.FT == "/Ch"
+
+
+@pytest.mark.parametrize("kind", ["form-pdf", "guideline-pdf"])
+def test_pdfs_are_tagged_pdf_ua_with_language_and_title(default_site: Path, kind: str) -> None:
+    found = entries(default_site, kind)
+    assert found
+    for entry in found:
+        with pikepdf.open(default_site / entry["path"]) as pdf:
+            assert str(pdf.Root.Lang) == entry["lang"], entry["path"]
+            assert "/StructTreeRoot" in pdf.Root
+            assert bool(pdf.Root.MarkInfo.Marked)
+            assert str(pdf.docinfo.Title) == entry["title"]
+            meta = pdf.open_metadata()
+            assert meta.get("pdfuaid:part") == "1", entry["path"]
+            assert meta.get("dc:title") == entry["title"]
+            for page in pdf.pages:
+                width, height = (float(v) for v in page.MediaBox[2:])
+                assert (round(width, 1), round(height, 1)) == (round(A4[0], 1), round(A4[1], 1))
+
+
+def test_pdf_footer_names_organisation_form_version_and_page(default_site: Path) -> None:
+    reader = PdfReader(default_site / "nn" / "vestland-fylkeskommune" / "skjema" / "avtale.pdf")
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert "Vestland fylkeskommune – Avtale om heimekontor, versjon 1.0" in text
+        assert f"Side {number} av {len(pages)}" in text
+    assert "Underskrift" in pages[-1]
+
+
+def _render(pdf: Path, page: int, target: Path) -> Image.Image:
+    assert shutil.which("pdftoppm"), "poppler-utils is not installed"
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-png", "-singlefile",
+         str(pdf), str(target)],
+        check=True,
+    )  # fmt: skip
+    return Image.open(f"{target}.png").convert("L")
+
+
+def _dark_pixels(image: Image.Image, rect: list[float]) -> int:
+    """Dark pixels inside a widget's rectangle (PDF points, origin bottom left; 72 dpi)."""
+    left, right = sorted((rect[0], rect[2]))
+    bottom, top = sorted((rect[1], rect[3]))
+    box = (round(left) + 2, round(image.height - top) + 2,
+           round(right) - 2, round(image.height - bottom) - 2)  # fmt: skip
+    return sum(1 for value in image.crop(box).get_flattened_data() if value < 128)
+
+
+def test_typed_values_and_a_ticked_box_survive_saving_and_show(
+    default_site: Path, tmp_path: Path
+) -> None:
+    source = default_site / "nb" / "kommune" / "skjema" / "avtale.pdf"
+    writer = PdfWriter(clone_from=PdfReader(source))
+    values = {"arbeidstaker_navn": "Ærlig Øystein Åsen", "sjekkliste_utfylt": "/on"}
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    # Viewers draw their own appearance while NeedAppearances is true; poppler then draws a
+    # ticked box as empty. Filled and saved, the stored appearance of "on" must show.
+    writer._root_object["/AcroForm"][NameObject("/NeedAppearances")] = BooleanObject(False)
+    filled = tmp_path / "filled.pdf"
+    writer.write(filled)
+
+    fields = PdfReader(filled).get_fields()
+    assert fields["arbeidstaker_navn"]["/V"] == "Ærlig Øystein Åsen"
+    assert fields["sjekkliste_utfylt"]["/V"] == "/on"
+
+    reader = PdfReader(filled)
+    for number, page in enumerate(reader.pages, start=1):
+        for annot in page.get("/Annots", []):
+            widget = annot.get_object()
+            if widget.get("/T") == "sjekkliste_utfylt":
+                rect = [float(v) for v in widget["/Rect"]]
+                before = _dark_pixels(_render(source, number, tmp_path / "before"), rect)
+                after = _dark_pixels(_render(filled, number, tmp_path / "after"), rect)
+                assert after > before + 10, f"tick not visible: {before} -> {after} dark pixels"
+                return
+    pytest.fail("checkbox sjekkliste_utfylt not found")
+
+
+def test_norwegian_letters_in_labels_are_real_text(default_site: Path) -> None:
+    text = " ".join(PdfReader(default_site / "nn" / "kommune" / "skjema" / "avtale.pdf")
+                    .pages[0].extract_text().split())  # fmt: skip
+    assert "Namnet til arbeidstakaren" in text
+    assert "Næraste leiar" in text
+
+
+def test_guideline_pdf_holds_the_guideline(default_site: Path) -> None:
+    reader = PdfReader(default_site / "nb" / "vestland-fylkeskommune" / "heimekontor.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Videre bruk av hjemmekontor – økt fleksibilitet" in text
+    assert "Leverandøren Waco" in text
+    assert (
+        "Vestland fylkeskommune – Videre bruk av hjemmekontor – økt fleksibilitet, versjon 1.0"
+        in text
+    )
+
+
+def test_a_changed_rule_reaches_the_agreement_page_and_pdf(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    policy = content / "policies" / "heimekontor" / "policy.yml"
+    policy.write_text(
+        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 4")
+    )
+    site = build_site(content, tmp_path / "site")
+
+    for lang, phrase in {
+        "nb": "inntil fire dager per uke",
+        "nn": "inntil fire dagar per veke",
+    }.items():
+        page = " ".join((site / lang / "testkommune/skjema/avtale/index.html").read_text().split())
+        assert phrase in page
+        reader = PdfReader(site / lang / "testkommune/skjema/avtale.pdf")
+        pdf_text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+        assert phrase in pdf_text
+        assert phrase.replace("fire", "to") not in pdf_text
+
+
+def test_the_loan_receipt_follows_the_equipment_rule(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    policy = content / "policies" / "heimekontor" / "policy.yml"
+    policy.write_text(policy.read_text().replace(
+        "rules:\n",
+        "rules:\n  equipment_on_loan:\n"
+        "    - {id: pc, name: {nb: bærbar PC, nn: berbar PC}}\n"
+        "    - {id: stol, name: {nb: kontorstol, nn: kontorstol}}\n",
+    ))  # fmt: skip
+    site = build_site(content, tmp_path / "site")
+
+    receipts = [e for e in entries(site, "form-pdf") if e["id"] == "utstyrslan"]
+    assert {e["lang"] for e in receipts} == {"nb", "nn"}
+    for receipt in receipts:
+        assert {"utstyr_pc", "utstyr_stol"} <= set(receipt["fields"])
+    page = (site / "nn/testkommune/skjema/utstyrslan/index.html").read_text()
+    assert "Berbar PC" in page and "Kontorstol" in page
