@@ -35,10 +35,17 @@ format: $(VENV)/.test
 	$(BIN)/ruff format generator tests
 	$(BIN)/ruff check --fix generator tests
 
+# axe-core for the accessibility tests: from the npm registry, for the tests only.
+AXE := tests/js/node_modules/axe-core/axe.min.js
+$(AXE): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test
+	$(MAKE) $(AXE)
 	$(BIN)/policy-site check
 	$(BIN)/pytest
 
 clean:
-	rm -rf site .site.new-* .site.old-* $(VENV)
+	rm -rf site .site.new-* .site.old-* $(VENV) tests/js/node_modules

@@ -23,6 +23,9 @@ STORAGE_KEY = "policy-site.lang"
 CHANGELOG = "endringslogg"
 """Address of the change-log page; the word is the same in Bokmål and Nynorsk."""
 
+STATEMENT = "uu"
+"""Address of the accessibility statement ("universell utforming"), the same in both forms."""
+
 FORMS = "skjema"
 """Address of the forms pages; the word is the same in Bokmål and Nynorsk."""
 
@@ -174,6 +177,13 @@ def render_language(
         ],
     )
 
+    write(
+        Page("statement", lang, f"{STATEMENT}.md", s["statement_title"]),
+        "pages/statement.md.j2",
+        statement=project.statement,
+        organisations=list(project.organisations.values()),
+    )
+
     changes = _changes(project, lang)
     write(
         Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
@@ -258,6 +268,7 @@ def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
         items.append({org.name[lang]: children})
     items.append({by_src[f"{FORMS}.md"].title: f"{FORMS}.md"})
     items.append({by_src[f"{CHANGELOG}.md"].title: f"{CHANGELOG}.md"})
+    items.append({by_src[f"{STATEMENT}.md"].title: f"{STATEMENT}.md"})
     return items
 
 

@@ -46,8 +46,9 @@ def describe_type(annotation: Any) -> str:
 def schema_text() -> str:
     """Every model of the schema with its fields, types and meaning."""
     lines: list[str] = []
-    for model in (Organisation, Policy, Approval, Change, Reference, Rules, DayRange, Equipment,
-                  PolicyText, Section, Localized):  # fmt: skip
+    models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Rules,
+              DayRange, Equipment, PolicyText, Section, Localized)  # fmt: skip
+    for model in models:
         lines += ["", f"{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}"]
         for name, info in model.model_fields.items():
             required = "required" if info.is_required() else "optional"
@@ -73,6 +74,15 @@ class Localized(Model):
         return getattr(self, lang)
 
 
+class Contact(Model):
+    """Where readers reach an organisation, e.g. to report an accessibility problem."""
+
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    """E-mail address."""
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    """Web address (http or https)."""
+
+
 class Organisation(Model):
     """A public body that owns policies (``content/organisations/<slug>.yml``)."""
 
@@ -82,6 +92,8 @@ class Organisation(Model):
     """The organisation's name in each written form."""
     official_language: Literal["nb", "nn", "neutral"]
     """The organisation's official written form (målform): nb, nn or neutral."""
+    contact: Contact | None = None
+    """Where to report a problem with the site or the forms (shown in the statement)."""
 
 
 class DayRange(Model):
@@ -268,6 +280,19 @@ class Section(Model):
         if re.search(r"^ {0,3}#{1,2}(\s|$)", body, flags=re.MULTILINE):
             raise ValueError("headings inside a body start at ### (# and ## are the page's own)")
         return body
+
+
+class Statement(Model):
+    """The accessibility statement (``content/accessibility.yml``), shown in both written forms."""
+
+    reviewed: dt.date
+    """When the statement was last reviewed."""
+    standard: Text
+    """The standard the site is measured against, e.g. WCAG 2.1 nivå A og AA."""
+    tested: list[Localized] = Field(min_length=1)
+    """What is tested and how, one point each."""
+    limits: list[Localized] = []
+    """Known limits, one point each."""
 
 
 class PolicyText(Model):

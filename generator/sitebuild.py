@@ -18,7 +18,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
 from generator.errors import BuildError, display_path
-from generator.render import STORAGE_KEY
+from generator.render import STATEMENT, STORAGE_KEY
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 
@@ -69,6 +69,8 @@ def build_language(
                 "lang": lang,
                 "storage_key": STORAGE_KEY,
                 "not_found_title": strings[lang]["not_found_title"],
+                "statement_title": strings[lang]["statement_title"],
+                "statement_path": f"{STATEMENT}/",
                 "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
             },

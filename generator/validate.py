@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from generator.errors import ContentError, Problem
 from generator.forms import FormSource, ResolvedForm, check_resolved, form_applies, resolve_form
 from generator.formschema import FormDefinition
-from generator.schema import LANGUAGES, Organisation, Policy, PolicyText, Section
+from generator.schema import LANGUAGES, Organisation, Policy, PolicyText, Section, Statement
 from generator.textvars import TextVariableError, expand, text_environment
 from generator.yamlload import Loc, Source, load_yaml
 from generator.yamlload import dotted as _dotted
@@ -55,6 +55,7 @@ class Project:
 
     content_dir: Path
     organisations: dict[str, Organisation]
+    statement: Statement
     policies: list[PolicyEntry] = field(default_factory=list)
     forms: list[FormInstance] = field(default_factory=list)
 
@@ -131,13 +132,22 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
         seen[entry.key] = folder
         policies.append(entry)
 
+    statement_path = content_dir / "accessibility.yml"
+    statement = None
+    if statement_path.is_file():
+        statement = _load_model(statement_path, Statement, problems)[1]
+    else:
+        problems.append(Problem.at(statement_path, 1, 1, "missing accessibility statement: "
+                                   "expected accessibility.yml in the content folder"))  # fmt: skip
+
     policies.sort(key=lambda entry: entry.key)
     definitions = _load_forms(forms_dir, problems)
     # Forms keep the order the policy attaches them in (pages, navigation, manifest).
     instances = _resolve_forms(policies, organisations, definitions, forms_dir, problems)
-    if problems:
+    if problems or statement is None:
         return None, problems
-    return Project(content_dir, dict(sorted(organisations.items())), policies, instances), problems
+    organisations = dict(sorted(organisations.items()))
+    return Project(content_dir, organisations, statement, policies, instances), problems
 
 
 def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, FormSource]:

@@ -42,6 +42,7 @@ def test_manifest_lists_exactly_the_pages_produced(minimal_site: Path) -> None:
             ("changelog-feed", lang, None, None, f"{lang}/feed.xml"),
             ("not-found", lang, None, None, f"{lang}/404.html"),
             ("forms", lang, None, None, f"{lang}/skjema/index.html"),
+            ("statement", lang, None, None, f"{lang}/uu/index.html"),
             (
                 "guideline-pdf",
                 lang,

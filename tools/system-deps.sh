@@ -8,6 +8,8 @@ profile="${1:-test}"
 packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "$profile" = "test" ]; then
   packages+=(chromium poppler-utils)
+  # npm installs axe-core for the accessibility tests; Node.js may come from elsewhere.
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 need=()
