@@ -273,24 +273,8 @@ def _compare_sections(texts: dict[str, tuple[Source, PolicyText]], problems: lis
     first_ids = [s.id for s in first_text.sections]
     for lang, (src, text) in others:
         ids = [s.id for s in text.sections]
-        for index, section_id in enumerate(ids):
-            if section_id not in first_ids:
-                problems.append(
-                    src.problem(
-                        ("sections", index, "id"),
-                        f"sections[{index}].id: section '{section_id}' is not in "
-                        f"{first}.yml (expected the same section ids as {first}.yml)",
-                    )
-                )
-        for index, section_id in enumerate(first_ids):
-            if section_id not in ids:
-                problems.append(
-                    first_src.problem(
-                        ("sections", index, "id"),
-                        f"sections[{index}].id: section '{section_id}' is not in "
-                        f"{lang}.yml (expected the same section ids as {lang}.yml)",
-                    )
-                )
+        _report_missing(src, ids, first_ids, first, problems)
+        _report_missing(first_src, first_ids, ids, lang, problems)
         if set(ids) == set(first_ids) and ids != first_ids:
             problems.append(
                 src.problem(
@@ -299,6 +283,17 @@ def _compare_sections(texts: dict[str, tuple[Source, PolicyText]], problems: lis
                     f"expected {', '.join(first_ids)}",
                 )
             )
+
+
+def _report_missing(
+    source: Source, ids: list[str], other_ids: list[str], other: str, problems: list[Problem]
+) -> None:
+    """Sections of one text that the other written form (``other``) lacks."""
+    for index, section_id in enumerate(ids):
+        if section_id not in other_ids:
+            message = (f"sections[{index}].id: section '{section_id}' is not in {other}.yml "
+                       f"(expected the same section ids as {other}.yml)")  # fmt: skip
+            problems.append(source.problem(("sections", index, "id"), message))
 
 
 def _expand(
