@@ -101,11 +101,13 @@ def _build_into(
     build_date = max(
         render.latest_change(entry.policy.changelog).date for entry in project.policies
     )
+    site_urls = {lang: language_url(paths.mkdocs_config, lang) for lang in LANGUAGES}
+    printer = render.Printer(paths.templates, strings)
     entries: list[Entry] = []
     for lang in LANGUAGES:
         docs = work / "docs" / lang
-        site_url = language_url(paths.mkdocs_config, lang)
-        pages = render.render_language(project, lang, paths.templates, docs, site_url)
+        site_url = site_urls[lang]
+        pages = render.render_language(project, lang, paths.templates, strings, docs, site_url)
         try:
             build_language(
                 shared_config=paths.mkdocs_config,
@@ -137,8 +139,8 @@ def _build_into(
         )
         entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
         report(f"Built {lang}: {len(pages)} pages.")
-    entries += _write_pdfs(project, paths, out, strings, report)
-    render.render_chooser(paths.templates, out / "index.html")
+    entries += _write_pdfs(project, out, site_urls, printer, report)
+    render.render_chooser(paths.templates, strings, out / "index.html")
     entries.insert(
         0, Entry("language-choice", None, None, None, strings["chooser"]["title"], "index.html")
     )
@@ -149,18 +151,19 @@ def _build_into(
 
 
 def _write_pdfs(
-    project: Project, paths: Paths, out: Path, strings: dict, report: Report
-) -> list[Entry]:
+    project: Project, out: Path, site_urls: dict[str, str], printer: render.Printer,
+    report: Report,
+) -> list[Entry]:  # fmt: skip
     """Every form's fillable PDF and every guideline's printable PDF, in each language."""
     jobs: list[PdfJob] = []
     entries: list[Entry] = []
     for lang in LANGUAGES:
-        site_url = language_url(paths.mkdocs_config, lang)
+        site_url = site_urls[lang]
         for instance in project.forms:
             f = instance.forms[lang]
             org_name = project.organisations[instance.org].name[lang]
             path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
-            html = render.print_form(paths.templates, instance, lang, org_name)
+            html = printer.form(instance, lang, org_name)
             page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
             jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
             entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
@@ -170,7 +173,7 @@ def _write_pdfs(
             org_name = project.organisations[policy.organisation].name[lang]
             page = (out / lang / policy.organisation / policy.id / "index.html").read_text("utf-8")
             path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
-            html = render.print_guideline(paths.templates, entry, lang, org_name, page)
+            html = printer.guideline(entry, lang, org_name, page)
             page_url = f"{site_url}{policy.organisation}/{policy.id}/"
             jobs.append(PdfJob(html, out / path, path, page_url))
             entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,

@@ -109,13 +109,18 @@ def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False
 
 
 def render_language(
-    project: Project, lang: str, templates_dir: Path, docs_dir: Path, site_url: str
+    project: Project,
+    lang: str,
+    templates_dir: Path,
+    strings: dict[str, Any],
+    docs_dir: Path,
+    site_url: str,
 ) -> list[Page]:
-    """Write one language's Markdown tree into ``docs_dir``; return its pages in nav order.
+    """Write one language's Markdown tree into ``docs_dir``; return its pages.
 
-    ``site_url`` is the language site's published address, for the feed's absolute links.
+    ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
+    published address, for the feed's absolute links.
     """
-    strings = load_strings(templates_dir)
     s = strings[lang]
     env = page_environment(templates_dir, lang)
     html_env = page_environment(templates_dir, lang, autoescape=True)
@@ -202,33 +207,32 @@ def render_language(
     return pages
 
 
-def print_form(templates_dir: Path, instance: FormInstance, lang: str, org_name: str) -> str:
-    """The HTML WeasyPrint turns into a form's fillable PDF."""
-    strings = load_strings(templates_dir)[lang]
-    f = instance.forms[lang]
-    footer = strings["form"]["footer"].format(org=org_name, title=f.title, version=f.version)
-    env = page_environment(templates_dir, lang, autoescape=True)
-    return env.get_template("print/form.html.j2").render(
-        print_mode=True,
-        f=f, t=strings["form"], lang=lang, org=org_name, footer=footer,
-        css=(templates_dir / "print" / "print.css").read_text(encoding="utf-8"),
-    )  # fmt: skip
+class Printer:
+    """Renders the HTML that WeasyPrint turns into PDFs; reads its templates and styles once."""
 
+    def __init__(self, templates_dir: Path, strings: dict[str, Any]):
+        self.strings = strings
+        self.css = (templates_dir / "print" / "print.css").read_text(encoding="utf-8")
+        self.envs = {lang: page_environment(templates_dir, lang, autoescape=True)
+                     for lang in LANGUAGES}  # fmt: skip
 
-def print_guideline(
-    templates_dir: Path, entry: PolicyEntry, lang: str, org_name: str, page_html: str
-) -> str:
-    """The HTML WeasyPrint turns into a guideline's PDF: the article of its built page."""
-    strings = load_strings(templates_dir)[lang]
-    title = entry.texts[lang].title
-    footer = strings["form"]["footer"].format(org=org_name, title=title,
-                                               version=entry.policy.version)  # fmt: skip
-    env = page_environment(templates_dir, lang, autoescape=True)
-    return env.get_template("print/guideline.html.j2").render(
-        title=title, t=strings["form"], lang=lang, org=org_name, footer=footer,
-        article=_article(page_html),
-        css=(templates_dir / "print" / "print.css").read_text(encoding="utf-8"),
-    )  # fmt: skip
+    def form(self, instance: FormInstance, lang: str, org_name: str) -> str:
+        """A form's fillable PDF."""
+        t = self.strings[lang]["form"]
+        f = instance.forms[lang]
+        return self.envs[lang].get_template("print/form.html.j2").render(
+            print_mode=True, f=f, t=t, lang=lang, org=org_name, css=self.css,
+            footer=t["footer"].format(org=org_name, title=f.title, version=f.version),
+        )  # fmt: skip
+
+    def guideline(self, entry: PolicyEntry, lang: str, org_name: str, page_html: str) -> str:
+        """A guideline's PDF: the article of its built page."""
+        t = self.strings[lang]["form"]
+        title = entry.texts[lang].title
+        return self.envs[lang].get_template("print/guideline.html.j2").render(
+            title=title, t=t, lang=lang, org=org_name, css=self.css, article=_article(page_html),
+            footer=t["footer"].format(org=org_name, title=title, version=entry.policy.version),
+        )  # fmt: skip
 
 
 def _article(page_html: str) -> str:
@@ -241,11 +245,11 @@ def _article(page_html: str) -> str:
     return re.sub(r'<p class="ps-guideline-pdf">.*?</p>', "", article, flags=re.DOTALL)
 
 
-def render_chooser(templates_dir: Path, target: Path) -> None:
+def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -> None:
     """The root page where a reader picks Bokmål or Nynorsk (remembered in the browser)."""
     env = page_environment(templates_dir, "nb", autoescape=True)
     html = env.get_template("pages/chooser.html.j2").render(
-        c=load_strings(templates_dir)["chooser"], storage_key=STORAGE_KEY
+        c=strings["chooser"], storage_key=STORAGE_KEY
     )
     target.write_text(html, encoding="utf-8")
 
