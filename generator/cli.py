@@ -64,19 +64,27 @@ def check_command(paths: Paths) -> None:
     click.echo("Content is valid.")
 
 
+_jobs = click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    help="Processes writing PDFs [default: one per core].",
+)  # fmt: skip
+
+
 @main.command("build")
 @_paths_options
-def build_command(paths: Paths) -> None:
+@_jobs
+def build_command(paths: Paths, jobs: int | None) -> None:
     """Check, render and build the site; replace the site folder only on success."""
-    _run_build(paths)
+    _run_build(paths, jobs)
 
 
 @main.command("serve")
 @_paths_options
+@_jobs
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-def serve_command(paths: Paths, port: int) -> None:
+def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
     """Build once, then serve the site folder on http://127.0.0.1:PORT/."""
-    _run_build(paths)
+    _run_build(paths, jobs)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         click.echo(f"Serving {paths.site} on http://127.0.0.1:{port}/ (Ctrl+C stops).")
@@ -90,9 +98,9 @@ def schema_command() -> None:
     click.echo(schema_text())
 
 
-def _run_build(paths: Paths) -> None:
+def _run_build(paths: Paths, jobs: int | None = None) -> None:
     try:
-        build(paths, report=click.echo)
+        build(paths, report=click.echo, jobs=jobs)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

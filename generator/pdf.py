@@ -7,6 +7,9 @@ radio groups get the first button's label, so every /TU is set here from the def
 from __future__ import annotations
 
 import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +90,28 @@ def _radio_buttons_as_widgets(acroform: pikepdf.Dictionary) -> None:
     acroform.Fields = kept
 
 
-def write_all(jobs: list[PdfJob]) -> None:
-    for job in jobs:
-        write_pdf(job)
+def write_all(jobs: list[PdfJob], workers: int = 1) -> None:
+    """Write every PDF, in ``workers`` processes; the first failure stops the build.
+
+    Workers are spawned, not forked: WeasyPrint (and its fonts) is only imported in them.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            write_pdf(job)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {pool.submit(write_pdf, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                except BrokenProcessPool as exc:
+                    name = futures[future].name
+                    raise BuildError(
+                        f"PDF {name}: the worker process stopped unexpectedly"
+                    ) from exc
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

@@ -68,8 +68,13 @@ def check(paths: Paths) -> list[Problem]:
 Report = Callable[[str], None]
 
 
-def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
-    """Check, render and build everything, then swap the new site into place."""
+def build(
+    paths: Paths, report: Report = lambda message: None, jobs: int | None = None
+) -> list[Entry]:
+    """Check, render and build everything, then swap the new site into place.
+
+    ``jobs`` is the number of processes writing PDFs (default: one per core).
+    """
     project = load_project(
         paths.content, paths.forms
     )  # raises ContentError before anything is written
@@ -82,7 +87,7 @@ def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
     staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
     work = Path(tempfile.mkdtemp(prefix="policy-site-"))
     try:
-        entries = _build_into(project, paths, staging, work, report)
+        entries = _build_into(project, paths, staging, work, report, jobs or os.cpu_count() or 1)
         write_manifest(staging, LANGUAGES, entries)
         _swap(staging, paths.site)
     except BaseException:
@@ -95,7 +100,7 @@ def build(paths: Paths, report: Report = lambda message: None) -> list[Entry]:
 
 
 def _build_into(
-    project: Project, paths: Paths, out: Path, work: Path, report: Report
+    project: Project, paths: Paths, out: Path, work: Path, report: Report, jobs: int
 ) -> list[Entry]:
     strings = render.load_strings(paths.templates)
     build_date = max(
@@ -139,7 +144,7 @@ def _build_into(
         )
         entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
         report(f"Built {lang}: {len(pages)} pages.")
-    entries += _write_pdfs(project, out, site_urls, printer, report)
+    entries += _write_pdfs(project, out, site_urls, printer, report, jobs)
     render.render_chooser(paths.templates, strings, out / "index.html")
     entries.insert(
         0, Entry("language-choice", None, None, None, strings["chooser"]["title"], "index.html")
@@ -152,10 +157,10 @@ def _build_into(
 
 def _write_pdfs(
     project: Project, out: Path, site_urls: dict[str, str], printer: render.Printer,
-    report: Report,
+    report: Report, jobs: int,
 ) -> list[Entry]:  # fmt: skip
     """Every form's fillable PDF and every guideline's printable PDF, in each language."""
-    jobs: list[PdfJob] = []
+    pdf_jobs: list[PdfJob] = []
     entries: list[Entry] = []
     for lang in LANGUAGES:
         site_url = site_urls[lang]
@@ -165,7 +170,7 @@ def _write_pdfs(
             path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
             html = printer.form(instance, lang, org_name)
             page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
-            jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
+            pdf_jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
             entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
                                  tuple(dict.fromkeys(f.field_names))))  # fmt: skip
         for entry in project.policies:
@@ -175,11 +180,11 @@ def _write_pdfs(
             path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
             html = printer.guideline(entry, lang, org_name, page)
             page_url = f"{site_url}{policy.organisation}/{policy.id}/"
-            jobs.append(PdfJob(html, out / path, path, page_url))
+            pdf_jobs.append(PdfJob(html, out / path, path, page_url))
             entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
                                  entry.texts[lang].title, path))  # fmt: skip
-    write_all(jobs)
-    report(f"Wrote {len(jobs)} PDFs.")
+    write_all(pdf_jobs, workers=jobs)
+    report(f"Wrote {len(pdf_jobs)} PDFs ({min(jobs, len(pdf_jobs))} worker(s)).")
     return entries
 
 

@@ -213,3 +213,30 @@ def test_the_loan_receipt_follows_the_equipment_rule(tmp_path: Path) -> None:
         assert {"utstyr_pc", "utstyr_stol"} <= set(receipt["fields"])
     page = (site / "nn/testkommune/skjema/utstyrslan/index.html").read_text()
     assert "Berbar PC" in page and "Kontorstol" in page
+
+
+def test_a_failing_pdf_worker_names_the_document(tmp_path: Path) -> None:
+    from generator import BuildError
+    from generator.pdf import PdfJob, write_all
+
+    good = PdfJob("<!doctype html><html lang=nb><title>A</title><p>A</p>", tmp_path / "a.pdf",
+                  "nb/a.pdf", "http://localhost:8000/nb/")  # fmt: skip
+    blocked = tmp_path / "b.pdf"
+    blocked.mkdir()  # a folder where the PDF should go: writing it fails inside the worker
+    bad = PdfJob("<!doctype html><html lang=nb><title>B</title><p>B</p>", blocked,
+                 "nb/b.pdf", "http://localhost:8000/nb/")  # fmt: skip
+
+    with pytest.raises(BuildError, match=r"PDF nb/b\.pdf could not be written"):
+        write_all([good, bad], workers=2)
+
+
+def test_pdfs_are_identical_whatever_the_number_of_workers(tmp_path: Path) -> None:
+    from generator import Paths, build
+
+    sites = []
+    for jobs in (1, 2):
+        content = fixture_content("minimal", tmp_path / str(jobs))
+        site = tmp_path / f"site{jobs}"
+        build(Paths.default(ROOT, content, site), jobs=jobs)
+        sites.append({p.relative_to(site): p.read_bytes() for p in site.rglob("*.pdf")})
+    assert sites[0] and sites[0] == sites[1]
