@@ -7,7 +7,7 @@ import functools
 import http.server
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +98,32 @@ def schema_command() -> None:
     click.echo(schema_text())
 
 
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on a terminal; plain lines elsewhere (CI logs, pipes)."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield lambda step, done, total: click.echo(f"{step} {done}/{total}")
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bars: dict[str, Any] = {}
+    with Progress(
+        "{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        transient=True,
+    ) as bar:  # fmt: skip
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in bars:
+                bars[step] = bar.add_task(step, total=total)
+            bar.update(bars[step], completed=done)
+
+        yield update
+
+
 def _run_build(paths: Paths, jobs: int | None = None) -> None:
     try:
-        build(paths, report=click.echo, jobs=jobs)
+        with _progress() as progress:
+            build(paths, report=click.echo, jobs=jobs, progress=progress)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -90,14 +91,19 @@ def _radio_buttons_as_widgets(acroform: pikepdf.Dictionary) -> None:
     acroform.Fields = kept
 
 
-def write_all(jobs: list[PdfJob], workers: int = 1) -> None:
+Progress = Callable[[PdfJob], None]
+
+
+def write_all(jobs: list[PdfJob], workers: int = 1, done: Progress = lambda job: None) -> None:
     """Write every PDF, in ``workers`` processes; the first failure stops the build.
 
     Workers are spawned, not forked: WeasyPrint (and its fonts) is only imported in them.
+    ``done`` is called with each job as it finishes.
     """
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             write_pdf(job)
+            done(job)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
@@ -106,6 +112,7 @@ def write_all(jobs: list[PdfJob], workers: int = 1) -> None:
             for future in as_completed(futures):
                 try:
                     future.result()
+                    done(futures[future])
                 except BrokenProcessPool as exc:
                     name = futures[future].name
                     raise BuildError(

@@ -66,10 +66,16 @@ def check(paths: Paths) -> list[Problem]:
 
 
 Report = Callable[[str], None]
+"""Receives one line per finished step."""
+Progress = Callable[[str, int, int], None]
+"""Receives (step, done, total) while a long step runs."""
 
 
 def build(
-    paths: Paths, report: Report = lambda message: None, jobs: int | None = None
+    paths: Paths,
+    report: Report = lambda message: None,
+    jobs: int | None = None,
+    progress: Progress = lambda step, done, total: None,
 ) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place.
 
@@ -87,7 +93,8 @@ def build(
     staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
     work = Path(tempfile.mkdtemp(prefix="policy-site-"))
     try:
-        entries = _build_into(project, paths, staging, work, report, jobs or os.cpu_count() or 1)
+        workers = jobs or os.cpu_count() or 1
+        entries = _build_into(project, paths, staging, work, report, progress, workers)
         write_manifest(staging, LANGUAGES, entries)
         _swap(staging, paths.site)
     except BaseException:
@@ -100,8 +107,9 @@ def build(
 
 
 def _build_into(
-    project: Project, paths: Paths, out: Path, work: Path, report: Report, jobs: int
-) -> list[Entry]:
+    project: Project, paths: Paths, out: Path, work: Path, report: Report, progress: Progress,
+    jobs: int,
+) -> list[Entry]:  # fmt: skip
     strings = render.load_strings(paths.templates)
     build_date = max(
         render.latest_change(entry.policy.changelog).date for entry in project.policies
@@ -144,7 +152,7 @@ def _build_into(
         )
         entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
         report(f"Built {lang}: {len(pages)} pages.")
-    entries += _write_pdfs(project, out, site_urls, printer, report, jobs)
+    entries += _write_pdfs(project, out, site_urls, printer, report, progress, jobs)
     render.render_chooser(paths.templates, strings, out / "index.html")
     entries.insert(
         0, Entry("language-choice", None, None, None, strings["chooser"]["title"], "index.html")
@@ -157,7 +165,7 @@ def _build_into(
 
 def _write_pdfs(
     project: Project, out: Path, site_urls: dict[str, str], printer: render.Printer,
-    report: Report, jobs: int,
+    report: Report, progress: Progress, jobs: int,
 ) -> list[Entry]:  # fmt: skip
     """Every form's fillable PDF and every guideline's printable PDF, in each language."""
     pdf_jobs: list[PdfJob] = []
@@ -183,7 +191,14 @@ def _write_pdfs(
             pdf_jobs.append(PdfJob(html, out / path, path, page_url))
             entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
                                  entry.texts[lang].title, path))  # fmt: skip
-    write_all(pdf_jobs, workers=jobs)
+    finished = 0
+
+    def done(job: PdfJob) -> None:
+        nonlocal finished
+        finished += 1
+        progress("PDF", finished, len(pdf_jobs))
+
+    write_all(pdf_jobs, workers=jobs, done=done)
     report(f"Wrote {len(pdf_jobs)} PDFs ({min(jobs, len(pdf_jobs))} worker(s)).")
     return entries
 
