@@ -53,15 +53,23 @@ def main() -> None:
 
 @main.command("check")
 @_paths_options
-def check_command(paths: Paths) -> None:
+@click.option(
+    "--spelling", is_flag=True,
+    help="Also spell-check every text and label (hunspell nb_NO/nn_NO, content/ordliste.txt).",
+)  # fmt: skip
+def check_command(paths: Paths, spelling: bool) -> None:
     """Validate all content; print every problem as file:line:col: message."""
-    problems = check(paths)
+    try:
+        problems = check(paths, spelling=spelling)
+    except PolicySiteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         sys.exit(1)
-    click.echo("Content is valid.")
+    click.echo("Content is valid." + (" Spelling is clean." if spelling else ""))
 
 
 _jobs = click.option(

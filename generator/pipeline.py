@@ -19,6 +19,7 @@ from generator.manifest import Entry, write_manifest
 from generator.pdf import PdfJob, write_all
 from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
+from generator.spelling import check_spelling
 from generator.validate import Project, check_content, load_project
 
 
@@ -60,9 +61,12 @@ class Paths:
         return self.project / "mkdocs.yml"
 
 
-def check(paths: Paths) -> list[Problem]:
-    """Validate all content; every problem found, sorted by file and line."""
-    return check_content(paths.content, paths.forms)
+def check(paths: Paths, *, spelling: bool = False) -> list[Problem]:
+    """Validate all content (and, with ``spelling``, spell-check it); every problem found."""
+    problems = check_content(paths.content, paths.forms)
+    if spelling:
+        problems += check_spelling(paths.content, paths.forms, paths.templates)
+    return sorted(set(problems))
 
 
 Report = Callable[[str], None]

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, when missing:
 #   site: what WeasyPrint needs to write PDFs (Pango, fonts);
-#   test: also Chromium (browser tests) and poppler-utils (pdftoppm, to look at PDFs).
+#   test: also Chromium (browser tests), poppler-utils (pdftoppm, to look at PDFs) and
+#         hunspell with the Norwegian dictionaries (spelling check).
 set -euo pipefail
 
 profile="${1:-test}"
 packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "$profile" = "test" ]; then
-  packages+=(chromium poppler-utils)
+  packages+=(chromium poppler-utils hunspell hunspell-no)
   # npm installs axe-core for the accessibility tests; Node.js may come from elsewhere.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

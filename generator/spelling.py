@@ -1,0 +1,144 @@
+"""Spelling: every text and form label checked with hunspell's official nb_NO/nn_NO dictionaries.
+
+Words the dictionaries lack (names, terms, a few gaps in the dictionaries themselves) go in the
+project word list, ``content/ordliste.txt``, one a line.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import PolicySiteError, Problem
+from generator.schema import LANGUAGES
+from generator.yamlload import Loc, Source, load_yaml
+
+DICTIONARIES = {"nb": "nb_NO", "nn": "nn_NO"}
+WORDLIST = "ordliste.txt"
+
+# Template expressions, Markdown link targets, addresses and e-mail addresses are not prose.
+_NOT_PROSE = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|\]\([^)]*\)|https?://\S+|\S+@\S+|\{[a-z_]+\}"
+    r"|\b[\w.-]+\.(?:no|com|org|net)\b",
+    re.DOTALL,
+)
+_WORD = re.compile(r"[A-Za-zÆØÅæøåÉéÜüÖöÄä]+(?:-[A-Za-zÆØÅæøåÉéÜüÖöÄä]+)*")
+
+
+class SpellingUnavailable(PolicySiteError):
+    """hunspell or its Norwegian dictionaries are not installed."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of prose in one written form, and where it stands."""
+
+    source: Source
+    loc: Loc
+    lang: str
+    value: str
+
+
+def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> list[Problem]:
+    """Every word the dictionaries and the word list do not know, at its place."""
+    texts = list(_texts(content_dir, forms_dir, templates_dir))
+    known = _wordlist(content_dir / WORDLIST)
+    problems = []
+    for lang in LANGUAGES:
+        mine = [text for text in texts if text.lang == lang]
+        words = {w for text in mine for w, _ in _words(text.value)} - known
+        unknown = _hunspell(DICTIONARIES[lang], sorted(words))
+        for text in mine:
+            for word, _ in _words(text.value):
+                if word in unknown:
+                    line, col = _place(text, word)
+                    problems.append(Problem.at(text.source.path, line, col,
+                                               f"unknown word '{word}' ({lang})"))  # fmt: skip
+    return sorted(set(problems))
+
+
+def _texts(content_dir: Path, forms_dir: Path, templates_dir: Path) -> Iterator[Text]:
+    for path in sorted(content_dir.glob("policies/*/*.yml")):
+        if path.stem in LANGUAGES:
+            yield from _values(path, lambda loc, lang=path.stem: lang)
+    localized = sorted(content_dir.glob("organisations/*.yml")) + sorted(forms_dir.glob("*.yml"))
+    localized += [content_dir / "accessibility.yml"]
+    localized += sorted(content_dir.glob("policies/*/policy.yml"))
+    for path in localized:
+        if path.is_file():
+            yield from _values(path, lambda loc: loc[-1] if loc and loc[-1] in LANGUAGES else None)
+    strings = templates_dir / "strings.yml"
+    yield from _values(strings, lambda loc: loc[0] if loc and loc[0] in LANGUAGES else None)
+
+
+def _values(path: Path, language_of: Any) -> Iterator[Text]:
+    """Every string value of a YAML file that ``language_of(loc)`` assigns a written form."""
+    source, _ = load_yaml(path)
+    if source is None:
+        return  # `policy-site check` reports the file's syntax
+
+    def walk(value: Any, loc: Loc) -> Iterator[Text]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key not in ("id", "name", "slug", "url", "email", "value", "when", "code"):
+                    yield from walk(item, (*loc, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, (*loc, index))
+        elif isinstance(value, str):
+            lang = language_of(loc)
+            if lang in LANGUAGES:
+                yield Text(source, loc, lang, value)
+
+    yield from walk(source.data, ())
+
+
+def _words(text: str) -> Iterator[tuple[str, int]]:
+    prose = _NOT_PROSE.sub(lambda m: " " * len(m.group()), text)
+    for match in _WORD.finditer(prose):
+        word = match.group()
+        if len(word) > 1 and not word.isupper():  # abbreviations (PDF, MBM) are not words
+            yield word, match.start()
+
+
+def _place(text: Text, word: str) -> tuple[int, int]:
+    """Line and column of the word in the file: the first match at or after the value."""
+    line = text.source.text_start(text.loc)
+    pattern = re.compile(rf"(?<![\wæøåÆØÅ]){re.escape(word)}(?![\wæøåÆØÅ])")
+    for number in range(line, len(text.source.lines) + 1):
+        found = pattern.search(text.source.lines[number - 1])
+        if found:
+            return number, found.start() + 1
+    return text.source.position(text.loc)
+
+
+def _wordlist(path: Path) -> set[str]:
+    if not path.is_file():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _hunspell(dictionary: str, words: list[str]) -> set[str]:
+    """The words hunspell does not know (``-l`` lists them, one a line)."""
+    if not words:
+        return set()
+    if shutil.which("hunspell") is None:
+        raise SpellingUnavailable(
+            "hunspell is not installed (Debian: apt-get install hunspell hunspell-no)"
+        )
+    run = subprocess.run(
+        ["hunspell", "-d", dictionary, "-l", "-i", "utf-8"],
+        input="\n".join(words), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if run.returncode != 0 or "Can't open affix or dictionary" in run.stderr:
+        raise SpellingUnavailable(
+            f"hunspell cannot use the {dictionary} dictionary (Debian: apt-get install "
+            f"hunspell-no): {run.stderr.strip()}"
+        )
+    return set(run.stdout.split())

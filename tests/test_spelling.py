@@ -1,0 +1,63 @@
+"""`policy-site check --spelling`: hunspell's official nb_NO and nn_NO dictionaries over every
+text and label, unknown words reported at their place; names and terms in the word list pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import ROOT, fixture_content
+from tests.test_validate import replace
+
+NB = "policies/heimekontor/nb.yml"
+NN = "policies/heimekontor/nn.yml"
+
+
+def spell(content: Path, forms: Path = ROOT / "forms") -> tuple[int, list[str]]:
+    result = CliRunner().invoke(
+        main, ["check", "--spelling", "--content", str(content), "--forms", str(forms)]
+    )
+    return result.exit_code, result.output.splitlines()
+
+
+def test_the_project_content_and_forms_are_spelled_right() -> None:
+    code, output = spell(ROOT / "content")
+    assert code == 0, "\n".join(output)
+    assert output == ["Content is valid. Spelling is clean."]
+
+
+def test_a_misspelled_word_is_reported_where_it_stands(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    replace(NB, "Lederen følger opp", "Lederen føljer opp")(content)
+    replace(NN, "kan arbeide heime", "kan arbeide hjemme")(content)  # Bokmål in the nn text
+
+    code, output = spell(content)
+
+    assert code == 1
+    assert f"{content / NB}:11:15: unknown word 'føljer' (nb)" in output
+    assert f"{content / NN}:7:28: unknown word 'hjemme' (nn)" in output
+    assert "2 problem(s) found." in output, output
+
+
+def test_words_of_the_other_written_form_are_caught(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    replace(NN, "Leiaren fylgjer opp kvar", "Lederen følger opp hver")(content)
+
+    code, output = spell(content)
+
+    assert code == 1
+    assert any(line.endswith("unknown word 'Lederen' (nn)") for line in output), output
+
+
+def test_rules_links_and_word_list_are_not_prose(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    replace(NB, "egen bolig.", "egen bolig. Se [Websakk](https://example.org/xyzzy) og "
+            "{{ rules.follow_up_interval_months }}.")(content)  # fmt: skip
+    with (content / "ordliste.txt").open("a", encoding="utf-8") as wordlist:
+        wordlist.write("Websakk\n")
+
+    code, output = spell(content)
+
+    assert code == 0, "\n".join(output)
