@@ -44,7 +44,7 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test
 	$(MAKE) $(AXE)
-	$(BIN)/policy-site check --spelling
+	$(BIN)/policy-site check --spelling --strict
 	$(BIN)/pytest
 
 clean:

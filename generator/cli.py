@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from generator.errors import ContentError, PolicySiteError
-from generator.pipeline import Paths, build, check
-from generator.schema import schema_text
+from generator.pipeline import Paths, build, check, mark_translated
+from generator.schema import LANGUAGES, schema_text
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about MkDocs 2.0
 
@@ -54,22 +54,49 @@ def main() -> None:
 @main.command("check")
 @_paths_options
 @click.option(
-    "--spelling", is_flag=True,
+    "--spelling",
+    is_flag=True,
     help="Also spell-check every text and label (hunspell nb_NO/nn_NO, content/ordliste.txt).",
-)  # fmt: skip
-def check_command(paths: Paths, spelling: bool) -> None:
-    """Validate all content; print every problem as file:line:col: message."""
+)
+@click.option("--strict", is_flag=True, help="Treat stale or unmarked translations as errors.")
+def check_command(paths: Paths, spelling: bool, strict: bool) -> None:
+    """Validate all content; print every problem as file:line:col: message."""  # fmt: skip
     try:
-        problems = check(paths, spelling=spelling)
+        result = check(paths, spelling=spelling)
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    for problem in problems:
+    for problem in result.problems + result.warnings:
         click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+    for folder, states in result.translations:
+        described = ", ".join(f"{lang} {STATE_WORDS[state]}" for lang, state in states.items())
+        click.echo(f"{folder}: {described}")
+    failed = result.problems + (result.warnings if strict else [])
+    if failed:
+        click.echo(f"{len(failed)} problem(s) found.", err=True)
         sys.exit(1)
     click.echo("Content is valid." + (" Spelling is clean." if spelling else ""))
+
+
+STATE_WORDS = {"original": "original", "current": "up to date", "stale": "stale",
+               "unmarked": "not marked"}  # fmt: skip
+
+
+@main.command("mark-translated")
+@_paths_options
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("lang", type=click.Choice(LANGUAGES))
+def mark_translated_command(paths: Paths, folder: Path, lang: str) -> None:
+    """Record that LANG's text in the policy FOLDER matches the original as it is now."""
+    try:
+        click.echo(mark_translated(paths, folder, lang))
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except PolicySiteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 _jobs = click.option(

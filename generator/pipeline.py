@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import render
-from generator.errors import BuildError, Problem
+from generator.errors import BuildError, PolicySiteError, Problem, display_path
 from generator.manifest import Entry, write_manifest
 from generator.pdf import PdfJob, write_all
 from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.spelling import check_spelling
-from generator.validate import Project, check_content, load_project
+from generator.translations import NotATranslation, fingerprint, write_record
+from generator.validate import Project, check_content, load_project, load_project_text
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,42 @@ class Paths:
         return self.project / "mkdocs.yml"
 
 
-def check(paths: Paths, *, spelling: bool = False) -> list[Problem]:
-    """Validate all content (and, with ``spelling``, spell-check it); every problem found."""
-    problems = check_content(paths.content, paths.forms)
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check`` found."""
+
+    problems: list[Problem]
+    """Errors: the content cannot be built as it is."""
+    warnings: list[Problem]
+    """Stale or unmarked translations: errors only under ``--strict``."""
+    translations: list[tuple[str, dict[str, str]]]
+    """Per policy folder: each written form's state (original, current, stale, unmarked)."""
+
+
+def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
+    """Validate all content (and, with ``spelling``, spell-check it)."""
+    project, problems = check_content(paths.content, paths.forms)
     if spelling:
-        problems += check_spelling(paths.content, paths.forms, paths.templates)
-    return sorted(set(problems))
+        problems = sorted(set(problems + check_spelling(paths.content, paths.forms,
+                                                        paths.templates)))  # fmt: skip
+    if project is None:
+        return CheckResult(problems, [], [])
+    states = [(display_path(entry.folder), dict(entry.translations)) for entry in project.policies]
+    return CheckResult(problems, project.translation_warnings(), states)
+
+
+def mark_translated(paths: Paths, folder: Path, lang: str) -> str:
+    """Record that ``lang``'s text in a policy folder matches the original as it is now."""
+    project = load_project(paths.content, paths.forms)
+    for entry in project.policies:
+        if entry.folder.resolve() == folder.resolve():
+            original = entry.policy.original_language
+            if lang == original:
+                raise NotATranslation(f"{lang}.yml is the original text of {display_path(folder)}")
+            source = load_project_text(entry.folder / f"{original}.yml")
+            write_record(entry.folder / f"{lang}.yml", original, fingerprint(source))
+            return f"{display_path(entry.folder / f'{lang}.yml')} now matches {original}.yml."
+    raise PolicySiteError(f"{display_path(folder)} is not a policy folder of {paths.content}")
 
 
 Report = Callable[[str], None]

@@ -47,7 +47,7 @@ def schema_text() -> str:
     """Every model of the schema with its fields, types and meaning."""
     lines: list[str] = []
     models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Rules,
-              DayRange, Equipment, PolicyText, Section, Localized)  # fmt: skip
+              DayRange, Equipment, PolicyText, Section, Translation, Localized)  # fmt: skip
     for model in models:
         lines += ["", f"{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}"]
         for name, info in model.model_fields.items():
@@ -295,6 +295,16 @@ class Statement(Model):
     """Known limits, one point each."""
 
 
+class Translation(Model):
+    """Which version of the original text a translation matches (written by
+    ``policy-site mark-translated``; not edited by hand)."""
+
+    source: Lang
+    """The written form translated from."""
+    source_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    """Fingerprint of the original text when the translation was finished."""
+
+
 class PolicyText(Model):
     """One written form of a policy (``policies/<folder>/nb.yml`` or ``nn.yml``)."""
 
@@ -304,3 +314,5 @@ class PolicyText(Model):
     """One or two sentences shown under the title and on the overview pages."""
     sections: list[Section] = Field(min_length=1)
     """The sections, in reading order; ids unique and the same in nb and nn."""
+    translation: Translation | None = None
+    """In a translated text: the version of the original it matches."""

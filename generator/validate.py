@@ -13,11 +13,13 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ValidationError
 
-from generator.errors import ContentError, Problem
+from generator.errors import ContentError, Problem, display_path
 from generator.forms import FormSource, ResolvedForm, check_resolved, form_applies, resolve_form
 from generator.formschema import FormDefinition
 from generator.schema import LANGUAGES, Organisation, Policy, PolicyText, Section, Statement
 from generator.textvars import TextVariableError, expand, text_environment
+from generator.translations import State
+from generator.translations import state as translation_state
 from generator.yamlload import Loc, Source, load_yaml
 from generator.yamlload import dotted as _dotted
 
@@ -33,6 +35,8 @@ class PolicyEntry:
     texts: dict[str, PolicyText]
     source: Source = field(repr=False, compare=False)
     """policy.yml with its positions, to report later problems at the right line."""
+    translations: dict[str, State] = field(default_factory=dict)
+    """Per written form: original, current, stale or unmarked (see translations.py)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -59,6 +63,25 @@ class Project:
     policies: list[PolicyEntry] = field(default_factory=list)
     forms: list[FormInstance] = field(default_factory=list)
 
+    def translation_warnings(self) -> list[Problem]:
+        """A warning for each translation that is stale or was never marked as done."""
+        warnings = []
+        for entry in self.policies:
+            original = entry.policy.original_language
+            for lang, state in entry.translations.items():
+                path = entry.folder / f"{lang}.yml"
+                command = f"policy-site mark-translated {display_path(entry.folder)} {lang}"
+                if state == "stale":
+                    warnings.append(Problem.at(path, 1, 1,
+                        f"warning: the {LANGUAGE_NAMES[lang]} translation is stale: "
+                        f"{original}.yml changed since it was marked done; update it, then run "
+                        f"`{command}`"))  # fmt: skip
+                elif state == "unmarked":
+                    warnings.append(Problem.at(path, 1, 1,
+                        f"warning: the {LANGUAGE_NAMES[lang]} translation is not marked as "
+                        f"matching {original}.yml; when it does, run `{command}`"))  # fmt: skip
+        return sorted(warnings)
+
     def policies_of(self, slug: str) -> list[PolicyEntry]:
         return [entry for entry in self.policies if entry.policy.organisation == slug]
 
@@ -78,9 +101,21 @@ def load_project(content_dir: Path, forms_dir: Path | None = None) -> Project:
     return project
 
 
-def check_content(content_dir: Path, forms_dir: Path | None = None) -> list[Problem]:
-    """Every problem in the content and form definitions (empty when they are clean)."""
-    return sorted(set(_collect(content_dir, forms_dir)[1]))
+def check_content(
+    content_dir: Path, forms_dir: Path | None = None
+) -> tuple[Project | None, list[Problem]]:
+    """The validated project (None when invalid) and every problem (empty when clean)."""
+    project, problems = _collect(content_dir, forms_dir)
+    return project, sorted(set(problems))
+
+
+def load_project_text(path: Path) -> PolicyText:
+    """One language file as written (rules not filled in)."""
+    problems: list[Problem] = []
+    text = _load_model(path, PolicyText, problems)[1]
+    if text is None:
+        raise ContentError(problems)
+    return text
 
 
 def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None, list[Problem]]:
@@ -251,7 +286,12 @@ def _load_policy(
     if any(text is None for text in expanded.values()):
         return None
     assert source is not None  # a policy only validates when its file loaded
-    return PolicyEntry(folder, policy, typing.cast(dict[str, PolicyText], expanded), source)
+    original = texts[policy.original_language][1]
+    states = {
+        lang: translation_state(text, lang, policy.original_language, original)
+        for lang, (_, text) in texts.items()
+    }
+    return PolicyEntry(folder, policy, typing.cast(dict[str, PolicyText], expanded), source, states)
 
 
 def _check_section_ids(source: Source, text: PolicyText, problems: list[Problem]) -> None:
