@@ -85,7 +85,17 @@ def _values(path: Path, language_of: Any) -> Iterator[Text]:
     def walk(value: Any, loc: Loc) -> Iterator[Text]:
         if isinstance(value, dict):
             for key, item in value.items():
-                if key not in ("id", "name", "slug", "url", "email", "value", "when", "code"):
+                if key not in (
+                    "id",
+                    "name",
+                    "slug",
+                    "url",
+                    "email",
+                    "value",
+                    "when",
+                    "code",
+                    "translation",
+                ):
                     yield from walk(item, (*loc, key))
         elif isinstance(value, list):
             for index, item in enumerate(value):
