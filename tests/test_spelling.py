@@ -25,7 +25,7 @@ def spell(content: Path, forms: Path = ROOT / "forms") -> tuple[int, list[str]]:
 def test_the_project_content_and_forms_are_spelled_right() -> None:
     code, output = spell(ROOT / "content")
     assert code == 0, "\n".join(output)
-    assert output == ["Content is valid. Spelling is clean."]
+    assert output[-1] == "Content is valid. Spelling is clean."
 
 
 def test_a_misspelled_word_is_reported_where_it_stands(tmp_path: Path) -> None:
