@@ -108,9 +108,14 @@ _jobs = click.option(
 @main.command("build")
 @_paths_options
 @_jobs
-def build_command(paths: Paths, jobs: int | None) -> None:
-    """Check, render and build the site; replace the site folder only on success."""
-    _run_build(paths, jobs)
+@click.option("--full", is_flag=True, help="Render everything again, ignoring the build cache.")
+def build_command(paths: Paths, jobs: int | None, full: bool) -> None:
+    """Check, render and build the site; replace the site folder only on success.
+
+    Only what changed is rendered again: unchanged MkDocs sites and PDFs come from the build
+    cache beside the site folder (.site.cache), byte for byte what a full build would write.
+    """
+    _run_build(paths, jobs, incremental=not full)
 
 
 @main.command("serve")
@@ -155,10 +160,10 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _run_build(paths: Paths, jobs: int | None = None) -> None:
+def _run_build(paths: Paths, jobs: int | None = None, *, incremental: bool = True) -> None:
     try:
         with _progress() as progress:
-            build(paths, report=click.echo, jobs=jobs, progress=progress)
+            build(paths, report=click.echo, jobs=jobs, progress=progress, incremental=incremental)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

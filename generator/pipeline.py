@@ -6,6 +6,7 @@ The site folder is replaced only after every stage succeeded; a failed build lea
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import render
+from generator.cache import BuildCache, environment_key, tree_key
 from generator.errors import BuildError, PolicySiteError, Problem, display_path
 from generator.manifest import Entry, write_manifest
 from generator.pdf import PdfJob, write_all
@@ -111,131 +113,159 @@ def build(
     report: Report = lambda message: None,
     jobs: int | None = None,
     progress: Progress = lambda step, done, total: None,
+    *,
+    incremental: bool = True,
 ) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place.
 
-    ``jobs`` is the number of processes writing PDFs (default: one per core).
+    ``jobs`` is the number of processes writing PDFs (default: one per core). With
+    ``incremental``, MkDocs sites and PDFs whose inputs did not change are taken from the build
+    cache instead of being rendered again; the result is the same to the byte.
     """
-    project = load_project(
-        paths.content, paths.forms
-    )  # raises ContentError before anything is written
+    # Raises ContentError before anything is written.
+    project = load_project(paths.content, paths.forms)
     report(
         f"Content is valid: {len(project.organisations)} organisation(s), "
         f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}."
     )
     paths.site.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(paths.site)
+    cache_dir = paths.site.with_name(f".{paths.site.name}.cache")
+    if not incremental:
+        shutil.rmtree(cache_dir, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
     work = Path(tempfile.mkdtemp(prefix="policy-site-"))
     try:
-        workers = jobs or os.cpu_count() or 1
-        entries = _build_into(project, paths, staging, work, report, progress, workers)
+        run = _Build(project, paths, staging, work, report, progress, jobs or os.cpu_count() or 1,
+                     BuildCache(cache_dir, environment_key()))  # fmt: skip
+        entries = run.everything()
         write_manifest(staging, LANGUAGES, entries)
         _swap(staging, paths.site)
+        run.cache.prune()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if run.rendered == 0:
+        report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
     return entries
 
 
-def _build_into(
-    project: Project, paths: Paths, out: Path, work: Path, report: Report, progress: Progress,
-    jobs: int,
-) -> list[Entry]:  # fmt: skip
-    strings = render.load_strings(paths.templates)
-    build_date = max(
-        render.latest_change(entry.policy.changelog).date for entry in project.policies
-    )
-    site_urls = {lang: language_url(paths.mkdocs_config, lang) for lang in LANGUAGES}
-    printer = render.Printer(paths.templates, strings)
-    entries: list[Entry] = []
-    for lang in LANGUAGES:
-        docs = work / "docs" / lang
-        site_url = site_urls[lang]
-        pages = render.render_language(project, lang, paths.templates, strings, docs, site_url)
+@dataclass
+class _Build:
+    """One build into a staging folder, stage by stage."""
+
+    project: Project
+    paths: Paths
+    out: Path
+    work: Path
+    report: Report
+    progress: Progress
+    jobs: int
+    cache: BuildCache
+    rendered: int = 0
+    """MkDocs sites and PDFs rendered (not taken from the cache)."""
+
+    def everything(self) -> list[Entry]:
+        strings = render.load_strings(self.paths.templates)
+        build_date = max(
+            render.latest_change(entry.policy.changelog).date for entry in self.project.policies
+        )
+        site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
+        entries: list[Entry] = []
+        for lang in LANGUAGES:
+            pages = self.language(lang, strings, site_urls[lang], build_date)
+            entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}")
+                        for p in pages]  # fmt: skip
+            entries.append(Entry("changelog-feed", lang, None, None,
+                                 strings[lang]["changelog_title"], f"{lang}/feed.xml"))  # fmt: skip
+            entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
+        entries += self.pdfs(site_urls, render.Printer(self.paths.templates, strings))
+        render.render_chooser(self.paths.templates, strings, self.out / "index.html")
+        title = strings["chooser"]["title"]
+        entries.insert(0, Entry("language-choice", None, None, None, title, "index.html"))
+        missing = [entry.path for entry in entries if not (self.out / entry.path).is_file()]
+        if missing:
+            raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
+        return entries
+
+    def language(
+        self, lang: str, strings: dict, site_url: str, build_date: dt.date
+    ) -> list[render.Page]:
+        """Render one language's Markdown, then build it with MkDocs unless nothing changed."""
+        paths = self.paths
+        docs = self.work / "docs" / lang
+        pages = render.render_language(self.project, lang, paths.templates, strings, docs,
+                                       site_url)  # fmt: skip
+        nav = render.nav(self.project, pages, strings[lang]["home_nav"])
+        inputs = (tree_key(docs), tree_key(paths.templates), paths.mkdocs_config.read_bytes())
+        key = self.cache.key("mkdocs", lang, str(build_date), repr(nav), *inputs)
+        site_dir = self.out / lang
+        if self.cache.fetch(key, site_dir):
+            self.report(f"{lang}: {len(pages)} pages unchanged, MkDocs not run.")
+            return pages
         try:
             build_language(
-                shared_config=paths.mkdocs_config,
-                templates_dir=paths.templates,
-                lang=lang,
-                languages=LANGUAGES,
-                strings=strings,
-                nav=render.nav(project, pages, strings[lang]["home_nav"]),
-                docs_dir=docs,
-                site_dir=out / lang,
-                work_dir=work,
-                build_date=build_date,
-                sources=_sources(project, paths, pages),
-            )
+                shared_config=paths.mkdocs_config, templates_dir=paths.templates, lang=lang,
+                languages=LANGUAGES, strings=strings, nav=nav, docs_dir=docs,
+                site_dir=site_dir, work_dir=self.work, build_date=build_date,
+                sources=_sources(self.project, paths, pages),
+            )  # fmt: skip
         except BuildError:
             raise
         except Exception as exc:  # a theme or plugin bug: still no traceback for maintainers
             raise BuildError(f"MkDocs build for '{lang}' failed: {exc}") from exc
-        entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}") for p in pages]
-        entries.append(
-            Entry(
-                "changelog-feed",
-                lang,
-                None,
-                None,
-                strings[lang]["changelog_title"],
-                f"{lang}/feed.xml",
-            )
-        )
-        entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
-        report(f"Built {lang}: {len(pages)} pages.")
-    entries += _write_pdfs(project, out, site_urls, printer, report, progress, jobs)
-    render.render_chooser(paths.templates, strings, out / "index.html")
-    entries.insert(
-        0, Entry("language-choice", None, None, None, strings["chooser"]["title"], "index.html")
-    )
-    missing = [entry.path for entry in entries if not (out / entry.path).is_file()]
-    if missing:
-        raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
-    return entries
+        self.cache.store(key, site_dir)
+        self.rendered += 1
+        self.report(f"Built {lang}: {len(pages)} pages.")
+        return pages
 
+    def pdfs(self, site_urls: dict[str, str], printer: render.Printer) -> list[Entry]:
+        """Every form's fillable PDF and every guideline's printable PDF, in each language."""
+        project, out = self.project, self.out
+        jobs: list[PdfJob] = []
+        entries: list[Entry] = []
+        for lang in LANGUAGES:
+            site_url = site_urls[lang]
+            for instance in project.forms:
+                f = instance.forms[lang]
+                org_name = project.organisations[instance.org].name[lang]
+                path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
+                html = printer.form(instance, lang, org_name)
+                page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
+                jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
+                entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
+                                     tuple(dict.fromkeys(f.field_names))))  # fmt: skip
+            for entry in project.policies:
+                policy = entry.policy
+                org_name = project.organisations[policy.organisation].name[lang]
+                page = out / lang / policy.organisation / policy.id / "index.html"
+                path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
+                html = printer.guideline(entry, lang, org_name, page.read_text("utf-8"))
+                page_url = f"{site_url}{policy.organisation}/{policy.id}/"
+                jobs.append(PdfJob(html, out / path, path, page_url))
+                entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
+                                     entry.texts[lang].title, path))  # fmt: skip
 
-def _write_pdfs(
-    project: Project, out: Path, site_urls: dict[str, str], printer: render.Printer,
-    report: Report, progress: Progress, jobs: int,
-) -> list[Entry]:  # fmt: skip
-    """Every form's fillable PDF and every guideline's printable PDF, in each language."""
-    pdf_jobs: list[PdfJob] = []
-    entries: list[Entry] = []
-    for lang in LANGUAGES:
-        site_url = site_urls[lang]
-        for instance in project.forms:
-            f = instance.forms[lang]
-            org_name = project.organisations[instance.org].name[lang]
-            path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
-            html = printer.form(instance, lang, org_name)
-            page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
-            pdf_jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
-            entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
-                                 tuple(dict.fromkeys(f.field_names))))  # fmt: skip
-        for entry in project.policies:
-            policy = entry.policy
-            org_name = project.organisations[policy.organisation].name[lang]
-            page = (out / lang / policy.organisation / policy.id / "index.html").read_text("utf-8")
-            path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
-            html = printer.guideline(entry, lang, org_name, page)
-            page_url = f"{site_url}{policy.organisation}/{policy.id}/"
-            pdf_jobs.append(PdfJob(html, out / path, path, page_url))
-            entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
-                                 entry.texts[lang].title, path))  # fmt: skip
-    finished = 0
+        keys = {job.name: self.cache.key("pdf", job.html, job.base_url, repr(job.descriptions))
+                for job in jobs}  # fmt: skip
+        todo = [job for job in jobs if not self.cache.fetch(keys[job.name], job.target)]
+        finished = 0
 
-    def done(job: PdfJob) -> None:
-        nonlocal finished
-        finished += 1
-        progress("PDF", finished, len(pdf_jobs))
+        def done(job: PdfJob) -> None:
+            nonlocal finished
+            finished += 1
+            self.cache.store(keys[job.name], job.target)
+            self.progress("PDF", finished, len(todo))
 
-    write_all(pdf_jobs, workers=jobs, done=done)
-    report(f"Wrote {len(pdf_jobs)} PDFs ({min(jobs, len(pdf_jobs))} worker(s)).")
-    return entries
+        write_all(todo, workers=self.jobs, done=done)
+        self.rendered += len(todo)
+        reused = len(jobs) - len(todo)
+        workers = min(self.jobs, len(todo)) or 1
+        self.report(f"PDFs: {len(todo)} rendered ({workers} worker(s)), {reused} unchanged.")
+        return entries
 
 
 def _sources(project: Project, paths: Paths, pages: list[render.Page]) -> dict[str, Path]:

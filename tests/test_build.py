@@ -183,7 +183,9 @@ def test_a_successful_build_replaces_the_whole_site(tmp_path: Path) -> None:
     build_site(content, site)
     assert not (site / "stale.html").exists()
     assert (site / "manifest.json").is_file()
-    assert not list(tmp_path.glob(".site.*")), "staging folders were left behind"
+    assert not list(tmp_path.glob(".site.new-*")) + list(tmp_path.glob(".site.old-*")), (
+        "staging folders were left behind"
+    )
 
 
 def test_a_failing_mkdocs_stage_leaves_the_site_as_it_was(tmp_path: Path) -> None:
@@ -200,7 +202,7 @@ def test_a_failing_mkdocs_stage_leaves_the_site_as_it_was(tmp_path: Path) -> Non
         build(Paths.default(ROOT, content, site))
 
     assert tree_digest(site) == before
-    assert not list(tmp_path.glob(".site.*"))
+    assert not list(tmp_path.glob(".site.new-*"))
 
 
 def test_build_log_has_no_warnings(tmp_path: Path) -> None:

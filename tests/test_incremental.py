@@ -1,0 +1,71 @@
+"""Incremental builds: a rebuild renders only what changed, and its output is byte for byte
+what a full build from scratch writes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from generator import Paths, build
+from tests.conftest import ROOT, tree_digest
+
+VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
+
+
+def run(content: Path, site: Path, *, incremental: bool = True) -> list[str]:
+    lines: list[str] = []
+    build(Paths.default(ROOT, content, site), report=lines.append, incremental=incremental)
+    return lines
+
+
+def rendered_pdfs(lines: list[str]) -> int:
+    line = next(line for line in lines if line.startswith("PDFs: "))
+    return int(line.split()[1])
+
+
+def test_a_rebuild_without_changes_renders_nothing(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
+    site = tmp_path / "site"
+    first = run(content, site)
+    before = tree_digest(site)
+
+    again = run(content, site)
+
+    assert "Nothing changed: no page and no PDF was rendered again." in again
+    assert rendered_pdfs(again) == 0
+    assert not any(line.startswith("Built ") for line in again), again
+    assert rendered_pdfs(first) > 0
+    assert tree_digest(site) == before
+
+
+def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_build(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    site = tmp_path / "site"
+    first = run(content, site)
+    total = rendered_pdfs(first)
+    policy = content / VESTLAND
+    policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
+                                                 "home_days_per_week_max: 3"))  # fmt: skip
+
+    changed = run(content, site)
+
+    vestland_pdfs = 2 * (3 + 1)  # per language: agreement, checklist, loan receipt, guideline
+    assert 0 < rendered_pdfs(changed) <= vestland_pdfs < total, changed
+    fresh = tmp_path / "fresh" / "site"
+    run(content, fresh, incremental=False)
+    assert tree_digest(site) == tree_digest(fresh)
+    page = (site / "nb/vestland-fylkeskommune/heimekontor/index.html").read_text()
+    assert "inntil 3 dager" in " ".join(page.split())
+
+
+def test_a_full_build_ignores_the_cache(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
+    site = tmp_path / "site"
+    first = run(content, site)
+    full = run(content, site, incremental=False)
+    assert rendered_pdfs(full) == rendered_pdfs(first) > 0
