@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.server
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -123,13 +122,21 @@ def build_command(paths: Paths, jobs: int | None, full: bool) -> None:
 @_jobs
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
-    """Build once, then serve the site folder on http://127.0.0.1:PORT/."""
-    _run_build(paths, jobs)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        click.echo(f"Serving {paths.site} on http://127.0.0.1:{port}/ (Ctrl+C stops).")
+    """Build, serve on http://127.0.0.1:PORT/ and rebuild on every change.
+
+    Changes under content/, forms/ and site_templates/ rebuild the site (only what changed) and
+    reload the browser. A content error shows in the page and here; the server keeps running.
+    """
+    from generator.serve import Preview, make_server
+
+    preview = Preview(paths, click.echo, jobs)
+    preview.rebuild()
+    observer = preview.watch()
+    with make_server(preview, port) as server:
+        click.echo(f"Preview on http://127.0.0.1:{port}/ (Ctrl+C stops).")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+    observer.stop()
 
 
 @main.command("schema")

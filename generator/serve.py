@@ -1,0 +1,156 @@
+"""Live preview: serve the site, rebuild on every change, reload the browser.
+
+The reload script is added to HTML pages as they are served, never written into ``site/``.
+A content error is shown in the page and in the terminal; the server keeps running.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from generator.errors import ContentError, PolicySiteError
+from generator.pipeline import Paths, build
+
+STATUS = "/_policy-site/status"
+
+# Polls the build number; reloads when it changes; shows the problems of a failed build.
+RELOAD_SCRIPT = """<script>
+(function () {
+  var seen = null;
+  function show(errors) {
+    var box = document.getElementById("ps-preview-errors");
+    if (!errors.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "ps-preview-errors";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:auto 0 0 0;z-index:9999;max-height:50vh;"
+        + "overflow:auto;background:#b3261e;color:#fff;font:14px/1.4 monospace;padding:1em;"
+        + "white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = errors.join("\\n");
+  }
+  function poll() {
+    fetch("__STATUS__", {cache: "no-store"})
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (seen !== null && s.build !== seen && !s.errors.length) { location.reload(); return; }
+        seen = s.build;
+        show(s.errors);
+      })
+      .catch(function () {})
+      .finally(function () { setTimeout(poll, 500); });
+  }
+  poll();
+})();
+</script>""".replace("__STATUS__", STATUS)
+
+
+class Preview:
+    """The state the server reports: the build number and the last build's problems."""
+
+    def __init__(self, paths: Paths, log: Callable[[str], None], jobs: int | None = None):
+        self.paths = paths
+        self.log = log
+        self.jobs = jobs
+        self.build_number = 0
+        self.errors: list[str] = []
+        self.changed = threading.Event()
+        self.lock = threading.Lock()
+
+    def rebuild(self) -> None:
+        try:
+            build(self.paths, report=self.log, jobs=self.jobs)
+            errors: list[str] = []
+        except ContentError as exc:
+            errors = [str(problem) for problem in exc.problems]
+        except PolicySiteError as exc:
+            errors = [f"error: {exc}"]
+        for line in errors:
+            self.log(line)
+        if errors:
+            self.log(f"{len(errors)} problem(s); the preview shows the last good site.")
+        with self.lock:
+            self.errors = errors
+            self.build_number += 1
+
+    def status(self) -> bytes:
+        with self.lock:
+            return json.dumps({"build": self.build_number, "errors": self.errors}).encode()
+
+    def watch(self) -> Observer:
+        """Rebuild (after a short quiet spell) whenever content, forms or templates change."""
+        preview = self
+
+        class Changed(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if not event.is_directory and event.event_type in (
+                    "created",
+                    "modified",
+                    "deleted",
+                    "moved",
+                ):
+                    preview.changed.set()
+
+        observer = Observer()
+        folders = [self.paths.content, self.paths.forms, self.paths.templates]
+        for folder in folders:
+            if folder.is_dir():
+                observer.schedule(Changed(), str(folder), recursive=True)
+        observer.start()
+
+        def loop() -> None:
+            while True:
+                self.changed.wait()
+                time.sleep(0.3)  # editors write files in several steps
+                self.changed.clear()
+                self.log("Change seen, rebuilding...")
+                self.rebuild()
+
+        threading.Thread(target=loop, daemon=True).start()
+        return observer
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    preview: Preview
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == STATUS:
+            self._send(200, "application/json", self.preview.status())
+            return
+        target = Path(self.translate_path(self.path))
+        if target.is_dir():
+            target = target / "index.html"
+        if target.suffix == ".html" and target.is_file():
+            html = target.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+            self._send(200, "text/html; charset=utf-8", html)
+            return
+        super().do_GET()
+
+    def _send(self, code: int, kind: str, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def make_server(preview: Preview, port: int) -> http.server.ThreadingHTTPServer:
+    """A server on 127.0.0.1 for the preview's site folder (port 0 picks a free one)."""
+    handler = type("Handler", (_Handler,), {"preview": preview})
+    bound = functools.partial(handler, directory=str(preview.paths.site))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), bound)

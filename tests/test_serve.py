@@ -1,0 +1,52 @@
+"""Live preview in a real browser: a change to content rebuilds and reloads the page; a content
+error shows in the page and the server keeps running; fixing it brings the page back."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from generator import Paths
+from generator.serve import Preview, make_server
+from tests.conftest import FIXTURES, ROOT
+
+POLICY = "policies/heimekontor/policy.yml"
+
+
+def test_preview_rebuilds_reloads_and_shows_errors(tmp_path: Path, page: Page) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    log: list[str] = []
+    preview = Preview(paths, log.append)
+    preview.rebuild()
+    observer = preview.watch()
+    server = make_server(preview, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/nb/testkommune/heimekontor/"
+    try:
+        page.goto(url)
+        body = page.locator("article")
+        expect(body).to_contain_text("inntil 2 dager i uken")
+
+        policy = content / POLICY
+        policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
+                                                     "home_days_per_week_max: 4"))  # fmt: skip
+        expect(body).to_contain_text("inntil 4 dager i uken", timeout=60_000)
+
+        policy.write_text(policy.read_text().replace("status: active", "status: aktiv"))
+        errors = page.locator("#ps-preview-errors")
+        expect(errors).to_contain_text("policy.yml:5:9: status: expected one of", timeout=60_000)
+        assert any("status: expected one of" in line for line in log)
+        expect(body).to_contain_text("inntil 4 dager i uken")  # the last good site stays
+
+        policy.write_text(policy.read_text().replace("status: aktiv", "status: active"))
+        expect(errors).to_have_count(0, timeout=60_000)
+        expect(body).to_contain_text("inntil 4 dager i uken")
+        assert "_policy-site" not in (paths.site / "nb/index.html").read_text()
+    finally:
+        server.shutdown()
+        observer.stop()
