@@ -37,21 +37,24 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Page, expect
 
+from tests.pages import (
+    FORM,
+    LANGS,
+    QUERY,
+    RESULT_ITEM,
+    SAVED,
+    SEARCH_BOX,
+    STATUS,
+    SUBMIT,
+    SUMMARY,
+    Answers,
+    answer,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 AXE_SCRIPT = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-LANGS = ("nb", "nn")
-SEARCH_BOX = 'input[data-md-component="search-query"]'
-RESULT_ITEM = ".md-search-result__item"
-QUERY = {"nb": "hjemmekontor", "nn": "heimekontor"}
-
-FORM = "form[data-ps-form]"
-SUBMIT = ".ps-submit"
-CLEAR = "[data-ps-clear]"
-STATUS = ".ps-status"
-SUMMARY = "#ps-error-summary"
-SAVED = {"nb": "Lagret i denne nettleseren.", "nn": "Lagra i denne nettlesaren."}
 
 KEYBOARD_FORM = "/nb/kommune/skjema/avtale/"
 MAX_TABS = 250
@@ -84,8 +87,6 @@ STATEMENT_LINK = ".md-footer a.ps-statement-link"
 LANG_KEY = "policy-site.lang"
 PRIVACY_PHRASE = {"nb": "bare i denne nettleseren", "nn": "berre i denne nettlesaren"}
 
-Answers = dict[str, str | bool]
-"""What a reader did, by element id: text typed, or ``True`` for a ticked box / chosen radio."""
 
 TYPED: dict[str, Answers] = {
     "/nb/kommune/skjema/avtale/": {
@@ -140,18 +141,6 @@ def open_entry(page: Page, base: str, entry: dict[str, Any]) -> str:
 
 def storage_key(entry: dict[str, Any]) -> str:
     return f"policy-site.form.{entry['lang']}.{entry['org']}.{entry['id']}"
-
-
-def answer(page: Page, answers: Answers) -> None:
-    """Type, tick and choose as a reader would."""
-    for element_id, value in answers.items():
-        field = page.locator(f"#{element_id}")
-        if value is True:
-            field.check()
-        elif field.get_attribute("type") == "date":
-            field.fill(str(value))
-        else:
-            field.press_sequentially(str(value))
 
 
 def visible(page: Page, selector: str) -> int:

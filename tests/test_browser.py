@@ -28,18 +28,18 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
-LANGS = ("nb", "nn")
-LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
-STORAGE_KEY = "policy-site.lang"
-
-SEARCH_BOX = 'input[data-md-component="search-query"]'
-SEARCH_META = ".md-search-result__meta"
-RESULT_ITEM = ".md-search-result__item"
-RESULT_LINK = "a.md-search-result__link"
-SWITCH = "a.policy-lang-switch"
-
-QUERY = {"nb": "hjemmekontor", "nn": "heimekontor"}
-"""The word for 'home office' in each written form."""
+from tests.pages import (
+    LABELS,
+    LANGS,
+    QUERY,
+    RESULT_ITEM,
+    RESULT_LINK,
+    SEARCH_BOX,
+    SEARCH_META,
+    STORAGE_KEY,
+    SWITCH,
+    other,
+)
 
 GUIDELINE_TITLES = {
     "nb": ("Hjemmekontor", "Videre bruk av hjemmekontor \u2013 økt fleksibilitet"),
@@ -53,10 +53,6 @@ both are stop words of lunr's Norwegian pipeline, so they find nothing in either
 could not show a leak."""
 
 # --------------------------------------------------------------------------- helpers
-
-
-def other(lang: str) -> str:
-    return "nn" if lang == "nb" else "nb"
 
 
 def url_path(entry_path: str) -> str:

@@ -33,14 +33,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-FORM = "form[data-ps-form]"
-SUMMARY = "#ps-error-summary"
-SUMMARY_LINKS = "#ps-error-summary a"
-SUBMIT = ".ps-submit"
-CLEAR = "[data-ps-clear]"
-STATUS = ".ps-status"
+from tests.pages import CLEAR, FORM, SAVED, STATUS, SUBMIT, SUMMARY, Answers, answer
 
-SAVED = {"nb": "Lagret i denne nettleseren.", "nn": "Lagra i denne nettlesaren."}
+SUMMARY_LINKS = "#ps-error-summary a"
+
 CLEARED = {"nb": "Skjemaet er tømt.", "nn": "Skjemaet er tømt."}
 
 PRINT_STUB = "window.__printCalls = 0; window.print = () => { window.__printCalls += 1; };"
@@ -52,8 +48,6 @@ NN_LOAN = "/nn/vestland-fylkeskommune/skjema/utstyrslan/"
 WORKING_HOURS = "Kl. 08.00\u201315.30, fleksitid.\nKjernetid 09.00\u201314.00."
 """Several lines with en dashes, as the hint suggests."""
 
-Answers = dict[str, str | bool]
-"""What a reader did, by element id: text typed, or ``True`` for a ticked box / chosen radio."""
 
 NB_ANSWERS: Answers = {
     "f-arbeidstaker-navn": "Ærlig Øystein Åsen",
@@ -135,18 +129,6 @@ def form_values(page: Page) -> dict[str, str | bool]:
           return values;
         }"""
     )
-
-
-def answer(page: Page, answers: Answers) -> None:
-    """Type, tick and choose as a reader would."""
-    for element_id, value in answers.items():
-        field = page.locator(f"#{element_id}")
-        if value is True:
-            field.check()
-        elif field.get_attribute("type") == "text":
-            field.press_sequentially(str(value))
-        else:
-            field.fill(str(value))
 
 
 def expect_answers(page: Page, answers: Answers, where: str) -> None:
