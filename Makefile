@@ -28,12 +28,12 @@ serve: $(VENV)/.runtime
 	$(BIN)/policy-site serve
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff format --check generator tests benchmarks
 
 format: $(VENV)/.test
-	$(BIN)/ruff format generator tests
-	$(BIN)/ruff check --fix generator tests
+	$(BIN)/ruff format generator tests benchmarks
+	$(BIN)/ruff check --fix generator tests benchmarks
 
 # axe-core for the accessibility tests: from the npm registry, for the tests only.
 AXE := tests/js/node_modules/axe-core/axe.min.js
