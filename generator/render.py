@@ -13,6 +13,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from generator.pdf import field_font_css
 from generator.schema import LANGUAGES, Change
 from generator.textvars import format_date, format_list
 from generator.validate import FormInstance, PolicyEntry, Project
@@ -213,6 +214,7 @@ class Printer:
     def __init__(self, templates_dir: Path, strings: dict[str, Any]):
         self.strings = strings
         self.css = (templates_dir / "print" / "print.css").read_text(encoding="utf-8")
+        self.css += field_font_css()
         self.envs = {lang: page_environment(templates_dir, lang, autoescape=True)
                      for lang in LANGUAGES}  # fmt: skip
 
