@@ -15,6 +15,7 @@ import pytest
 
 from generator import BuildError, Paths, build
 from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+from tests.test_validate import POLICY, replace
 
 GUIDE = "testkommune/heimekontor/index.html"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -156,10 +157,7 @@ def test_pages_load_nothing_from_other_hosts(minimal_site: Path) -> None:
 
 def test_a_changed_rule_reaches_every_page_that_shows_it(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
-    policy = content / "policies" / "heimekontor" / "policy.yml"
-    policy.write_text(
-        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 4")
-    )
+    replace(POLICY, "home_days_per_week_max: 2", "home_days_per_week_max: 4")(content)
     site = build_site(content, tmp_path / "site")
 
     expected = {"nb": "inntil 4 dager i uken", "nn": "inntil 4 dagar i veka"}

@@ -18,6 +18,7 @@ from pypdf.generic import BooleanObject, NameObject
 from generator import load_project
 from generator.forms import ResolvedForm
 from tests.conftest import ROOT, build_site, fixture_content
+from tests.test_validate import POLICY, replace
 
 APPLICABLE = {
     "kommune": ["avtale", "sjekkliste", "oppfolgingssamtale"],
@@ -178,10 +179,7 @@ def test_guideline_pdf_holds_the_guideline(default_site: Path) -> None:
 
 def test_a_changed_rule_reaches_the_agreement_page_and_pdf(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
-    policy = content / "policies" / "heimekontor" / "policy.yml"
-    policy.write_text(
-        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 4")
-    )
+    replace(POLICY, "home_days_per_week_max: 2", "home_days_per_week_max: 4")(content)
     site = build_site(content, tmp_path / "site")
 
     for lang, phrase in {
