@@ -11,12 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 
 from generator.errors import Problem
 from generator.formschema import REGULATION_POINTS, FormDefinition, FormField, FormSection
 from generator.schema import LANGUAGES, Localized, Rules
-from generator.textvars import TextVariableError, expand, holds, text_environment
+from generator.textvars import (
+    TextEnvironment,
+    TextVariableError,
+    expand,
+    holds,
+    text_environment,
+)
 from generator.yamlload import Loc, Source
 from generator.yamlload import dotted as _dotted
 
@@ -113,7 +118,7 @@ class _Resolver:
     lang: str
     org: str
     problems: list[Problem]
-    env: SandboxedEnvironment = field(default_factory=text_environment)
+    env: TextEnvironment = field(default_factory=text_environment)
     covered: set[int] = field(default_factory=set)
 
     def applies(self, condition: str | None, loc: Loc) -> bool:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from typing import Any
 
-from jinja2 import StrictUndefined, pass_context
+from jinja2 import StrictUndefined, Template, pass_context
+from jinja2.environment import TemplateExpression
 from jinja2.exceptions import UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
@@ -121,17 +123,34 @@ def _date(context: Any, value: dt.date) -> str:
     return format_date(value, context["lang"])
 
 
-def text_environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        undefined=_RuleUndefined, autoescape=False, keep_trailing_newline=True
-    )
-    env.filters.update(words=_words, month_year=_month_year, items=_items, date=_date)
-    return env
+class TextEnvironment(SandboxedEnvironment):
+    """The sandbox texts and conditions run in; each distinct text is compiled once."""
+
+    def __init__(self) -> None:
+        super().__init__(undefined=_RuleUndefined, autoescape=False, keep_trailing_newline=True)
+        self.filters.update(words=_words, month_year=_month_year, items=_items, date=_date)
+        # Many organisations share the form definitions and much of their wording.
+        self._templates: dict[str, Template] = {}
+        self._conditions: dict[str, TemplateExpression] = {}
+
+    def text(self, source: str) -> Template:
+        if source not in self._templates:
+            self._templates[source] = self.from_string(source)
+        return self._templates[source]
+
+    def condition(self, source: str) -> TemplateExpression:
+        if source not in self._conditions:
+            self._conditions[source] = self.compile_expression(source, undefined_to_none=False)
+        return self._conditions[source]
 
 
-def expand(
-    env: SandboxedEnvironment, text: str, rules: Rules, lang: str, org: str | None = None
-) -> str:
+@functools.cache
+def text_environment() -> TextEnvironment:
+    """The one shared environment (compiled texts are kept for the life of the process)."""
+    return TextEnvironment()
+
+
+def expand(env: TextEnvironment, text: str, rules: Rules, lang: str, org: str | None = None) -> str:
     """Fill the rules (and the organisation's name) into one text.
 
     Raises TemplateSyntaxError or TextVariableError.
@@ -141,13 +160,20 @@ def expand(
     context: dict[str, Any] = {"rules": RulesView(rules), "lang": lang}
     if org is not None:
         context["org"] = org
-    return env.from_string(text).render(context)
+    return env.text(text).render(context)
 
 
-def holds(env: SandboxedEnvironment, condition: str, rules: Rules) -> bool:
+def holds(env: TextEnvironment, condition: str, rules: Rules) -> bool:
     """Evaluate a ``when`` condition; unset rules are false. Raises like :func:`expand`."""
-    expression = env.compile_expression(condition, undefined_to_none=False)
-    return bool(expression(rules=RulesView(rules, lenient=True)))
+    return bool(env.condition(condition)(rules=RulesView(rules, lenient=True)))
 
 
-__all__ = ["TextVariableError", "expand", "format_date", "format_list", "holds", "text_environment"]
+__all__ = [
+    "TextEnvironment",
+    "TextVariableError",
+    "expand",
+    "format_date",
+    "format_list",
+    "holds",
+    "text_environment",
+]

@@ -50,6 +50,10 @@ class _Constructor(yaml.SafeLoader):
     """SafeLoader, used only for its scalar resolution (dates, ints, booleans)."""
 
 
+# libyaml composes about 15 times faster and gives the same line and column for every node.
+_Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", _Constructor)
+
+
 def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
     """Parse one file. Returns the source, or None and the problems that stopped it."""
     try:
@@ -58,29 +62,42 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
         return None, [Problem.at(path, 1, 1, f"file is not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [Problem.at(path, 1, 1, f"cannot read file: {exc.strerror}")]
-    loader = _Constructor(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        return None, [Problem.at(path, line, col, f"YAML syntax error: {what}")]
-    except yaml.YAMLError as exc:
-        return None, [Problem.at(path, 1, 1, f"YAML syntax error: {exc}")]
-    finally:
+    node, loader, problem = _compose(text, path, _Fast)
+    if problem and _Fast is not _Constructor:
         loader.dispose()
-    if node is None:
-        return None, [Problem.at(path, 1, 1, "file is empty: expected a mapping of keys")]
-    source = Source(path=path, data=None, lines=text.splitlines())
-    problems: list[Problem] = []
+        # libyaml words its errors differently: PyYAML's parser says what maintainers expect.
+        node, loader, problem = _compose(text, path, _Constructor)
     try:
+        if problem:
+            return None, [problem]
+        if node is None:
+            return None, [Problem.at(path, 1, 1, "file is empty: expected a mapping of keys")]
+        source = Source(path=path, data=None, lines=text.splitlines())
+        problems: list[Problem] = []
         source.data = _convert(node, (), source, loader, problems)
+        return source, problems
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem.at(path, line, col, f"invalid value: {exc.problem}")]
-    return source, problems
+    finally:
+        loader.dispose()
+
+
+def _compose(
+    text: str, path: Path, kind: type[yaml.SafeLoader]
+) -> tuple[yaml.Node | None, yaml.SafeLoader, Problem | None]:
+    """The document's node tree, or the syntax error that stopped it."""
+    loader = kind(text)
+    try:
+        return loader.get_single_node(), loader, None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        return None, loader, Problem.at(path, line, col, f"YAML syntax error: {what}")
+    except yaml.YAMLError as exc:
+        return None, loader, Problem.at(path, 1, 1, f"YAML syntax error: {exc}")
 
 
 def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader, problems) -> Any:
