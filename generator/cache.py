@@ -75,6 +75,24 @@ class BuildCache:
             return False
         return True
 
+    def read(self, key: str) -> bytes | None:
+        """A value stored with ``write``, or None."""
+        self.used.add(key)
+        stored = self.root / key
+        return stored.read_bytes() if stored.is_file() else None
+
+    def write(self, key: str, data: bytes) -> None:
+        self.used.add(key)
+        self.root.mkdir(parents=True, exist_ok=True)
+        partial = self.root / f"{key}.partial"
+        partial.write_bytes(data)
+        partial.replace(self.root / key)
+
+    def folder(self, name: str) -> Path:
+        """A folder kept from build to build, whose files its user tidies itself."""
+        self.used.add(name)
+        return self.root / name
+
     def store(self, key: str, source: Path) -> None:
         self.used.add(key)
         stored = self.root / key

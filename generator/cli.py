@@ -162,7 +162,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         def update(step: str, done: int, total: int) -> None:
             if step not in bars:
                 bars[step] = bar.add_task(step, total=total)
-            bar.update(bars[step], completed=done)
+            bar.update(bars[step], completed=done, total=total)  # guideline PDFs join late
 
         yield update
 

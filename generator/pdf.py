@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-import multiprocessing
 import subprocess
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,32 +38,38 @@ FIELD_CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), 0x2013, 0x2014, 0x2
 """What a reader may type into a field: Latin-1 and Latin Extended-A (æ ø å, é, ü...)."""
 
 
-def field_font_css() -> str:
-    """An @font-face for form fields: a subset of DejaVu Sans with what a reader may type.
-
-    WeasyPrint embeds a field's whole font so that any character can be typed later; the full
-    DejaVu Sans makes every form PDF about 430 KB, this subset about 30 KB.
-    """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
+def field_font() -> Path:
+    """The font file form fields are typed in (DejaVu Sans, as fontconfig finds it)."""
     found = subprocess.run(["fc-match", "-f", "%{file}", FIELD_FONT], capture_output=True,
                            text=True, check=False).stdout.strip()  # fmt: skip
     if not found or not Path(found).is_file():
         raise BuildError(
             f"font '{FIELD_FONT}' not found (Debian: apt-get install fonts-dejavu-core)"
         )
+    return Path(found)
+
+
+def field_font_css(font: Path) -> str:
+    """An @font-face for form fields: a subset of ``font`` with what a reader may type.
+
+    WeasyPrint embeds a field's whole font so that any character can be typed later; the full
+    DejaVu Sans makes every form PDF about 430 KB, this subset about 30 KB. Subsetting takes
+    about half a second, so the build keeps the result in its cache.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.hinting = False
     options.drop_tables += ["FFTM"]
-    font = TTFont(found, recalcTimestamp=False)  # the same bytes on every build
+    loaded = TTFont(font, recalcTimestamp=False)  # the same bytes on every build
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=FIELD_CHARACTERS)
-    subsetter.subset(font)
+    subsetter.subset(loaded)
     data = io.BytesIO()
-    font.save(data)
+    loaded.save(data)
     encoded = base64.b64encode(data.getvalue()).decode("ascii")
     return (
         f'@font-face {{ font-family: "PS Field"; src: url(data:font/ttf;base64,{encoded}); }}\n'
@@ -130,36 +132,3 @@ def _radio_buttons_as_widgets(acroform: pikepdf.Dictionary) -> None:
             continue
         kept.append(item)
     acroform.Fields = kept
-
-
-Progress = Callable[[PdfJob], None]
-
-
-def write_all(jobs: list[PdfJob], workers: int = 1, done: Progress = lambda job: None) -> None:
-    """Write every PDF, in ``workers`` processes; the first failure stops the build.
-
-    Workers are spawned, not forked: WeasyPrint (and its fonts) is only imported in them.
-    ``done`` is called with each job as it finishes.
-    """
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            write_pdf(job)
-            done(job)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(write_pdf, job): job for job in jobs}
-        try:
-            for future in as_completed(futures):
-                try:
-                    future.result()
-                    done(futures[future])
-                except BrokenProcessPool as exc:
-                    name = futures[future].name
-                    raise BuildError(
-                        f"PDF {name}: the worker process stopped unexpectedly"
-                    ) from exc
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise

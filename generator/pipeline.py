@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +19,13 @@ from generator import render
 from generator.cache import BuildCache, environment_key, tree_key
 from generator.errors import BuildError, PolicySiteError, Problem, display_path
 from generator.manifest import Entry, write_manifest
-from generator.pdf import PdfJob, write_all
+from generator.pdf import FIELD_CHARACTERS, PdfJob, field_font, field_font_css, write_pdf
 from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.spelling import check_spelling
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.validate import Project, check_content, load_project, load_project_text
+from generator.workers import Workers
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def build(
 
 @dataclass
 class _Build:
-    """One build into a staging folder, stage by stage."""
+    """One build into a staging folder: Markdown here, MkDocs sites and PDFs in workers."""
 
     project: Project
     paths: Paths
@@ -168,21 +170,53 @@ class _Build:
     rendered: int = 0
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
 
+    @property
+    def pdf_dir(self) -> Path:
+        """Where PDFs are written while the MkDocs builds run."""
+        return self.out / ".pdf"
+
     def everything(self) -> list[Entry]:
         strings = render.load_strings(self.paths.templates)
         build_date = max(
             render.latest_change(entry.policy.changelog).date for entry in self.project.policies
         )
         site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
+        printer = render.Printer(self.paths.templates, strings, self._field_font())
+        workers = Workers(self.jobs)
+        pdfs = _PdfCount()
         entries: list[Entry] = []
         for lang in LANGUAGES:
-            pages = self.language(lang, strings, site_urls[lang], build_date)
+            pages = render.render_language(self.project, lang, self.paths.templates, strings,
+                                           self.work / "docs" / lang, site_urls[lang])  # fmt: skip
             entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}")
                         for p in pages]  # fmt: skip
             entries.append(Entry("changelog-feed", lang, None, None,
                                  strings[lang]["changelog_title"], f"{lang}/feed.xml"))  # fmt: skip
             entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
-        entries += self.pdfs(site_urls, render.Printer(self.paths.templates, strings))
+
+            def guidelines(site_built: object, lang: str = lang) -> None:
+                for job, _entry in self._guideline_pdfs(lang, site_urls[lang], printer):
+                    self._pdf(workers, job, pdfs)
+
+            self._site(workers, lang, strings, build_date, pages, then=guidelines)
+        for lang in LANGUAGES:
+            for job, _entry in self._form_pdfs(lang, site_urls[lang], printer):
+                self._pdf(workers, job, pdfs)
+        workers.run(lambda done, total: self.progress("Rendering", done, total))
+        self.rendered += pdfs.rendered
+        busy = min(self.jobs, pdfs.rendered) or 1
+        self.report(f"PDFs: {pdfs.rendered} rendered ({busy} worker(s)), {pdfs.reused} unchanged.")
+
+        for lang in LANGUAGES:
+            for _job, entry in (*self._form_pdfs(lang, site_urls[lang], None),
+                                *self._guideline_pdfs(lang, site_urls[lang], None)):  # fmt: skip
+                # MkDocs empties a language's folder when it builds it: PDFs wait aside till now.
+                written = self.pdf_dir / entry.path
+                if written.is_file():
+                    (self.out / entry.path).parent.mkdir(parents=True, exist_ok=True)
+                    written.replace(self.out / entry.path)
+                entries.append(entry)
+        shutil.rmtree(self.pdf_dir, ignore_errors=True)
         render.render_chooser(self.paths.templates, strings, self.out / "index.html")
         title = strings["chooser"]["title"]
         entries.insert(0, Entry("language-choice", None, None, None, title, "index.html"))
@@ -191,81 +225,101 @@ class _Build:
             raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
         return entries
 
-    def language(
-        self, lang: str, strings: dict, site_url: str, build_date: dt.date
-    ) -> list[render.Page]:
-        """Render one language's Markdown, then build it with MkDocs unless nothing changed."""
+    def _field_font(self) -> str:
+        """The form fields' font subset, made once and then kept in the cache."""
+        font = field_font()
+        key = self.cache.key("field-font", str(font), font.read_bytes(), repr(FIELD_CHARACTERS))
+        stored = self.cache.read(key)
+        if stored is not None:
+            return stored.decode("ascii")
+        css = field_font_css(font)
+        self.cache.write(key, css.encode("ascii"))
+        return css
+
+    def _site(
+        self, workers: Workers, lang: str, strings: dict, build_date: dt.date,
+        pages: list[render.Page], then: Callable[[object], None],
+    ) -> None:  # fmt: skip
+        """Build one language's Markdown with MkDocs, unless nothing it depends on changed."""
         paths = self.paths
         docs = self.work / "docs" / lang
-        pages = render.render_language(self.project, lang, paths.templates, strings, docs,
-                                       site_url)  # fmt: skip
         nav = render.nav(self.project, pages, strings[lang]["home_nav"])
-        inputs = (tree_key(docs), tree_key(paths.templates), paths.mkdocs_config.read_bytes())
-        key = self.cache.key("mkdocs", lang, str(build_date), repr(nav), *inputs)
+        shared = (tree_key(paths.templates), paths.mkdocs_config.read_bytes())
+        key = self.cache.key("mkdocs", lang, str(build_date), repr(nav), tree_key(docs), *shared)
         site_dir = self.out / lang
+        pages_folder = self.cache.folder(f"pages-{lang}")  # kept even when MkDocs does not run
         if self.cache.fetch(key, site_dir):
             self.report(f"{lang}: {len(pages)} pages unchanged, MkDocs not run.")
-            return pages
-        try:
-            build_language(
-                shared_config=paths.mkdocs_config, templates_dir=paths.templates, lang=lang,
-                languages=LANGUAGES, strings=strings, nav=nav, docs_dir=docs,
-                site_dir=site_dir, work_dir=self.work, build_date=build_date,
-                sources=_sources(self.project, paths, pages),
-            )  # fmt: skip
-        except BuildError:
-            raise
-        except Exception as exc:  # a theme or plugin bug: still no traceback for maintainers
-            raise BuildError(f"MkDocs build for '{lang}' failed: {exc}") from exc
-        self.cache.store(key, site_dir)
-        self.rendered += 1
-        self.report(f"Built {lang}: {len(pages)} pages.")
-        return pages
+            then(None)
+            return
+        page_key = self.cache.key("mkdocs-pages", lang, str(build_date), repr(nav), *shared)
+        task = functools.partial(
+            build_language,
+            shared_config=paths.mkdocs_config, templates_dir=paths.templates, lang=lang,
+            languages=LANGUAGES, strings=strings, nav=nav, docs_dir=docs,
+            site_dir=site_dir, work_dir=self.work, build_date=build_date,
+            sources=_sources(self.project, paths, pages),
+            page_cache=(pages_folder, page_key),
+        )  # fmt: skip
 
-    def pdfs(self, site_urls: dict[str, str], printer: render.Printer) -> list[Entry]:
-        """Every form's fillable PDF and every guideline's printable PDF, in each language."""
-        project, out = self.project, self.out
-        jobs: list[PdfJob] = []
-        entries: list[Entry] = []
-        for lang in LANGUAGES:
-            site_url = site_urls[lang]
-            for instance in project.forms:
-                f = instance.forms[lang]
-                org_name = project.organisations[instance.org].name[lang]
-                path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
-                html = printer.form(instance, lang, org_name)
-                page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
-                jobs.append(PdfJob(html, out / path, path, page_url, f.descriptions))
-                entries.append(Entry("form-pdf", lang, instance.org, f.id, f.title, path,
-                                     tuple(dict.fromkeys(f.field_names))))  # fmt: skip
-            for entry in project.policies:
-                policy = entry.policy
-                org_name = project.organisations[policy.organisation].name[lang]
-                page = out / lang / policy.organisation / policy.id / "index.html"
-                path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
+        def built(counts: tuple[int, int]) -> None:
+            self.cache.store(key, site_dir)
+            self.rendered += 1
+            rendered, reused = counts
+            self.report(f"Built {lang}: {len(pages)} pages "
+                        f"({rendered} rendered, {reused} unchanged).")  # fmt: skip
+            then(counts)
+
+        workers.submit("MkDocs", f"MkDocs build for '{lang}'", task, then=built)
+
+    def _pdf(self, workers: Workers, job: PdfJob, count: _PdfCount) -> None:
+        """Take a PDF from the cache, or have a worker write it."""
+        key = self.cache.key("pdf", job.html, job.base_url, repr(job.descriptions))
+        if self.cache.fetch(key, job.target):
+            count.reused += 1
+            return
+        count.rendered += 1
+        workers.submit("PDF", f"PDF {job.name}", write_pdf, job,
+                       then=lambda result: self.cache.store(key, job.target))  # fmt: skip
+
+    def _form_pdfs(
+        self, lang: str, site_url: str, printer: render.Printer | None
+    ) -> Iterator[tuple[PdfJob, Entry]]:
+        """Each form's fillable PDF (the job's HTML is empty without a printer)."""
+        project = self.project
+        for instance in project.forms:
+            f = instance.forms[lang]
+            org_name = project.organisations[instance.org].name[lang]
+            path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
+            html = printer.form(instance, lang, org_name) if printer else ""
+            page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
+            yield (PdfJob(html, self.pdf_dir / path, path, page_url, f.descriptions),
+                   Entry("form-pdf", lang, instance.org, f.id, f.title, path,
+                         tuple(dict.fromkeys(f.field_names))))  # fmt: skip
+
+    def _guideline_pdfs(
+        self, lang: str, site_url: str, printer: render.Printer | None
+    ) -> Iterator[tuple[PdfJob, Entry]]:
+        """Each guideline's printable PDF, made from its built page."""
+        project = self.project
+        for entry in project.policies:
+            policy = entry.policy
+            org_name = project.organisations[policy.organisation].name[lang]
+            path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
+            html = ""
+            if printer:
+                page = self.out / lang / policy.organisation / policy.id / "index.html"
                 html = printer.guideline(entry, lang, org_name, page.read_text("utf-8"))
-                page_url = f"{site_url}{policy.organisation}/{policy.id}/"
-                jobs.append(PdfJob(html, out / path, path, page_url))
-                entries.append(Entry("guideline-pdf", lang, policy.organisation, policy.id,
-                                     entry.texts[lang].title, path))  # fmt: skip
+            page_url = f"{site_url}{policy.organisation}/{policy.id}/"
+            yield (PdfJob(html, self.pdf_dir / path, path, page_url),
+                   Entry("guideline-pdf", lang, policy.organisation, policy.id,
+                         entry.texts[lang].title, path))  # fmt: skip
 
-        keys = {job.name: self.cache.key("pdf", job.html, job.base_url, repr(job.descriptions))
-                for job in jobs}  # fmt: skip
-        todo = [job for job in jobs if not self.cache.fetch(keys[job.name], job.target)]
-        finished = 0
 
-        def done(job: PdfJob) -> None:
-            nonlocal finished
-            finished += 1
-            self.cache.store(keys[job.name], job.target)
-            self.progress("PDF", finished, len(todo))
-
-        write_all(todo, workers=self.jobs, done=done)
-        self.rendered += len(todo)
-        reused = len(jobs) - len(todo)
-        workers = min(self.jobs, len(todo)) or 1
-        self.report(f"PDFs: {len(todo)} rendered ({workers} worker(s)), {reused} unchanged.")
-        return entries
+@dataclass
+class _PdfCount:
+    rendered: int = 0
+    reused: int = 0
 
 
 def _sources(project: Project, paths: Paths, pages: list[render.Page]) -> dict[str, Path]:

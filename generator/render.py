@@ -13,7 +13,6 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from generator.pdf import field_font_css
 from generator.schema import LANGUAGES, Change
 from generator.textvars import format_date, format_list
 from generator.validate import FormInstance, PolicyEntry, Project
@@ -211,10 +210,10 @@ def render_language(
 class Printer:
     """Renders the HTML that WeasyPrint turns into PDFs; reads its templates and styles once."""
 
-    def __init__(self, templates_dir: Path, strings: dict[str, Any]):
+    def __init__(self, templates_dir: Path, strings: dict[str, Any], field_font_css: str):
         self.strings = strings
         self.css = (templates_dir / "print" / "print.css").read_text(encoding="utf-8")
-        self.css += field_font_css()
+        self.css += field_font_css
         self.envs = {lang: page_environment(templates_dir, lang, autoescape=True)
                      for lang in LANGUAGES}  # fmt: skip
 

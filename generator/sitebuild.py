@@ -18,6 +18,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
 from generator.errors import BuildError, display_path
+from generator.pagecache import PageCache
 from generator.render import STATEMENT, STORAGE_KEY
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
@@ -36,8 +37,14 @@ def build_language(
     work_dir: Path,
     build_date: dt.date,
     sources: dict[str, Path],
-) -> None:
-    """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build."""
+    page_cache: tuple[Path, str] | None = None,
+) -> tuple[int, int]:
+    """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build.
+
+    With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
+    are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
+    rendered and how many reused.
+    """
     site_url = language_url(shared_config, lang)
     assets = templates_dir / "assets"
     shutil.copytree(assets, docs_dir / "assets", dirs_exist_ok=True)
@@ -81,6 +88,11 @@ def build_language(
     with _captured_log() as records, _build_epoch(build_date):
         try:
             mkdocs_config = load_config(config_file=str(config_path))
+            pages = PageCache()
+            folder, key = page_cache or (None, "")
+            pages.load_config({"folder": folder and str(folder), "key": key})
+            # Registered here, not in mkdocs.yml: it is part of the pipeline, not a setting.
+            mkdocs_config.plugins["policy-site-pages"] = pages
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:
             details = _explain(records, sources) or f"  {exc}"
@@ -89,6 +101,7 @@ def build_language(
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
         )
+    return pages.rendered, pages.reused
 
 
 def _explain(records: list[str], sources: dict[str, Path]) -> str:

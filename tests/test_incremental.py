@@ -3,6 +3,7 @@ what a full build from scratch writes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,16 @@ def run(content: Path, site: Path, *, incremental: bool = True) -> list[str]:
     lines: list[str] = []
     build(Paths.default(ROOT, content, site), report=lines.append, incremental=incremental)
     return lines
+
+
+def pages_rendered(lines: list[str], lang: str) -> tuple[int, int, int]:
+    """(pages, rendered, unchanged) from "Built nb: 30 pages (4 rendered, 26 unchanged)."."""
+    line = next(line for line in lines if line.startswith(f"Built {lang}: "))
+    match = re.fullmatch(r"Built \w+: (\d+) pages \((\d+) rendered, (\d+) unchanged\)\.", line)
+    assert match, line
+    pages, rendered, unchanged = map(int, match.groups())
+    assert rendered + unchanged == pages
+    return pages, rendered, unchanged
 
 
 def rendered_pdfs(lines: list[str]) -> int:
@@ -55,6 +66,11 @@ def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_buil
 
     vestland_pdfs = 2 * (3 + 1)  # per language: agreement, checklist, loan receipt, guideline
     assert 0 < rendered_pdfs(changed) <= vestland_pdfs < total, changed
+    for lang in ("nb", "nn"):
+        # MkDocs runs, but renders again only Vestland's pages that show the rule.
+        pages, rendered, unchanged = pages_rendered(changed, lang)
+        assert 0 < rendered <= 5 and unchanged > 0, changed
+        assert pages_rendered(first, lang) == (pages, pages, 0)
     fresh = tmp_path / "fresh" / "site"
     run(content, fresh, incremental=False)
     assert tree_digest(site) == tree_digest(fresh)
@@ -69,3 +85,22 @@ def test_a_full_build_ignores_the_cache(tmp_path: Path) -> None:
     first = run(content, site)
     full = run(content, site, incremental=False)
     assert rendered_pdfs(full) == rendered_pdfs(first) > 0
+
+
+def test_a_new_organisation_name_renders_every_page_again(tmp_path: Path) -> None:
+    """The name is in every page's navigation: no page may keep the old one."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    site = tmp_path / "site"
+    run(content, site)
+    org = content / "organisations/vestland-fylkeskommune.yml"
+    org.write_text(org.read_text().replace("nb: Vestland fylkeskommune", "nb: Vestland fylke"))
+
+    changed = run(content, site)
+
+    pages, rendered, _ = pages_rendered(changed, "nb")
+    assert rendered == pages
+    assert not any(line.startswith("Built nn: ") for line in changed), "nn did not change"
+    fresh = tmp_path / "fresh" / "site"
+    run(content, fresh, incremental=False)
+    assert tree_digest(site) == tree_digest(fresh)

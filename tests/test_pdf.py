@@ -215,7 +215,8 @@ def test_the_loan_receipt_follows_the_equipment_rule(tmp_path: Path) -> None:
 
 def test_a_failing_pdf_worker_names_the_document(tmp_path: Path) -> None:
     from generator import BuildError
-    from generator.pdf import PdfJob, write_all
+    from generator.pdf import PdfJob, write_pdf
+    from generator.workers import Workers
 
     good = PdfJob("<!doctype html><html lang=nb><title>A</title><p>A</p>", tmp_path / "a.pdf",
                   "nb/a.pdf", "http://localhost:8000/nb/")  # fmt: skip
@@ -224,8 +225,11 @@ def test_a_failing_pdf_worker_names_the_document(tmp_path: Path) -> None:
     bad = PdfJob("<!doctype html><html lang=nb><title>B</title><p>B</p>", blocked,
                  "nb/b.pdf", "http://localhost:8000/nb/")  # fmt: skip
 
+    workers = Workers(2)
+    for job in (good, bad):
+        workers.submit("PDF", f"PDF {job.name}", write_pdf, job)
     with pytest.raises(BuildError, match=r"PDF nb/b\.pdf could not be written"):
-        write_all([good, bad], workers=2)
+        workers.run()
 
 
 def test_pdfs_are_identical_whatever_the_number_of_workers(tmp_path: Path) -> None:
