@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import render
@@ -24,7 +24,14 @@ from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.spelling import check_spelling
 from generator.translations import NotATranslation, fingerprint, write_record
-from generator.validate import Project, check_content, load_project, load_project_text
+from generator.validate import (
+    FormInstance,
+    PolicyEntry,
+    Project,
+    check_content,
+    load_project,
+    load_project_text,
+)
 from generator.workers import Workers
 
 
@@ -169,6 +176,10 @@ class _Build:
     cache: BuildCache
     rendered: int = 0
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
+    templates_key: str = ""
+    """Digest of site_templates/ (templates, strings, styles)."""
+    font_key: str = ""
+    """Cache key of the form fields' font subset."""
 
     @property
     def pdf_dir(self) -> Path:
@@ -181,13 +192,15 @@ class _Build:
             render.latest_change(entry.policy.changelog).date for entry in self.project.policies
         )
         site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
+        self.templates_key = tree_key(self.paths.templates)
         printer = render.Printer(self.paths.templates, strings, self._field_font())
         workers = Workers(self.jobs)
         pdfs = _PdfCount()
         entries: list[Entry] = []
         for lang in LANGUAGES:
             pages = render.render_language(self.project, lang, self.paths.templates, strings,
-                                           self.work / "docs" / lang, site_urls[lang])  # fmt: skip
+                                           self.work / "docs" / lang, site_urls[lang],
+                                           self._memo)  # fmt: skip
             entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}")
                         for p in pages]  # fmt: skip
             entries.append(Entry("changelog-feed", lang, None, None,
@@ -195,21 +208,33 @@ class _Build:
             entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
 
             def guidelines(site_built: object, lang: str = lang) -> None:
-                for job, _entry in self._guideline_pdfs(lang, site_urls[lang], printer):
-                    self._pdf(workers, job, pdfs)
+                for doc in self._guideline_documents(lang, site_urls[lang]):
+                    assert doc.policy is not None
+                    page = self.out / lang / str(doc.entry.org) / str(doc.entry.id) / "index.html"
+                    html = printer.guideline(doc.policy, lang, doc.org_name,
+                                             page.read_text("utf-8"))  # fmt: skip
+                    key = self.cache.key("pdf", html, doc.page_url)
+                    self._pdf(workers, key, doc, lambda html=html: html, pdfs)
 
             self._site(workers, lang, strings, build_date, pages, then=guidelines)
         for lang in LANGUAGES:
-            for job, _entry in self._form_pdfs(lang, site_urls[lang], printer):
-                self._pdf(workers, job, pdfs)
+            for doc in self._form_documents(lang, site_urls[lang]):
+                assert doc.instance is not None
+                # Keyed by what the print HTML shows: an unchanged form is not rendered at all.
+                key = self.cache.key("form-pdf", self.templates_key, self.font_key, lang,
+                                     doc.org_name, repr(doc.instance.forms[lang]),
+                                     doc.page_url)  # fmt: skip
+                make = functools.partial(printer.form, doc.instance, lang, doc.org_name)
+                self._pdf(workers, key, doc, make, pdfs)
         workers.run(lambda done, total: self.progress("Rendering", done, total))
         self.rendered += pdfs.rendered
         busy = min(self.jobs, pdfs.rendered) or 1
         self.report(f"PDFs: {pdfs.rendered} rendered ({busy} worker(s)), {pdfs.reused} unchanged.")
 
         for lang in LANGUAGES:
-            for _job, entry in (*self._form_pdfs(lang, site_urls[lang], None),
-                                *self._guideline_pdfs(lang, site_urls[lang], None)):  # fmt: skip
+            for doc in (*self._form_documents(lang, site_urls[lang]),
+                        *self._guideline_documents(lang, site_urls[lang])):  # fmt: skip
+                entry = doc.entry
                 # MkDocs empties a language's folder when it builds it: PDFs wait aside till now.
                 written = self.pdf_dir / entry.path
                 if written.is_file():
@@ -225,10 +250,21 @@ class _Build:
             raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
         return entries
 
+    def _memo(self, what: str, make: Callable[[], str]) -> str:
+        """A rendered text from the cache, keyed by the templates and ``what`` it shows."""
+        key = self.cache.key("text", self.templates_key, what)
+        stored = self.cache.read(key)
+        if stored is not None:
+            return stored.decode("utf-8")
+        text = make()
+        self.cache.write(key, text.encode("utf-8"))
+        return text
+
     def _field_font(self) -> str:
         """The form fields' font subset, made once and then kept in the cache."""
         font = field_font()
         key = self.cache.key("field-font", str(font), font.read_bytes(), repr(FIELD_CHARACTERS))
+        self.font_key = key
         stored = self.cache.read(key)
         if stored is not None:
             return stored.decode("ascii")
@@ -244,7 +280,7 @@ class _Build:
         paths = self.paths
         docs = self.work / "docs" / lang
         nav = render.nav(self.project, pages, strings[lang]["home_nav"])
-        shared = (tree_key(paths.templates), paths.mkdocs_config.read_bytes())
+        shared = (self.templates_key, paths.mkdocs_config.read_bytes())
         key = self.cache.key("mkdocs", lang, str(build_date), repr(nav), tree_key(docs), *shared)
         site_dir = self.out / lang
         pages_folder = self.cache.folder(f"pages-{lang}")  # kept even when MkDocs does not run
@@ -272,48 +308,62 @@ class _Build:
 
         workers.submit("MkDocs", f"MkDocs build for '{lang}'", task, then=built)
 
-    def _pdf(self, workers: Workers, job: PdfJob, count: _PdfCount) -> None:
-        """Take a PDF from the cache, or have a worker write it."""
-        key = self.cache.key("pdf", job.html, job.base_url, repr(job.descriptions))
-        if self.cache.fetch(key, job.target):
+    def _pdf(
+        self, workers: Workers, key: str, doc: _Document, html: Callable[[], str],
+        count: _PdfCount,
+    ) -> None:  # fmt: skip
+        """Take a PDF from the cache, or render its HTML and have a worker write it."""
+        target = self.pdf_dir / doc.entry.path
+        if self.cache.fetch(key, target):
             count.reused += 1
             return
         count.rendered += 1
+        job = PdfJob(html(), target, doc.entry.path, doc.page_url, doc.descriptions)
         workers.submit("PDF", f"PDF {job.name}", write_pdf, job,
-                       then=lambda result: self.cache.store(key, job.target))  # fmt: skip
+                       then=lambda result: self.cache.store(key, target))  # fmt: skip
 
-    def _form_pdfs(
-        self, lang: str, site_url: str, printer: render.Printer | None
-    ) -> Iterator[tuple[PdfJob, Entry]]:
-        """Each form's fillable PDF (the job's HTML is empty without a printer)."""
+    def _form_documents(self, lang: str, site_url: str) -> Iterator[_Document]:
+        """Each form's fillable PDF."""
         project = self.project
         for instance in project.forms:
             f = instance.forms[lang]
-            org_name = project.organisations[instance.org].name[lang]
             path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
-            html = printer.form(instance, lang, org_name) if printer else ""
-            page_url = site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/"
-            yield (PdfJob(html, self.pdf_dir / path, path, page_url, f.descriptions),
-                   Entry("form-pdf", lang, instance.org, f.id, f.title, path,
-                         tuple(dict.fromkeys(f.field_names))))  # fmt: skip
+            yield _Document(
+                entry=Entry("form-pdf", lang, instance.org, f.id, f.title, path,
+                            tuple(dict.fromkeys(f.field_names))),
+                page_url=site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/",
+                org_name=project.organisations[instance.org].name[lang],
+                descriptions=f.descriptions, instance=instance,
+            )  # fmt: skip
 
-    def _guideline_pdfs(
-        self, lang: str, site_url: str, printer: render.Printer | None
-    ) -> Iterator[tuple[PdfJob, Entry]]:
+    def _guideline_documents(self, lang: str, site_url: str) -> Iterator[_Document]:
         """Each guideline's printable PDF, made from its built page."""
         project = self.project
-        for entry in project.policies:
-            policy = entry.policy
-            org_name = project.organisations[policy.organisation].name[lang]
+        for policy_entry in project.policies:
+            policy = policy_entry.policy
             path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
-            html = ""
-            if printer:
-                page = self.out / lang / policy.organisation / policy.id / "index.html"
-                html = printer.guideline(entry, lang, org_name, page.read_text("utf-8"))
-            page_url = f"{site_url}{policy.organisation}/{policy.id}/"
-            yield (PdfJob(html, self.pdf_dir / path, path, page_url),
-                   Entry("guideline-pdf", lang, policy.organisation, policy.id,
-                         entry.texts[lang].title, path))  # fmt: skip
+            yield _Document(
+                entry=Entry("guideline-pdf", lang, policy.organisation, policy.id,
+                            policy_entry.texts[lang].title, path),
+                page_url=f"{site_url}{policy.organisation}/{policy.id}/",
+                org_name=project.organisations[policy.organisation].name[lang],
+                policy=policy_entry,
+            )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A PDF the site offers: its manifest entry and what its print HTML needs."""
+
+    entry: Entry
+    page_url: str
+    """Address of the page the PDF belongs to."""
+    org_name: str
+    descriptions: dict[str, str] = field(default_factory=dict)
+    instance: FormInstance | None = None
+    """The form, for a form's PDF."""
+    policy: PolicyEntry | None = None
+    """The policy, for a guideline's PDF."""
 
 
 @dataclass

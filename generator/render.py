@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,15 @@ def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False
     return env
 
 
+Memo = Callable[[str, Callable[[], str]], str]
+"""``memo(what, make)``: the text ``make()`` returns, where ``what`` names everything it depends
+on besides the templates. The pipeline keeps such texts in its build cache."""
+
+
+def no_memo(what: str, make: Callable[[], str]) -> str:
+    return make()
+
+
 def render_language(
     project: Project,
     lang: str,
@@ -115,11 +126,13 @@ def render_language(
     strings: dict[str, Any],
     docs_dir: Path,
     site_url: str,
+    memo: Memo = no_memo,
 ) -> list[Page]:
     """Write one language's Markdown tree into ``docs_dir``; return its pages.
 
     ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
-    published address, for the feed's absolute links.
+    published address, for the feed's absolute links. Form HTML, the slowest part, goes
+    through ``memo``.
     """
     s = strings[lang]
     env = page_environment(templates_dir, lang)
@@ -158,9 +171,11 @@ def render_language(
             f = instance.forms[lang]
             page = Page("form", lang, form_src(slug, f.id), f.title, org=slug, id=f.id)
             key = storage_key(lang, slug, f.id)
-            form_html = html_env.get_template("forms/page.html.j2").render(
-                f=f, t=s["form"], key=key, print_mode=False
-            )
+            form_html = memo(
+                f"form-page\0{lang}\0{key}\0{f!r}",
+                functools.partial(html_env.get_template("forms/page.html.j2").render,
+                                  f=f, t=s["form"], key=key, print_mode=False),
+            )  # fmt: skip
             write(
                 page,
                 "pages/form.md.j2",
