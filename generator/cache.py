@@ -1,10 +1,13 @@
 """Incremental builds: outputs kept under a key made of everything they depend on.
 
-A PDF depends on its print HTML (content, form definition, templates and styles are all in it),
-its address and field descriptions; a language's MkDocs site on its generated Markdown, its
-configuration, the theme overrides and the build date. Both also depend on the generator's own
-code and the installed versions of the libraries that render them. The same key gives the same
-bytes, so a reused output is exactly what a full build would have written.
+A guideline's PDF depends on its print HTML (made from the built page) and its address; a
+form's PDF on the resolved form, the organisation's name, the templates and the field font,
+so that an unchanged form is not even rendered to HTML. A language's MkDocs site depends on its
+generated Markdown, its configuration, the theme overrides and the build date; when MkDocs must
+run, each page it renders is kept too (``pages-nb/``, see ``pagecache``). Everything also
+depends on the generator's own code and the installed versions of the libraries that render
+it. The same key gives the same bytes, so a reused output is exactly what a full build would
+have written.
 
 The cache lives beside the site folder (``.site.cache``); a successful build keeps only what it
 used, so it never grows beyond one site's worth.

@@ -100,7 +100,7 @@ def mark_translated_command(paths: Paths, folder: Path, lang: str) -> None:
 
 _jobs = click.option(
     "--jobs", "-j", type=click.IntRange(min=1), default=None,
-    help="Processes writing PDFs [default: one per core].",
+    help="Processes building the MkDocs sites and writing PDFs [default: one per core].",
 )  # fmt: skip
 
 

@@ -15,13 +15,15 @@ from pathlib import Path
 import pikepdf
 
 from generator.errors import BuildError
+from generator.render import PrintSource
 
 
 @dataclass(frozen=True)
 class PdfJob:
     """One PDF to write."""
 
-    html: str
+    html: str | PrintSource
+    """The document, or what to render it from (in the worker)."""
     target: Path
     name: str
     """What the document is, for error messages (e.g. 'nb/kommune/skjema/avtale.pdf')."""
@@ -89,7 +91,8 @@ def write_pdf(job: PdfJob) -> None:
     from weasyprint import HTML  # heavy import, and only safe after any fork
 
     try:
-        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
+        html = job.html if isinstance(job.html, str) else job.html.render()
+        document = HTML(string=html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
         data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)
         _finish(data, job)

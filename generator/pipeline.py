@@ -1,5 +1,8 @@
-"""The pipeline, top to bottom: load -> validate -> render -> MkDocs per language -> manifest.
+"""The pipeline, top to bottom: load -> validate -> render -> MkDocs per language -> PDFs ->
+manifest.
 
+Loading and rendering the Markdown happen in this process; the MkDocs builds and the PDFs run
+side by side in worker processes (a guideline's PDF as soon as its language's site is built).
 The site folder is replaced only after every stage succeeded; a failed build leaves it as it was.
 """
 
@@ -18,6 +21,7 @@ from pathlib import Path
 from generator import render
 from generator.cache import BuildCache, environment_key, tree_key
 from generator.errors import BuildError, PolicySiteError, Problem, display_path
+from generator.forms import ResolvedForm
 from generator.manifest import Entry, write_manifest
 from generator.pdf import FIELD_CHARACTERS, PdfJob, field_font, field_font_css, write_pdf
 from generator.schema import LANGUAGES
@@ -180,6 +184,8 @@ class _Build:
     """Digest of site_templates/ (templates, strings, styles)."""
     font_key: str = ""
     """Cache key of the form fields' font subset."""
+    font_css: str = ""
+    """The form fields' font subset, as CSS."""
 
     @property
     def pdf_dir(self) -> Path:
@@ -193,7 +199,7 @@ class _Build:
         )
         site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
-        printer = render.Printer(self.paths.templates, strings, self._field_font())
+        self.font_css = self._field_font()
         workers = Workers(self.jobs)
         pdfs = _PdfCount()
         entries: list[Entry] = []
@@ -211,21 +217,22 @@ class _Build:
                 for doc in self._guideline_documents(lang, site_urls[lang]):
                     assert doc.policy is not None
                     page = self.out / lang / str(doc.entry.org) / str(doc.entry.id) / "index.html"
-                    html = printer.guideline(doc.policy, lang, doc.org_name,
-                                             page.read_text("utf-8"))  # fmt: skip
-                    key = self.cache.key("pdf", html, doc.page_url)
-                    self._pdf(workers, key, doc, lambda html=html: html, pdfs)
+                    shown = render.GuidelinePrint(doc.policy.texts[lang].title,
+                                                  doc.policy.policy.version,
+                                                  page.read_text("utf-8"))  # fmt: skip
+                    key = self.cache.key("guideline-pdf", self.templates_key, self.font_key,
+                                         lang, doc.org_name, repr(shown), doc.page_url)  # fmt: skip
+                    self._pdf(workers, key, doc, pdfs, guideline=shown)
 
             self._site(workers, lang, strings, build_date, pages, then=guidelines)
         for lang in LANGUAGES:
             for doc in self._form_documents(lang, site_urls[lang]):
                 assert doc.instance is not None
+                f = doc.instance.forms[lang]
                 # Keyed by what the print HTML shows: an unchanged form is not rendered at all.
                 key = self.cache.key("form-pdf", self.templates_key, self.font_key, lang,
-                                     doc.org_name, repr(doc.instance.forms[lang]),
-                                     doc.page_url)  # fmt: skip
-                make = functools.partial(printer.form, doc.instance, lang, doc.org_name)
-                self._pdf(workers, key, doc, make, pdfs)
+                                     doc.org_name, repr(f), doc.page_url)  # fmt: skip
+                self._pdf(workers, key, doc, pdfs, form=f)
         workers.run(lambda done, total: self.progress("Rendering", done, total))
         self.rendered += pdfs.rendered
         busy = min(self.jobs, pdfs.rendered) or 1
@@ -309,16 +316,18 @@ class _Build:
         workers.submit("MkDocs", f"MkDocs build for '{lang}'", task, then=built)
 
     def _pdf(
-        self, workers: Workers, key: str, doc: _Document, html: Callable[[], str],
-        count: _PdfCount,
+        self, workers: Workers, key: str, doc: _Document, count: _PdfCount, *,
+        form: ResolvedForm | None = None, guideline: render.GuidelinePrint | None = None,
     ) -> None:  # fmt: skip
-        """Take a PDF from the cache, or render its HTML and have a worker write it."""
+        """Take a PDF from the cache, or have a worker render its HTML and write it."""
         target = self.pdf_dir / doc.entry.path
         if self.cache.fetch(key, target):
             count.reused += 1
             return
         count.rendered += 1
-        job = PdfJob(html(), target, doc.entry.path, doc.page_url, doc.descriptions)
+        source = render.PrintSource(self.paths.templates, self.templates_key, self.font_css,
+                                    str(doc.entry.lang), doc.org_name, form, guideline)  # fmt: skip
+        job = PdfJob(source, target, doc.entry.path, doc.page_url, doc.descriptions)
         workers.submit("PDF", f"PDF {job.name}", write_pdf, job,
                        then=lambda result: self.cache.store(key, target))  # fmt: skip
 

@@ -15,6 +15,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from generator.forms import ResolvedForm
 from generator.schema import LANGUAGES, Change
 from generator.textvars import format_date, format_list
 from generator.validate import FormInstance, PolicyEntry, Project
@@ -232,23 +233,64 @@ class Printer:
         self.envs = {lang: page_environment(templates_dir, lang, autoescape=True)
                      for lang in LANGUAGES}  # fmt: skip
 
-    def form(self, instance: FormInstance, lang: str, org_name: str) -> str:
+    def form(self, f: ResolvedForm, lang: str, org_name: str) -> str:
         """A form's fillable PDF."""
         t = self.strings[lang]["form"]
-        f = instance.forms[lang]
         return self.envs[lang].get_template("print/form.html.j2").render(
             print_mode=True, f=f, t=t, lang=lang, org=org_name, css=self.css,
             footer=t["footer"].format(org=org_name, title=f.title, version=f.version),
         )  # fmt: skip
 
-    def guideline(self, entry: PolicyEntry, lang: str, org_name: str, page_html: str) -> str:
+    def guideline(self, guideline: GuidelinePrint, lang: str, org_name: str) -> str:
         """A guideline's PDF: the article of its built page."""
         t = self.strings[lang]["form"]
-        title = entry.texts[lang].title
+        title = guideline.title
         return self.envs[lang].get_template("print/guideline.html.j2").render(
-            title=title, t=t, lang=lang, org=org_name, css=self.css, article=_article(page_html),
-            footer=t["footer"].format(org=org_name, title=title, version=entry.policy.version),
+            title=title, t=t, lang=lang, org=org_name, css=self.css,
+            article=_article(guideline.page_html),
+            footer=t["footer"].format(org=org_name, title=title, version=guideline.version),
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GuidelinePrint:
+    """What a guideline's PDF shows besides the templates."""
+
+    title: str
+    version: str
+    page_html: str
+    """The guideline's page as MkDocs built it; the PDF shows its article."""
+
+
+@dataclass(frozen=True)
+class PrintSource:
+    """Everything one PDF's print HTML is made of: plain data, so that the PDF worker renders
+    the HTML itself and the build process does not have to."""
+
+    templates_dir: Path
+    templates_key: str
+    """Digest of ``templates_dir``: a process that outlives a build (the live preview) must
+    not print with templates that have changed since."""
+    field_font_css: str
+    lang: str
+    org_name: str
+    form: ResolvedForm | None = None
+    """For a form's PDF."""
+    guideline: GuidelinePrint | None = None
+    """For a guideline's PDF."""
+
+    def render(self) -> str:
+        printer = _printer(self.templates_dir, self.templates_key, self.field_font_css)
+        if self.form is not None:
+            return printer.form(self.form, self.lang, self.org_name)
+        if self.guideline is not None:
+            return printer.guideline(self.guideline, self.lang, self.org_name)
+        raise ValueError("a print source needs a form or a guideline")
+
+
+@functools.lru_cache(maxsize=2)
+def _printer(templates_dir: Path, templates_key: str, field_font_css: str) -> Printer:
+    return Printer(templates_dir, load_strings(templates_dir), field_font_css)
 
 
 def _article(page_html: str) -> str:

@@ -104,3 +104,29 @@ def test_a_new_organisation_name_renders_every_page_again(tmp_path: Path) -> Non
     fresh = tmp_path / "fresh" / "site"
     run(content, fresh, incremental=False)
     assert tree_digest(site) == tree_digest(fresh)
+
+
+def test_a_changed_form_template_renders_every_pdf_again(tmp_path: Path) -> None:
+    """Form HTML and PDFs are cached by what they show; the templates are part of that."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(ROOT / "site_templates", project / "site_templates")
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
+    site = tmp_path / "site"
+    paths = Paths.default(project, content, site, ROOT / "forms")
+    first: list[str] = []
+    build(paths, report=first.append)
+    macros = project / "site_templates/forms/macros.html.j2"
+    macros.write_text(macros.read_text().replace('class="ps-hint"', 'class="ps-hint ps-note"'))
+
+    changed: list[str] = []
+    build(paths, report=changed.append)
+
+    assert rendered_pdfs(changed) == rendered_pdfs(first) > 0
+    page = (site / "nb/testkommune/skjema/avtale/index.html").read_text()
+    assert 'class="ps-hint ps-note"' in page
+    fresh = tmp_path / "fresh" / "site"
+    build(Paths.default(project, content, fresh, ROOT / "forms"), incremental=False)
+    assert tree_digest(site) == tree_digest(fresh)
