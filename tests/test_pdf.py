@@ -17,7 +17,7 @@ from pypdf.generic import BooleanObject, NameObject
 
 from generator import load_project
 from generator.forms import ResolvedForm
-from tests.conftest import ROOT, build_site, fixture_content
+from tests.conftest import ROOT, build_site, fixture_content, tree_digest
 from tests.test_validate import POLICY, replace
 
 APPLICABLE = {
@@ -230,6 +230,33 @@ def test_a_failing_pdf_worker_names_the_document(tmp_path: Path) -> None:
         workers.submit("PDF", f"PDF {job.name}", write_pdf, job)
     with pytest.raises(BuildError, match=r"PDF nb/b\.pdf could not be written"):
         workers.run()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_pdf_that_fails_in_a_build_is_named_and_the_site_stays(tmp_path: Path, jobs: int) -> None:
+    """A maintainer breaks the print template: the pages build, the PDFs cannot."""
+    from generator import BuildError, Paths, build
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(ROOT / "site_templates", project / "site_templates")
+    content = fixture_content("minimal", tmp_path)
+    site = tmp_path / "site"
+    paths = Paths.default(project, content, site, ROOT / "forms")
+    build(paths, jobs=jobs)
+    before = tree_digest(site)
+    template = project / "site_templates/print/form.html.j2"
+    template.write_text(template.read_text().replace("{{ org }}", "{{ org.no_such_thing }}", 1))
+
+    with pytest.raises(
+        BuildError,
+        match=r"^PDF n[bn]/testkommune/skjema/\w+\.pdf could not be written: .*no_such_thing",
+    ):
+        build(paths, jobs=jobs)
+
+    assert tree_digest(site) == before
+    assert not list(tmp_path.glob(".site.new-*")) + list(tmp_path.glob(".site.old-*"))
 
 
 def test_pdfs_are_identical_whatever_the_number_of_workers(tmp_path: Path) -> None:
