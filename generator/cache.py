@@ -91,6 +91,12 @@ class BuildCache:
         partial.write_bytes(data)
         partial.replace(self.root / key)
 
+    def file(self, key: str) -> Path:
+        """Where a file other processes write is kept; it survives while builds use it."""
+        self.used.add(key)
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root / key
+
     def folder(self, name: str) -> Path:
         """A folder kept from build to build, whose files its user tidies itself."""
         self.used.add(name)

@@ -7,7 +7,9 @@ radio groups get the first button's label, so every /TU is set here from the def
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,46 @@ from pathlib import Path
 import pikepdf
 
 from generator.errors import BuildError
-from generator.render import PrintSource
+from generator.forms import ResolvedForm
+from generator.render import GuidelinePrint, printer
+
+
+@dataclass(frozen=True)
+class FieldFont:
+    """The font form fields are typed in, and the file its subset's CSS is kept in."""
+
+    path: Path
+    stored: Path
+    """In the build cache; written by whichever process needs the subset first."""
+
+    def css(self) -> str:
+        return _stored_font_css(self.path, self.stored)
+
+
+@dataclass(frozen=True)
+class PrintSource:
+    """Everything one PDF's print HTML is made of: plain data, so that the PDF worker renders
+    the HTML (and subsets the field font, when no earlier build did) instead of the build
+    process."""
+
+    templates_dir: Path
+    templates_key: str
+    """Digest of ``templates_dir``."""
+    field_font: FieldFont
+    lang: str
+    org_name: str
+    form: ResolvedForm | None = None
+    """For a form's PDF."""
+    guideline: GuidelinePrint | None = None
+    """For a guideline's PDF."""
+
+    def render(self) -> str:
+        pages = printer(self.templates_dir, self.templates_key, self.field_font.css())
+        if self.form is not None:
+            return pages.form(self.form, self.lang, self.org_name)
+        if self.guideline is not None:
+            return pages.guideline(self.guideline, self.lang, self.org_name)
+        raise ValueError("a print source needs a form or a guideline")
 
 
 @dataclass(frozen=True)
@@ -77,6 +118,18 @@ def field_font_css(font: Path) -> str:
         f'@font-face {{ font-family: "PS Field"; src: url(data:font/ttf;base64,{encoded}); }}\n'
         '.ps-input { font-family: "PS Field", "DejaVu Sans", sans-serif; }\n'
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _stored_font_css(font: Path, stored: Path) -> str:
+    if stored.is_file():
+        return stored.read_text(encoding="ascii")
+    css = field_font_css(font)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    partial = stored.with_name(f"{stored.name}.partial-{os.getpid()}")
+    partial.write_text(css, encoding="ascii")
+    partial.replace(stored)  # two workers may both write it: the same bytes, whole or absent
+    return css
 
 
 def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation

@@ -23,7 +23,7 @@ from generator.cache import BuildCache, environment_key, tree_key
 from generator.errors import BuildError, PolicySiteError, Problem, display_path
 from generator.forms import ResolvedForm
 from generator.manifest import Entry, write_manifest
-from generator.pdf import FIELD_CHARACTERS, PdfJob, field_font, field_font_css, write_pdf
+from generator.pdf import FIELD_CHARACTERS, FieldFont, PdfJob, PrintSource, field_font, write_pdf
 from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.spelling import check_spelling
@@ -182,10 +182,10 @@ class _Build:
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
     templates_key: str = ""
     """Digest of site_templates/ (templates, strings, styles)."""
+    font: FieldFont | None = None
+    """The form fields' font; its subset is made in a worker, once, and kept in the cache."""
     font_key: str = ""
-    """Cache key of the form fields' font subset."""
-    font_css: str = ""
-    """The form fields' font subset, as CSS."""
+    """Cache key of that subset: the font file and the characters it keeps."""
 
     @property
     def pdf_dir(self) -> Path:
@@ -199,7 +199,10 @@ class _Build:
         )
         site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
-        self.font_css = self._field_font()
+        font = field_font()
+        self.font_key = self.cache.key("field-font", str(font), font.read_bytes(),
+                                       repr(FIELD_CHARACTERS))  # fmt: skip
+        self.font = FieldFont(font, self.cache.file(self.font_key))
         workers = Workers(self.jobs)
         pdfs = _PdfCount()
         entries: list[Entry] = []
@@ -267,18 +270,6 @@ class _Build:
         self.cache.write(key, text.encode("utf-8"))
         return text
 
-    def _field_font(self) -> str:
-        """The form fields' font subset, made once and then kept in the cache."""
-        font = field_font()
-        key = self.cache.key("field-font", str(font), font.read_bytes(), repr(FIELD_CHARACTERS))
-        self.font_key = key
-        stored = self.cache.read(key)
-        if stored is not None:
-            return stored.decode("ascii")
-        css = field_font_css(font)
-        self.cache.write(key, css.encode("ascii"))
-        return css
-
     def _site(
         self, workers: Workers, lang: str, strings: dict, build_date: dt.date,
         pages: list[render.Page], then: Callable[[object], None],
@@ -325,8 +316,9 @@ class _Build:
             count.reused += 1
             return
         count.rendered += 1
-        source = render.PrintSource(self.paths.templates, self.templates_key, self.font_css,
-                                    str(doc.entry.lang), doc.org_name, form, guideline)  # fmt: skip
+        assert self.font is not None
+        source = PrintSource(self.paths.templates, self.templates_key, self.font,
+                             str(doc.entry.lang), doc.org_name, form, guideline)  # fmt: skip
         job = PdfJob(source, target, doc.entry.path, doc.page_url, doc.descriptions)
         workers.submit("PDF", f"PDF {job.name}", write_pdf, job,
                        then=lambda result: self.cache.store(key, target))  # fmt: skip

@@ -262,34 +262,10 @@ class GuidelinePrint:
     """The guideline's page as MkDocs built it; the PDF shows its article."""
 
 
-@dataclass(frozen=True)
-class PrintSource:
-    """Everything one PDF's print HTML is made of: plain data, so that the PDF worker renders
-    the HTML itself and the build process does not have to."""
-
-    templates_dir: Path
-    templates_key: str
-    """Digest of ``templates_dir``: a process that outlives a build (the live preview) must
-    not print with templates that have changed since."""
-    field_font_css: str
-    lang: str
-    org_name: str
-    form: ResolvedForm | None = None
-    """For a form's PDF."""
-    guideline: GuidelinePrint | None = None
-    """For a guideline's PDF."""
-
-    def render(self) -> str:
-        printer = _printer(self.templates_dir, self.templates_key, self.field_font_css)
-        if self.form is not None:
-            return printer.form(self.form, self.lang, self.org_name)
-        if self.guideline is not None:
-            return printer.guideline(self.guideline, self.lang, self.org_name)
-        raise ValueError("a print source needs a form or a guideline")
-
-
 @functools.lru_cache(maxsize=2)
-def _printer(templates_dir: Path, templates_key: str, field_font_css: str) -> Printer:
+def printer(templates_dir: Path, templates_key: str, field_font_css: str) -> Printer:
+    """The printer for a state of the templates (``templates_key`` is their digest: a process
+    that outlives a build, like the live preview's, never prints with changed templates)."""
     return Printer(templates_dir, load_strings(templates_dir), field_font_css)
 
 
