@@ -1,0 +1,61 @@
+"""The `policy-site build` command as maintainers and CI run it: a progress bar on a terminal,
+plain lines in a log, and what the build did in words."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, fixture_content
+
+COMMAND = str(Path(sys.executable).with_name("policy-site"))
+
+
+def build_command(content: Path, site: Path) -> list[str]:
+    return [COMMAND, "build", "--content", str(content), "--site", str(site), "--jobs", "2"]
+
+
+def test_in_ci_the_build_logs_plain_progress_lines(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    run = subprocess.run(
+        build_command(content, tmp_path / "site"), cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "CI": "true"}, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    steps = re.findall(r"^Rendering (\d+)/(\d+)$", run.stdout, flags=re.MULTILINE)
+    # Two MkDocs sites, then eight PDFs (three forms and a guideline, in each written form).
+    assert steps and steps[-1] == ("10", "10"), run.stdout
+    assert [int(done) for done, _ in steps] == list(range(1, 11))
+    assert "\x1b[" not in run.stdout + run.stderr  # no terminal control codes in a log
+    assert "Built nb: 9 pages (9 rendered, 0 unchanged)." in run.stdout
+    assert "PDFs: 8 rendered (2 worker(s)), 0 unchanged." in run.stdout
+
+
+def test_on_a_terminal_the_build_shows_a_progress_bar(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "100"}
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        build_command(content, tmp_path / "site"), cwd=ROOT, env=env,
+        stdin=terminal, stdout=terminal, stderr=terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closes when the build ends
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert process.wait(timeout=300) == 0, output.decode(errors="replace")
+    text = output.decode(errors="replace")
+    assert "━" in text and "Rendering" in text, text  # rich's bar, redrawn in place
+    assert not re.search(r"^Rendering \d+/\d+\r?$", text, flags=re.MULTILINE)
+    assert "Site written to" in text
