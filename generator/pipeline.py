@@ -238,8 +238,8 @@ class _Build:
                 self._pdf(workers, key, doc, pdfs, form=f)
         workers.run(lambda done, total: self.progress("Rendering", done, total))
         self.rendered += pdfs.rendered
-        busy = min(self.jobs, pdfs.rendered) or 1
-        self.report(f"PDFs: {pdfs.rendered} rendered ({busy} worker(s)), {pdfs.reused} unchanged.")
+        busy = f" ({min(self.jobs, pdfs.rendered)} worker(s))" if pdfs.rendered else ""
+        self.report(f"PDFs: {pdfs.rendered} rendered{busy}, {pdfs.reused} unchanged.")
 
         for lang in LANGUAGES:
             for doc in (*self._form_documents(lang, site_urls[lang]),

@@ -45,6 +45,7 @@ def test_a_rebuild_without_changes_renders_nothing(tmp_path: Path) -> None:
 
     assert "Nothing changed: no page and no PDF was rendered again." in again
     assert rendered_pdfs(again) == 0
+    assert f"PDFs: 0 rendered, {rendered_pdfs(first)} unchanged." in again
     assert not any(line.startswith("Built ") for line in again), again
     assert rendered_pdfs(first) > 0
     assert tree_digest(site) == before
