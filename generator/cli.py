@@ -137,6 +137,7 @@ def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
     observer.stop()
+    preview.close()
 
 
 @main.command("schema")

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,12 +129,14 @@ def build(
     progress: Progress = lambda step, done, total: None,
     *,
     incremental: bool = True,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place.
 
-    ``jobs`` is the number of processes writing PDFs (default: one per core). With
-    ``incremental``, MkDocs sites and PDFs whose inputs did not change are taken from the build
-    cache instead of being rendered again; the result is the same to the byte.
+    ``jobs`` is the number of processes building the MkDocs sites and writing PDFs (default:
+    one per core); ``pool``, worker processes to use and leave running (the live preview's).
+    With ``incremental``, MkDocs sites, pages and PDFs whose inputs did not change are taken
+    from the build cache instead of being rendered again; the result is the same to the byte.
     """
     # Raises ContentError before anything is written.
     project = load_project(paths.content, paths.forms)
@@ -150,7 +153,7 @@ def build(
     work = Path(tempfile.mkdtemp(prefix="policy-site-"))
     try:
         run = _Build(project, paths, staging, work, report, progress, jobs or os.cpu_count() or 1,
-                     BuildCache(cache_dir, environment_key()))  # fmt: skip
+                     BuildCache(cache_dir, environment_key()), pool)  # fmt: skip
         entries = run.everything()
         write_manifest(staging, LANGUAGES, entries)
         _swap(staging, paths.site)
@@ -178,6 +181,8 @@ class _Build:
     progress: Progress
     jobs: int
     cache: BuildCache
+    pool: ProcessPoolExecutor | None = None
+    """Worker processes lent by the caller, or None to start them for this build."""
     rendered: int = 0
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
     templates_key: str = ""
@@ -203,7 +208,7 @@ class _Build:
         self.font_key = self.cache.key("field-font", str(font), font.read_bytes(),
                                        repr(FIELD_CHARACTERS))  # fmt: skip
         self.font = FieldFont(font, self.cache.file(self.font_key))
-        workers = Workers(self.jobs)
+        workers = Workers(self.jobs, self.pool)
         pdfs = _PdfCount()
         entries: list[Entry] = []
         for lang in LANGUAGES:

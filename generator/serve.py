@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -19,6 +21,7 @@ from watchdog.observers import Observer
 
 from generator.errors import ContentError, PolicySiteError
 from generator.pipeline import Paths, build
+from generator.workers import WorkerStopped, process_pool
 
 STATUS = "/_policy-site/status"
 
@@ -67,15 +70,24 @@ class Preview:
         self.errors: list[str] = []
         self.changed = threading.Event()
         self.lock = threading.Lock()
+        self.pool: ProcessPoolExecutor | None = None
+        """Workers kept for every rebuild, so MkDocs and WeasyPrint are imported once."""
 
     def rebuild(self) -> None:
         try:
-            build(self.paths, report=self.log, jobs=self.jobs)
+            try:
+                self._build()
+            except WorkerStopped:
+                # A worker died since the last build (killed, out of memory): start new ones.
+                self.close()
+                self._build()
             errors: list[str] = []
         except ContentError as exc:
             errors = [str(problem) for problem in exc.problems]
         except PolicySiteError as exc:
             errors = [f"error: {exc}"]
+            if isinstance(exc, WorkerStopped):
+                self.close()
         for line in errors:
             self.log(line)
         if errors:
@@ -83,6 +95,18 @@ class Preview:
         with self.lock:
             self.errors = errors
             self.build_number += 1
+
+    def _build(self) -> None:
+        jobs = self.jobs or os.cpu_count() or 1
+        if self.pool is None and jobs > 1:
+            self.pool = process_pool(jobs)
+        build(self.paths, report=self.log, jobs=jobs, pool=self.pool)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def status(self) -> bytes:
         with self.lock:

@@ -3,11 +3,13 @@
 Workers are spawned, not forked: WeasyPrint (with its fonts) and MkDocs are imported in them
 only, and nothing the parent holds (threads of the live preview, open files) is copied.
 With one worker everything runs in this process, one task after another, in the order given.
+The live preview keeps one pool for all its rebuilds, so the imports are paid once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +34,22 @@ class Task:
     then: Callable[[Any], None]
 
 
+class WorkerStopped(BuildError):
+    """A worker process died (killed, out of memory, a crash in a native library)."""
+
+
+def process_pool(count: int) -> ProcessPoolExecutor:
+    """``count`` spawned worker processes."""
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_ignore_ctrl_c)
+
+
+def _ignore_ctrl_c() -> None:
+    # Ctrl+C reaches the whole process group: the build process stops the workers itself,
+    # instead of every worker printing its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     start = time.perf_counter()
     return function(*args), time.perf_counter() - start
@@ -45,14 +63,17 @@ class Workers:
     as measured inside the workers.
     """
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, pool: ProcessPoolExecutor | None = None):
+        """``pool``: workers to use and leave running (else they are started when needed and
+        stopped by ``run``)."""
         self.count = max(1, count)
         self.seconds: dict[str, float] = {}
         self.finished = 0
         self.submitted = 0
         self._queue: deque[Task] = deque()
         self._running: dict[Future[tuple[Any, float]], Task] = {}
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = pool
+        self._own_pool = pool is None
 
     def submit(
         self, kind: str, name: str, function: Callable[..., Any], *args: Any,
@@ -62,13 +83,15 @@ class Workers:
         task = Task(kind, name, function, args, then)
         self.seconds.setdefault(kind, 0.0)
         self.submitted += 1
-        if self.count == 1:
+        if self.count == 1 and self._pool is None:
             self._queue.append(task)
             return
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
-        future = self._pool.submit(_timed, function, *args)
+            self._pool = process_pool(self.count)
+        try:
+            future = self._pool.submit(_timed, function, *args)
+        except BrokenProcessPool as exc:  # a lent pool whose worker died since its last use
+            raise WorkerStopped(f"{name}: the worker processes have stopped") from exc
         self._running[future] = task
 
     def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> None:
@@ -86,7 +109,7 @@ class Workers:
                     try:
                         result, seconds = future.result()
                     except BrokenProcessPool as exc:
-                        raise BuildError(
+                        raise WorkerStopped(
                             f"{task.name}: the worker process stopped unexpectedly"
                         ) from exc
                     except BuildError:
@@ -99,12 +122,19 @@ class Workers:
             self.close()
 
     def close(self) -> None:
-        """Stop the workers; tasks not yet started are dropped."""
+        """Drop the tasks not yet started and wait for the running ones; stop the workers
+        unless they were lent."""
         self._queue.clear()
-        self._running.clear()
-        if self._pool is not None:
+        running, self._running = list(self._running), {}
+        if self._pool is None:
+            return
+        if self._own_pool:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            return
+        for future in running:
+            future.cancel()
+        wait(running)
 
     def _finish(self, task: Task, result: Any, seconds: float) -> None:
         self.seconds[task.kind] += seconds

@@ -3,8 +3,12 @@ error shows in the page and the server keeps running; fixing it brings the page 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+import signal
 import threading
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -50,3 +54,40 @@ def test_preview_rebuilds_reloads_and_shows_errors(tmp_path: Path, page: Page) -
     finally:
         server.shutdown()
         observer.stop()
+
+
+def _workers(before: set[int]) -> set[int]:
+    return {child.pid for child in multiprocessing.active_children()} - before
+
+
+def test_rebuilds_keep_their_workers_and_replace_dead_ones(tmp_path: Path) -> None:
+    """MkDocs and WeasyPrint are imported once per preview, not once per change."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    before = {child.pid for child in multiprocessing.active_children()}
+    preview = Preview(paths, lambda line: None, jobs=2)
+    policy = content / POLICY
+    page = paths.site / "nb/testkommune/heimekontor/index.html"
+    try:
+        preview.rebuild()
+        workers = _workers(before)
+        assert len(workers) == 2 and preview.errors == []
+
+        policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
+                                                     "home_days_per_week_max: 4"))  # fmt: skip
+        preview.rebuild()
+        assert preview.errors == [] and _workers(before) == workers
+        assert "inntil 4 dager i uken" in " ".join(page.read_text().split())
+
+        os.kill(next(iter(workers)), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        time.sleep(1)
+        policy.write_text(policy.read_text().replace("home_days_per_week_max: 4",
+                                                     "home_days_per_week_max: 3"))  # fmt: skip
+        preview.rebuild()
+        assert preview.errors == []
+        assert "inntil 3 dager i uken" in " ".join(page.read_text().split())
+        assert len(_workers(before)) == 2 and not _workers(before) & workers
+    finally:
+        preview.close()
+    assert _workers(before) == set()
