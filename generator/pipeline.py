@@ -170,6 +170,12 @@ def build(
 
 
 @dataclass
+class _PdfCount:
+    rendered: int = 0
+    reused: int = 0
+
+
+@dataclass
 class _Build:
     """One build into a staging folder: Markdown here, MkDocs sites and PDFs in workers."""
 
@@ -185,6 +191,8 @@ class _Build:
     """Worker processes lent by the caller, or None to start them for this build."""
     rendered: int = 0
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
+    pdfs: _PdfCount = field(default_factory=_PdfCount)
+    """PDFs rendered and taken from the cache."""
     templates_key: str = ""
     """Digest of site_templates/ (templates, strings, styles)."""
     font: FieldFont | None = None
@@ -204,12 +212,8 @@ class _Build:
         )
         site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
-        font = field_font()
-        self.font_key = self.cache.key("field-font", str(font), font.read_bytes(),
-                                       repr(FIELD_CHARACTERS))  # fmt: skip
-        self.font = FieldFont(font, self.cache.file(self.font_key))
+        self._prepare_field_font()
         workers = Workers(self.jobs, self.pool)
-        pdfs = _PdfCount()
         entries: list[Entry] = []
         for lang in LANGUAGES:
             pages = render.render_language(self.project, lang, self.paths.templates, strings,
@@ -220,49 +224,65 @@ class _Build:
             entries.append(Entry("changelog-feed", lang, None, None,
                                  strings[lang]["changelog_title"], f"{lang}/feed.xml"))  # fmt: skip
             entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
-
-            def guidelines(site_built: object, lang: str = lang) -> None:
-                for doc in self._guideline_documents(lang, site_urls[lang]):
-                    assert doc.policy is not None
-                    page = self.out / lang / str(doc.entry.org) / str(doc.entry.id) / "index.html"
-                    shown = render.GuidelinePrint(doc.policy.texts[lang].title,
-                                                  doc.policy.policy.version,
-                                                  page.read_text("utf-8"))  # fmt: skip
-                    key = self.cache.key("guideline-pdf", self.templates_key, self.font_key,
-                                         lang, doc.org_name, repr(shown), doc.page_url)  # fmt: skip
-                    self._pdf(workers, key, doc, pdfs, guideline=shown)
-
-            self._site(workers, lang, strings, build_date, pages, then=guidelines)
+            self._site(workers, lang, strings, build_date, pages,
+                       then=functools.partial(self._guideline_pdfs, workers, lang,
+                                              site_urls[lang]))  # fmt: skip
         for lang in LANGUAGES:
-            for doc in self._form_documents(lang, site_urls[lang]):
-                assert doc.instance is not None
-                f = doc.instance.forms[lang]
-                # Keyed by what the print HTML shows: an unchanged form is not rendered at all.
-                key = self.cache.key("form-pdf", self.templates_key, self.font_key, lang,
-                                     doc.org_name, repr(f), doc.page_url)  # fmt: skip
-                self._pdf(workers, key, doc, pdfs, form=f)
+            self._form_pdfs(workers, lang, site_urls[lang])
         workers.run(lambda done, total: self.progress("Rendering", done, total))
-        self.rendered += pdfs.rendered
-        busy = f" ({min(self.jobs, pdfs.rendered)} worker(s))" if pdfs.rendered else ""
-        self.report(f"PDFs: {pdfs.rendered} rendered{busy}, {pdfs.reused} unchanged.")
+        self.rendered += self.pdfs.rendered
+        busy = f" ({min(self.jobs, self.pdfs.rendered)} worker(s))" if self.pdfs.rendered else ""
+        self.report(f"PDFs: {self.pdfs.rendered} rendered{busy}, {self.pdfs.reused} unchanged.")
 
-        for lang in LANGUAGES:
-            for doc in (*self._form_documents(lang, site_urls[lang]),
-                        *self._guideline_documents(lang, site_urls[lang])):  # fmt: skip
-                entry = doc.entry
-                # MkDocs empties a language's folder when it builds it: PDFs wait aside till now.
-                written = self.pdf_dir / entry.path
-                if written.is_file():
-                    (self.out / entry.path).parent.mkdir(parents=True, exist_ok=True)
-                    written.replace(self.out / entry.path)
-                entries.append(entry)
-        shutil.rmtree(self.pdf_dir, ignore_errors=True)
+        entries += self._place_pdfs(site_urls)
         render.render_chooser(self.paths.templates, strings, self.out / "index.html")
         title = strings["chooser"]["title"]
         entries.insert(0, Entry("language-choice", None, None, None, title, "index.html"))
         missing = [entry.path for entry in entries if not (self.out / entry.path).is_file()]
         if missing:
             raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
+        return entries
+
+    def _prepare_field_font(self) -> None:
+        """Name the form fields' font subset in the cache; a worker makes it when first needed."""
+        font = field_font()
+        self.font_key = self.cache.key("field-font", str(font), font.read_bytes(),
+                                       repr(FIELD_CHARACTERS))  # fmt: skip
+        self.font = FieldFont(font, self.cache.file(self.font_key))
+
+    def _form_pdfs(self, workers: Workers, lang: str, site_url: str) -> None:
+        for doc in self._form_documents(lang, site_url):
+            assert doc.instance is not None
+            f = doc.instance.forms[lang]
+            # Keyed by what the print HTML shows: an unchanged form is not rendered at all.
+            key = self.cache.key("form-pdf", self.templates_key, self.font_key, lang,
+                                 doc.org_name, repr(f), doc.page_url)  # fmt: skip
+            self._pdf(workers, key, doc, form=f)
+
+    def _guideline_pdfs(self, workers: Workers, lang: str, site_url: str, site: object) -> None:
+        """Once ``lang``'s site is built (or taken from the cache): its guidelines' PDFs."""
+        for doc in self._guideline_documents(lang, site_url):
+            assert doc.policy is not None
+            page = self.out / lang / str(doc.entry.org) / str(doc.entry.id) / "index.html"
+            shown = render.GuidelinePrint(doc.policy.texts[lang].title, doc.policy.policy.version,
+                                          page.read_text("utf-8"))  # fmt: skip
+            key = self.cache.key("guideline-pdf", self.templates_key, self.font_key, lang,
+                                 doc.org_name, repr(shown), doc.page_url)  # fmt: skip
+            self._pdf(workers, key, doc, guideline=shown)
+
+    def _place_pdfs(self, site_urls: dict[str, str]) -> list[Entry]:
+        """Move the PDFs into the language folders; MkDocs empties a folder when it builds it,
+        so they waited aside until every build was done."""
+        entries = []
+        for lang in LANGUAGES:
+            for doc in (*self._form_documents(lang, site_urls[lang]),
+                        *self._guideline_documents(lang, site_urls[lang])):  # fmt: skip
+                written = self.pdf_dir / doc.entry.path
+                if written.is_file():
+                    (self.out / doc.entry.path).parent.mkdir(parents=True, exist_ok=True)
+                    written.replace(self.out / doc.entry.path)
+                entries.append(doc.entry)
+        shutil.rmtree(self.pdf_dir, ignore_errors=True)
         return entries
 
     def _memo(self, what: str, make: Callable[[], str]) -> str:
@@ -312,15 +332,15 @@ class _Build:
         workers.submit("MkDocs", f"MkDocs build for '{lang}'", task, then=built)
 
     def _pdf(
-        self, workers: Workers, key: str, doc: _Document, count: _PdfCount, *,
+        self, workers: Workers, key: str, doc: _Document, *,
         form: ResolvedForm | None = None, guideline: render.GuidelinePrint | None = None,
     ) -> None:  # fmt: skip
         """Take a PDF from the cache, or have a worker render its HTML and write it."""
         target = self.pdf_dir / doc.entry.path
         if self.cache.fetch(key, target):
-            count.reused += 1
+            self.pdfs.reused += 1
             return
-        count.rendered += 1
+        self.pdfs.rendered += 1
         assert self.font is not None
         source = PrintSource(self.paths.templates, self.templates_key, self.font,
                              str(doc.entry.lang), doc.org_name, form, guideline)  # fmt: skip
@@ -370,12 +390,6 @@ class _Document:
     """The form, for a form's PDF."""
     policy: PolicyEntry | None = None
     """The policy, for a guideline's PDF."""
-
-
-@dataclass
-class _PdfCount:
-    rendered: int = 0
-    reused: int = 0
 
 
 def _sources(project: Project, paths: Paths, pages: list[render.Page]) -> dict[str, Path]:
