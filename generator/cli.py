@@ -111,8 +111,9 @@ _jobs = click.option(
 def build_command(paths: Paths, jobs: int | None, full: bool) -> None:
     """Check, render and build the site; replace the site folder only on success.
 
-    Only what changed is rendered again: unchanged MkDocs sites and PDFs come from the build
-    cache beside the site folder (.site.cache), byte for byte what a full build would write.
+    Only what changed is rendered again: unchanged MkDocs sites, pages and PDFs come from the
+    build cache beside the site folder (.site.cache), byte for byte what a full build would
+    write. The MkDocs builds and the PDFs run side by side in --jobs processes.
     """
     _run_build(paths, jobs, incremental=not full)
 
