@@ -75,6 +75,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -335,8 +336,8 @@ class RecordingWorkers(Workers):
 
     runs: ClassVar[list[RecordingWorkers]] = []
 
-    def __init__(self, count: int) -> None:
-        super().__init__(count)
+    def __init__(self, count: int, pool: ProcessPoolExecutor | None = None) -> None:
+        super().__init__(count, pool)
         self.pdf_jobs: list[PdfJob] = []
         self.wall = 0.0
         RecordingWorkers.runs.append(self)
