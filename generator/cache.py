@@ -16,6 +16,7 @@ used, so it never grows beyond one site's worth.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +39,15 @@ def environment_key() -> str:
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
+
+
+def write_whole(target: Path, data: bytes) -> None:
+    """Write a file so that readers, and other processes writing the same bytes, only ever see
+    it whole or absent (a killed build leaves at most a stray ``.partial-`` file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    partial.write_bytes(data)
+    partial.replace(target)
 
 
 def tree_key(*folders: Path) -> str:
@@ -86,10 +96,7 @@ class BuildCache:
 
     def write(self, key: str, data: bytes) -> None:
         self.used.add(key)
-        self.root.mkdir(parents=True, exist_ok=True)
-        partial = self.root / f"{key}.partial"
-        partial.write_bytes(data)
-        partial.replace(self.root / key)
+        write_whole(self.root / key, data)
 
     def file(self, key: str) -> Path:
         """Where a file other processes write is kept; it survives while builds use it."""

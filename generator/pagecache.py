@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+
+from generator.cache import write_whole
 
 STORED = "policy-site-stored-page.html"
 """An empty template, used for pages whose HTML is taken from the cache."""
@@ -100,8 +101,5 @@ def _page_key(digest: Any, page: Page) -> str:
 
 
 def _store(folder: Path, key: str, output: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"{key}.partial-{os.getpid()}"
     # The same bytes MkDocs writes for the page, so a stored page reads back identical.
-    partial.write_bytes(output.encode("utf-8", errors="xmlcharrefreplace"))
-    partial.replace(folder / key)
+    write_whole(folder / key, output.encode("utf-8", errors="xmlcharrefreplace"))

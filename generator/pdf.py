@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
 
+from generator.cache import write_whole
 from generator.errors import BuildError
 from generator.forms import ResolvedForm
 from generator.render import GuidelinePrint, printer
@@ -125,10 +125,7 @@ def _stored_font_css(font: Path, stored: Path) -> str:
     if stored.is_file():
         return stored.read_text(encoding="ascii")
     css = field_font_css(font)
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    partial = stored.with_name(f"{stored.name}.partial-{os.getpid()}")
-    partial.write_text(css, encoding="ascii")
-    partial.replace(stored)  # two workers may both write it: the same bytes, whole or absent
+    write_whole(stored, css.encode("ascii"))  # two workers may both write it: the same bytes
     return css
 
 
