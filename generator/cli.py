@@ -14,7 +14,9 @@ import click
 
 from generator.errors import ContentError, PolicySiteError
 from generator.pipeline import Paths, build, check, mark_translated
+from generator.rules import CATALOGUE_FILE, catalogue_text, types_text
 from generator.schema import LANGUAGES, schema_text
+from generator.validate import load_catalogue
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about MkDocs 2.0
 
@@ -142,9 +144,16 @@ def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
 
 
 @main.command("schema")
-def schema_command() -> None:
-    """Print the content schema: every file's keys, their types and meaning."""
+@_paths_options
+def schema_command(paths: Paths) -> None:
+    """Print the content schema: every file's keys, their types and meaning, the rule types and
+    the rules declared in the content's catalogue (rules.yml)."""
     click.echo(schema_text())
+    click.echo(f"\nRule types (the type of a rule in {CATALOGUE_FILE}):\n{types_text()}")
+    catalogue = load_catalogue(paths.content)
+    if catalogue is not None:
+        click.echo(f"\nRules declared in {paths.content / CATALOGUE_FILE}:")
+        click.echo(catalogue_text(catalogue))
 
 
 @contextlib.contextmanager

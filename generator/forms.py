@@ -1,27 +1,24 @@
-"""Stage 2 for forms: validate ``forms/*.yml`` and resolve each form for one policy and language.
+"""Stage 2 for forms: adapt a form to one policy and resolve it in one written form.
 
-Resolving applies the ``when`` conditions to the policy's rules, fills rules into the text and
-expands compound fields (checkboxes, signature, equipment) into the plain fields that the HTML
-form and the PDF both show, with one unique name each.
+Adapting applies the policy's own changes to a shared definition (sections and fields left out,
+added or reworded). Resolving applies the ``when`` conditions to the policy's rules and the
+organisation, fills rules into the text and expands compound fields (checkboxes, signature,
+equipment) into the plain fields that the HTML form and the PDF both show, with one unique name
+each. Every part remembers the file and place it was written, so problems point there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from jinja2 import TemplateSyntaxError
+import difflib
+from dataclasses import dataclass, field, replace
 
 from generator.errors import Problem
+from generator.fields import LANGUAGES, Localized
+from generator.fill import problem_in_text
 from generator.formschema import REGULATION_POINTS, FormDefinition, FormField, FormSection
-from generator.schema import LANGUAGES, Localized, Rules
-from generator.textvars import (
-    TextEnvironment,
-    TextVariableError,
-    expand,
-    holds,
-    text_environment,
-)
+from generator.rules import LocalList
+from generator.schema import Attachment
+from generator.textvars import OrgView, RuleSet, TextError, expand, holds, text_environment
 from generator.yamlload import Loc, Source
 from generator.yamlload import dotted as _dotted
 
@@ -62,11 +59,6 @@ class Item:
     """The definition's type (text, checkboxes, signature, equipment...)."""
     controls: tuple[Control, ...]
     required: bool = False
-
-    @property
-    def grouped(self) -> bool:
-        """Shown as a fieldset with the label as legend (several controls, or radio)."""
-        return len(self.controls) > 1 or self.kind in ("radio", "checkboxes", "signature")
 
 
 @dataclass(frozen=True)
@@ -111,60 +103,192 @@ class FormSource:
     source: Source
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A part of an adapted form and where it was written."""
+
+    source: Source
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class PlacedField(Placed):
+    field: FormField
+
+
+@dataclass(frozen=True)
+class PlacedSection(Placed):
+    section: FormSection
+    fields: tuple[PlacedField, ...]
+
+
+@dataclass(frozen=True)
+class AdaptedForm:
+    """A form as one policy uses it: the shared definition with the policy's own changes."""
+
+    form: FormSource
+    sections: tuple[PlacedSection, ...]
+
+
+def adapt(
+    form: FormSource, attachment: Attachment, policy: Source, loc: Loc, problems: list[Problem]
+) -> AdaptedForm:
+    """Apply a policy's ``leave_out``, ``change``, ``add_sections`` and ``add_fields``."""
+    d = form.definition
+    sections = [
+        PlacedSection(form.source, ("sections", s), section, tuple(
+            PlacedField(form.source, ("sections", s, "fields", f), fld)
+            for f, fld in enumerate(section.fields)))
+        for s, section in enumerate(d.sections)
+    ]  # fmt: skip
+
+    def unknown(kind: str, name: str, known: list[str], where: Loc) -> None:
+        hint = difflib.get_close_matches(name, known, n=1)
+        suggestion = f": did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
+        problems.append(policy.problem(where, f"{_dotted(where)}: form '{d.id}' has no {kind} "
+                                       f"'{name}'{suggestion}"))  # fmt: skip
+
+    def field_names() -> list[str]:
+        return [p.field.name for s in sections for p in s.fields]
+
+    for index, new in enumerate(attachment.add_sections):
+        where = (*loc, "add_sections", index)
+        ids = [s.section.id for s in sections]
+        placed = PlacedSection(
+            policy,
+            where,
+            new,
+            tuple(
+                PlacedField(policy, (*where, "fields", f), fld) for f, fld in enumerate(new.fields)
+            ),
+        )
+        if new.id in ids:
+            problems.append(
+                policy.problem(
+                    (*where, "id"),
+                    f"{_dotted((*where, 'id'))}: form '{d.id}' already has a section '{new.id}'",
+                )
+            )
+        elif new.after is None:
+            sections.append(placed)
+        elif new.after in ids:
+            sections.insert(ids.index(new.after) + 1, placed)
+        else:
+            unknown("section", new.after, ids, (*where, "after"))
+
+    for index, new in enumerate(attachment.add_fields):
+        where = (*loc, "add_fields", index)
+        ids = [s.section.id for s in sections]
+        if new.section not in ids:
+            unknown("section", new.section, ids, (*where, "section"))
+            continue
+        target = sections[ids.index(new.section)]
+        names = [p.field.name for p in target.fields]
+        plain = FormField.model_validate(new.model_dump(exclude={"section", "after"}))
+        item = PlacedField(policy, where, plain)
+        if new.after is None:
+            position = len(names)
+        elif new.after in names:
+            position = names.index(new.after) + 1
+        else:
+            unknown("field", new.after, names, (*where, "after"))
+            continue
+        fields = list(target.fields)
+        fields.insert(position, item)
+        sections[ids.index(new.section)] = replace(target, fields=tuple(fields))
+
+    for index, name in enumerate(attachment.leave_out):
+        where = (*loc, "leave_out", index)
+        ids = [s.section.id for s in sections]
+        if name in ids:
+            del sections[ids.index(name)]
+        elif name in field_names():
+            sections = [replace(s, fields=tuple(p for p in s.fields if p.field.name != name))
+                        for s in sections]  # fmt: skip
+        else:
+            unknown("section or field", name, ids + field_names(), where)
+
+    for name, change in attachment.change.items():
+        where = (*loc, "change", name)
+        if name not in field_names():
+            unknown("field", name, field_names(), where)
+            continue
+        updates = {k: v for k, v in change.model_dump(exclude_none=True).items()}
+        # Texts of the change are reported at the policy's lines: the field moves there.
+        sections = [
+            replace(s, fields=tuple(
+                PlacedField(policy, where, p.field.model_copy(update=_changed(change)))
+                if p.field.name == name else p for p in s.fields))
+            for s in sections
+        ] if updates else sections  # fmt: skip
+    return AdaptedForm(form, tuple(s for s in sections if s.fields))
+
+
+def _changed(change: object) -> dict[str, object]:
+    return {k: getattr(change, k) for k in ("label", "hint", "required")
+            if getattr(change, k) is not None}  # fmt: skip
+
+
 @dataclass
 class _Resolver:
-    form: FormSource
-    rules: Rules
+    form: AdaptedForm
+    rules: RuleSet
     lang: str
-    org: str
+    org: OrgView
     problems: list[Problem]
-    env: TextEnvironment = field(default_factory=text_environment)
     covered: set[int] = field(default_factory=set)
 
-    def applies(self, condition: str | None, loc: Loc) -> bool:
+    def applies(self, condition: str | None, source: Source, loc: Loc) -> bool:
         if condition is None:
             return True
         try:
-            return holds(self.env, condition, self.rules)
-        except (TemplateSyntaxError, TextVariableError) as exc:
-            message = exc.message if isinstance(exc, TemplateSyntaxError) else str(exc)
-            self.problems.append(self.form.source.problem(loc, f"{_dotted(loc)}: {message}"))
+            return holds(text_environment(), condition, self.rules, self.org)
+        except TextError as exc:
+            self.problems.append(source.problem(loc, f"{_dotted(loc)}: {exc.message}"))
             return False
 
-    def text(self, value: Localized | None, loc: Loc) -> str | None:
+    def text(self, value: Localized | None, source: Source, loc: Loc) -> str | None:
         if value is None:
             return None
         try:
-            return expand(self.env, value[self.lang], self.rules, self.lang, self.org)
-        except (TemplateSyntaxError, TextVariableError) as exc:
-            message = exc.message if isinstance(exc, TemplateSyntaxError) else str(exc)
+            return expand(text_environment(), value[self.lang], self.rules, self.lang, self.org)
+        except TextError as exc:
             where = (*loc, self.lang)
-            self.problems.append(self.form.source.problem(where, f"{_dotted(where)}: {message}"))
+            self.problems.append(problem_in_text(source, where, value[self.lang], exc))
             return value[self.lang]
 
     def resolve(self) -> ResolvedForm:
-        d = self.form.definition
+        d = self.form.form.definition
+        source = self.form.form.source
         sections = []
-        for s_index, section in enumerate(d.sections):
-            loc: Loc = ("sections", s_index)
-            if not self.applies(section.when, (*loc, "when")):
+        for placed in self.form.sections:
+            section, loc = placed.section, placed.loc
+            if not self.applies(section.when, placed.source, (*loc, "when")):
                 continue
-            items = tuple(self.item(f, (*loc, "fields", i)) for i, f in enumerate(section.fields)
-                          if self.applies(f.when, (*loc, "fields", i, "when")))  # fmt: skip
+            items = tuple(self.item(p.field, p.source, p.loc) for p in placed.fields
+                          if self.applies(p.field.when, p.source, (*p.loc, "when")))  # fmt: skip
             if not items:
                 continue
             self.covered.update(section.covers)
             sections.append(ResolvedSection(
-                section.id, self.text(section.legend, (*loc, "legend")) or "",
-                self.text(section.intro, (*loc, "intro")), items,
+                section.id, self.text(section.legend, placed.source, (*loc, "legend")) or "",
+                (self.text(section.intro, placed.source, (*loc, "intro")) or "").strip() or None,
+                items,
             ))  # fmt: skip
-        return ResolvedForm(d.id, d.version, self.lang, d.title[self.lang],
-                            self.text(d.intro, ("intro",)) or "", tuple(sections))  # fmt: skip
+        return ResolvedForm(
+            d.id,
+            d.version,
+            self.lang,
+            d.title[self.lang],
+            self.text(d.intro, source, ("intro",)) or "",
+            tuple(sections),
+        )
 
-    def item(self, f: FormField, loc: Loc) -> Item:
+    def item(self, f: FormField, source: Source, loc: Loc) -> Item:
         self.covered.update(f.covers)
-        label = self.text(f.label, (*loc, "label")) or ""
-        hint = self.text(f.hint, (*loc, "hint"))
+        label = self.text(f.label, source, (*loc, "label")) or ""
+        # A hint may exist only under a condition ({% if rules.x %}…{% endif %}).
+        hint = (self.text(f.hint, source, (*loc, "hint")) or "").strip() or None
         lang = self.lang
         if f.type == "checkboxes":
             controls = tuple(Control(f"{f.name}_{o.value}", "checkbox", o.label[lang])
@@ -178,66 +302,86 @@ class _Resolver:
                         required=f.required),
             )  # fmt: skip
         elif f.type == "equipment":
-            items = self.rules.equipment_on_loan or []
-            controls = tuple(
-                control
-                for thing in items
-                for control in (
-                    Control(f"{f.name}_{thing.id}", "checkbox", _capital(thing.name[lang])),
-                    Control(f"{f.name}_{thing.id}_serienr", "text",
-                            f"{PART_LABELS['serial'][lang]}: {thing.name[lang]}"),
-                )
-            )  # fmt: skip
-            if not items:
-                self.problems.append(self.form.source.problem(
-                    loc, f"{_dotted(loc)}: an equipment field needs rules.equipment_on_loan; "
-                    "give it (or its section) when: rules.equipment_on_loan"))  # fmt: skip
+            controls = self.equipment(f, source, loc)
         else:
             options = tuple((o.value, o.label[lang]) for o in f.options)
             controls = (Control(f.name, f.type, label, hint, f.required, options, f.rows),)
         return Item(f.name, label, hint, f.type, controls, f.required)
 
+    def equipment(self, f: FormField, source: Source, loc: Loc) -> tuple[Control, ...]:
+        """One box and one serial-number field per item of the field's list rule."""
+        lang, rule = self.lang, str(f.items)
+        declaration = self.rules.catalogue.by_id.get(rule)
+        items = self.rules.values.get(rule) if declaration is not None else None
+        if declaration is None or declaration.type != "list":
+            self.problems.append(
+                source.problem(
+                    (*loc, "items"),
+                    f"{_dotted((*loc, 'items'))}: '{rule}' is not a list rule of the catalogue",
+                )
+            )
+            return ()
+        if not items:
+            self.problems.append(source.problem(loc,
+                f"{_dotted(loc)}: the policy does not set rules.{rule}; give the field (or its "
+                f"section) when: rules.{rule}"))  # fmt: skip
+            return ()
+        controls: list[Control] = []
+        for thing in LocalList(items, lang):
+            label = _capital((thing.label or thing.name)[lang])
+            controls.append(Control(f"{f.name}_{thing.id}", "checkbox", label))
+            controls.append(Control(f"{f.name}_{thing.id}_serienr", "text",
+                                    f"{PART_LABELS['serial'][lang]}: {label}"))  # fmt: skip
+        return tuple(controls)
+
 
 def resolve_form(
-    form: FormSource, rules: Rules, lang: str, org: str, problems: list[Problem]
+    form: AdaptedForm, rules: RuleSet, lang: str, org: OrgView, problems: list[Problem]
 ) -> tuple[ResolvedForm, set[int]]:
     """The form as one organisation's policy makes it, and the § 2 points it covers."""
     resolver = _Resolver(form, rules, lang, org, problems)
     return resolver.resolve(), resolver.covered
 
 
-def form_applies(form: FormSource, rules: Rules, problems: list[Problem]) -> bool:
-    resolver = _Resolver(form, rules, LANGUAGES[0], "", problems)
-    return resolver.applies(form.definition.when, ("when",))
+def failed_condition(
+    form: FormSource, rules: RuleSet, org: OrgView, problems: list[Problem]
+) -> str | None:
+    """The form's own ``when`` when it does not hold for the organisation, else None."""
+    condition = form.definition.when
+    resolver = _Resolver(AdaptedForm(form, ()), rules, LANGUAGES[0], org, problems)
+    if resolver.applies(condition, form.source, ("when",)):
+        return None
+    return condition
 
 
-def check_resolved(form: FormSource, resolved: ResolvedForm, covered: set[int], org_slug: str,
+def check_resolved(form: AdaptedForm, resolved: ResolvedForm, covered: set[int], org_slug: str,
                    problems: list[Problem]) -> None:  # fmt: skip
     """Unique field names, and every § 2 point the form must cover."""
     seen: dict[str, str] = {}
     for control in resolved.controls:
         if control.name in seen:
-            loc = _field_loc(form.definition, control.name)
-            problems.append(form.source.problem(
+            source, loc = _field_place(form, control.name)
+            problems.append(source.problem(
                 loc, f"{_dotted(loc)}: field name '{control.name}' is used twice in the form "
                 "(each name becomes a PDF field and must be unique)"))  # fmt: skip
         seen[control.name] = control.label
-    for point in form.definition.must_cover:
+    definition = form.form.definition
+    for point in definition.must_cover:
         if point not in covered:
-            problems.append(form.source.problem(
+            problems.append(form.form.source.problem(
                 ("must_cover",), f"must_cover: § 2 point {point} ({REGULATION_POINTS[point].nb}) "
                 f"is not covered by any field for organisation '{org_slug}': add covers: "
                 f"[{point}] to a field or section that applies to it"))  # fmt: skip
 
 
-def _field_loc(definition: FormDefinition, name: str) -> Loc:
+def _field_place(form: AdaptedForm, name: str) -> tuple[Source, Loc]:
     """Where the last field that produces control ``name`` is defined: for a repeated name,
     the repetition."""
-    found: Loc = ()
-    for s_index, section in enumerate(definition.sections):
-        for f_index, f in enumerate(section.fields):
-            if name == f.name or name.startswith(f"{f.name}_"):
-                found = ("sections", s_index, "fields", f_index, "name")
+    found: tuple[Source, Loc] = (form.form.source, ())
+    for section in form.sections:
+        for placed in section.fields:
+            if name == placed.field.name or name.startswith(f"{placed.field.name}_"):
+                found = (placed.source, (*placed.loc, "name"))
     return found
 
 
@@ -245,8 +389,13 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def form_path(forms_dir: Path, form_id: str) -> Path:
-    return forms_dir / f"{form_id}.yml"
-
-
-__all__ = ["Control", "FormSection", "Item", "ResolvedForm", "ResolvedSection", "resolve_form"]
+__all__ = [
+    "AdaptedForm",
+    "Control",
+    "FormSource",
+    "Item",
+    "ResolvedForm",
+    "ResolvedSection",
+    "adapt",
+    "resolve_form",
+]

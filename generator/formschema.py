@@ -1,8 +1,8 @@
 """The form schema: one definition per form (``forms/<id>.yml``) drives its HTML page and its PDF.
 
 Labels, hints, legends and intros may use the organisation's rules (``{{ rules.x }}``);
-``when`` conditions (``rules.equipment_on_loan``) include a form, section or field only where
-the rules say it applies.
+``when`` conditions (``rules.x``, ``org.kind == "public-body"``) include a form, section or
+field only where the organisation's rules say it applies.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field as PydanticField
 from pydantic import model_validator
 
-from generator.schema import Localized, Model, Slug
+from generator.fields import FieldName, Localized, Model, Slug
 
-FieldName = Annotated[str, PydanticField(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Condition = Annotated[str, PydanticField(min_length=1)]
 Point = Annotated[int, PydanticField(ge=1, le=8)]
 
@@ -66,6 +65,8 @@ class FormField(Model):
     """Choices, for radio, select and checkboxes."""
     rows: int | None = PydanticField(None, ge=2, le=20)
     """Height of a textarea in lines."""
+    items: FieldName | None = None
+    """For an equipment field: the list rule whose items it shows (one box and serial each)."""
     when: Condition | None = None
     """Include the field only where this condition on the rules holds."""
     covers: list[Point] = []
@@ -80,6 +81,11 @@ class FormField(Model):
             raise ValueError(f"a {self.type} field takes no options")
         if self.rows is not None and self.type != "textarea":
             raise ValueError("rows applies to textarea fields only")
+        if (self.type == "equipment") != (self.items is not None):
+            raise ValueError(
+                "an equipment field names its list rule (items: <rule id>), "
+                "and only an equipment field takes items"
+            )
         values = [option.value for option in self.options]
         if len(values) != len(set(values)):
             raise ValueError("option values must be unique")
@@ -120,3 +126,7 @@ class FormDefinition(Model):
     """Points of the regulation's § 2 the form must cover (the agreement: 1 to 8)."""
     sections: list[FormSection] = PydanticField(min_length=1)
     """The sections, in order."""
+
+
+FORM_MODELS = (FormDefinition, FormSection, FormField, Option)
+"""The form models, in the order ``policy-site schema`` prints them."""

@@ -85,7 +85,7 @@ class CheckResult:
     problems: list[Problem]
     """Errors: the content cannot be built as it is."""
     warnings: list[Problem]
-    """Stale or unmarked translations: errors only under ``--strict``."""
+    """Stale or unmarked translations, forms that do not apply: errors only under ``--strict``."""
     translations: list[tuple[str, dict[str, str]]]
     """Per policy folder: each written form's state (original, current, stale, unmarked)."""
 
@@ -99,7 +99,7 @@ def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     if project is None:
         return CheckResult(problems, [], [])
     states = [(display_path(entry.folder), dict(entry.translations)) for entry in project.policies]
-    return CheckResult(problems, project.translation_warnings(), states)
+    return CheckResult(problems, project.warnings, states)
 
 
 def mark_translated(paths: Paths, folder: Path, lang: str) -> str:
@@ -144,6 +144,8 @@ def build(
         f"Content is valid: {len(project.organisations)} organisation(s), "
         f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}."
     )
+    for warning in project.warnings:
+        report(str(warning))
     paths.site.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(paths.site)
     cache_dir = paths.site.with_name(f".{paths.site.name}.cache")
@@ -207,9 +209,7 @@ class _Build:
 
     def everything(self) -> list[Entry]:
         strings = render.load_strings(self.paths.templates)
-        build_date = max(
-            render.latest_change(entry.policy.changelog).date for entry in self.project.policies
-        )
+        build_date = self.project.build_date
         site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
         self._prepare_field_font()
@@ -235,6 +235,7 @@ class _Build:
         self.report(f"PDFs: {self.pdfs.rendered} rendered{busy}, {self.pdfs.reused} unchanged.")
 
         entries += self._place_pdfs(site_urls)
+        entries += self._documents()
         render.render_chooser(self.paths.templates, strings, self.out / "index.html")
         title = strings["chooser"]["title"]
         entries.insert(0, Entry("language-choice", None, None, None, title, "index.html"))
@@ -284,6 +285,16 @@ class _Build:
                 entries.append(doc.entry)
         shutil.rmtree(self.pdf_dir, ignore_errors=True)
         return entries
+
+    def _documents(self) -> list[Entry]:
+        """The policies' documents, which MkDocs copied into both language sites."""
+        return [
+            Entry("document", lang, entry.key[0], document.name, document.title[lang],
+                  f"{lang}/{render.document_path(*entry.key, document.name)}")
+            for lang in LANGUAGES
+            for entry in self.project.policies
+            for document in entry.documents
+        ]  # fmt: skip
 
     def _memo(self, what: str, make: Callable[[], str]) -> str:
         """A rendered text from the cache, keyed by the templates and ``what`` it shows."""

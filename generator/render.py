@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import decimal
 import functools
 import posixpath
 import re
@@ -16,9 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from generator.forms import ResolvedForm
+from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
 from generator.schema import LANGUAGES, Change
-from generator.textvars import format_date, format_list
-from generator.validate import FormInstance, PolicyEntry, Project
+from generator.wording import format_date, format_list, format_number
 
 STORAGE_KEY = "policy-site.lang"
 """localStorage key holding the reader's chosen written form."""
@@ -46,6 +46,11 @@ def form_pdf(org: str, form_id: str) -> str:
 def guideline_pdf(org: str, policy_id: str) -> str:
     """A guideline's PDF, relative to the language root."""
     return f"{org}/{policy_id}.pdf"
+
+
+def document_path(org: str, policy_id: str, name: str) -> str:
+    """A policy's document, relative to the language root: beside its guideline page."""
+    return f"{org}/{policy_id}/{name}"
 
 
 def storage_key(lang: str, org: str, form_id: str) -> str:
@@ -166,8 +171,12 @@ def render_language(
             write(
                 _guideline_page(entry, lang),
                 "pages/guideline.md.j2",
-                **_guideline_context(project, entry, lang),
+                **_guideline_context(project, entry, lang, s),
             )
+            for document in entry.documents:
+                target = docs_dir / document_path(slug, entry.policy.id, document.name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(document.path.read_bytes())
         for instance in project.forms_of(slug):
             f = instance.forms[lang]
             page = Page("form", lang, form_src(slug, f.id), f.title, org=slug, id=f.id)
@@ -203,6 +212,8 @@ def render_language(
         "pages/statement.md.j2",
         statement=project.statement,
         organisations=list(project.organisations.values()),
+        public_bodies=[o for o in project.organisations.values() if o.kind == "public-body"],
+        others=[o.name[lang] for o in project.organisations.values() if o.kind != "public-body"],
     )
 
     changes = _changes(project, lang)
@@ -217,7 +228,7 @@ def render_language(
         changes=changes,
         base=site_url,
         feed_id=f"{site_url}feed.xml",
-        updated=_feed_updated(changes),
+        updated=f"{project.build_date.isoformat()}T00:00:00Z",
     )
     (docs_dir / "feed.xml").write_text(feed, encoding="utf-8")
     return pages
@@ -238,7 +249,7 @@ class Printer:
         t = self.strings[lang]["form"]
         return self.envs[lang].get_template("print/form.html.j2").render(
             print_mode=True, f=f, t=t, lang=lang, org=org_name, css=self.css,
-            footer=t["footer"].format(org=org_name, title=f.title, version=f.version),
+            footer=_footer(t, org_name, f.title, f.version),
         )  # fmt: skip
 
     def guideline(self, guideline: GuidelinePrint, lang: str, org_name: str) -> str:
@@ -248,8 +259,15 @@ class Printer:
         return self.envs[lang].get_template("print/guideline.html.j2").render(
             title=title, t=t, lang=lang, org=org_name, css=self.css,
             article=_article(guideline.page_html),
-            footer=t["footer"].format(org=org_name, title=title, version=guideline.version),
+            footer=_footer(t, org_name, title, guideline.version),
         )  # fmt: skip
+
+
+def _footer(t: dict[str, str], org: str, title: str, version: str | None) -> str:
+    """The PDF footer: organisation, title and, when the source gives one, the version."""
+    if version is None:
+        return t["footer_no_version"].format(org=org, title=title)
+    return t["footer"].format(org=org, title=title, version=version)
 
 
 @dataclass(frozen=True)
@@ -257,7 +275,7 @@ class GuidelinePrint:
     """What a guideline's PDF shows besides the templates."""
 
     title: str
-    version: str
+    version: str | None
     page_html: str
     """The guideline's page as MkDocs built it; the PDF shows its article."""
 
@@ -341,27 +359,56 @@ def _guideline_page(entry: PolicyEntry, lang: str) -> Page:
     )
 
 
-def _guideline_context(project: Project, entry: PolicyEntry, lang: str) -> dict[str, Any]:
+def _guideline_context(
+    project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]
+) -> dict[str, Any]:
     policy = entry.policy
     page = _guideline_page(entry, lang)
     to_root = "../" * (page.url.count("/") + 1)  # from the page's folder up past the language
+    forms = {i.form_id: i for i in project.forms_of(policy.organisation, policy.id)}
+    attachments: list[_Attachment] = []
+    for ref in entry.attachments:
+        if isinstance(ref, FormRef):
+            link = _form_link(forms[ref.form_id], lang, page)
+            attachments.append(_Attachment("form", link.title, link.md_path, link.pdf_href))
+        elif isinstance(ref, Document):
+            where = href(page.url, document_path(policy.organisation, policy.id, ref.name))
+            info = f"{ref.type}, {file_size(ref.size)}"
+            attachments.append(_Attachment("document", ref.title[lang], where, info=info))
+        elif isinstance(ref, Link):
+            attachments.append(_Attachment("link", ref.title[lang], ref.url, info=s["web_page"]))
     return {
         "org": project.organisations[policy.organisation],
         "entry": entry,
         "policy": policy,
         "text": entry.texts[lang],
-        "latest": latest_change(policy.changelog),
+        "latest": entry.latest_change,
         "original_href": f"{to_root}{policy.original_language}/{page.url}",
         "pdf_href": href(page.url, guideline_pdf(policy.organisation, policy.id)),
-        "forms": [
-            _form_link(instance, lang, page)
-            for instance in project.forms_of(policy.organisation, policy.id)
-        ],
+        "attachments": attachments,
     }
 
 
-def latest_change(changelog: list[Change]) -> Change:
-    return max(changelog, key=lambda change: (change.date, change.version))
+@dataclass(frozen=True)
+class _Attachment:
+    """One item of a guideline's attachment list."""
+
+    kind: str
+    """form, document or link."""
+    title: str
+    target: str
+    """The form page's Markdown path, or the document's or link's address."""
+    pdf_href: str | None = None
+    """A form's PDF."""
+    info: str | None = None
+    """What opening it gives: "PDF, 120 kB", "nettside"."""
+
+
+def file_size(size: int) -> str:
+    """A file size as Norwegian sites write it: 120 kB, 1,4 MB."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} kB"
+    return f"{format_number(round(decimal.Decimal(size) / 1_000_000, 1))} MB"
 
 
 @dataclass(frozen=True)
@@ -388,17 +435,13 @@ def _changes(project: Project, lang: str) -> list[_ChangeItem]:
                     page.src,
                     page.url,
                     f"urn:policy-site:{lang}:{entry.policy.organisation}:{entry.policy.id}:"
-                    f"{change.version}",
+                    f"{change.version or change.date.isoformat()}",
                 )
             )
     # Newest first; ties broken by address and version so the order never depends on the disk.
-    items.sort(key=lambda item: (item.change.date, item.md_path, item.change.version), reverse=True)
+    items.sort(key=lambda item: (item.change.date, item.md_path, item.change.version or ""),
+               reverse=True)  # fmt: skip
     return items
-
-
-def _feed_updated(changes: list[_ChangeItem]) -> str:
-    newest = max((item.change.date for item in changes), default=dt.date(1970, 1, 1))
-    return f"{newest.isoformat()}T00:00:00Z"
 
 
 def _tidy(text: str) -> str:

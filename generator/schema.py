@@ -17,15 +17,16 @@ import types
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-LANGUAGES: tuple[str, ...] = ("nb", "nn")
-"""The written forms every page and form is produced in, in site order."""
+from generator.fields import FieldName, Lang, Localized, Model, Slug, Text
+from generator.formschema import FORM_MODELS, FormField, FormSection
+from generator.rules import DayRange, ListItem, RuleDeclaration
+from generator.rules import Option as RuleOption
 
-Lang = Literal["nb", "nn"]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-Text = Annotated[str, Field(min_length=1)]
+DOCUMENT_TYPES = ("pdf", "docx", "odt", "xlsx")
+"""File types a policy may attach as documents."""
+DOCUMENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(pdf|docx|odt|xlsx)$"
 
 
 def describe_type(annotation: Any) -> str:
@@ -46,9 +47,10 @@ def describe_type(annotation: Any) -> str:
 def schema_text() -> str:
     """Every model of the schema with its fields, types and meaning."""
     lines: list[str] = []
-    models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Rules,
-              DayRange, Equipment, PolicyText, Section, Translation, Localized)  # fmt: skip
-    for model in models:
+    models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Attachment,
+              FieldChange, AddedSection, AddedField, PolicyText, Section, Translation, Localized,
+              *FORM_MODELS)  # fmt: skip
+    for model in (*models, RuleDeclaration, RuleOption, ListItem, DayRange):
         lines += ["", f"{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}"]
         for name, info in model.model_fields.items():
             required = "required" if info.is_required() else "optional"
@@ -56,22 +58,6 @@ def schema_text() -> str:
                 f"  {name} ({describe_type(info.annotation)}, {required}): {info.description}"
             )
     return "\n".join(lines).lstrip("\n")
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-
-class Localized(Model):
-    """The same text in both written forms."""
-
-    nb: Text
-    """Bokmål."""
-    nn: Text
-    """Nynorsk."""
-
-    def __getitem__(self, lang: str) -> str:
-        return getattr(self, lang)
 
 
 class Contact(Model):
@@ -84,129 +70,42 @@ class Contact(Model):
 
 
 class Organisation(Model):
-    """A public body that owns policies (``content/organisations/<slug>.yml``)."""
+    """An organisation that owns policies (``content/organisations/<slug>.yml``)."""
 
     slug: Slug
     """Short name used in addresses (lowercase letters, digits, hyphens); equals the file name."""
     name: Localized
     """The organisation's name in each written form."""
+    kind: Literal["public-body", "other"]
+    """public-body (offentlig virksomhet: bound by the universal design regulation) or other."""
     official_language: Literal["nb", "nn", "neutral"]
     """The organisation's official written form (målform): nb, nn or neutral."""
     contact: Contact | None = None
     """Where to report a problem with the site or the forms (shown in the statement)."""
 
 
-class DayRange(Model):
-    """A range of days, both ends included."""
+class Approval(Model):
+    """Who approved the policy, and when: give what the source states, leave out the rest."""
 
-    min: int = Field(ge=0, le=7)
-    """Fewest days."""
-    max: int = Field(ge=0, le=7)
-    """Most days."""
+    body: Text | None = None
+    """The body that decided (e.g. Formannskapet, MBM)."""
+    reference: Localized | None = None
+    """The decision as written in the source, e.g. "Vedtatt i MBM 24/8-21"."""
+    date: dt.date | None = None
+    """Date of the decision."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> DayRange:
-        if self.max < self.min:
-            raise ValueError(f"max ({self.max}) is less than min ({self.min})")
+    def _something(self) -> Approval:
+        if self.body is None and self.reference is None and self.date is None:
+            raise ValueError("approval is empty: give body, reference or date, or leave it out")
         return self
-
-
-class Equipment(Model):
-    """One kind of equipment the employer lends for the home office."""
-
-    id: Slug
-    """Stable identifier (also the form field name on the loan receipt)."""
-    name: Localized
-    """How the item reads in a list, in each written form."""
-
-
-class Rules(Model):
-    """Policy rules as data: the guideline text and the forms read them from here.
-
-    Every rule is optional: leave out what the policy does not say.
-    """
-
-    home_days_per_week_max: int | None = Field(None, ge=0, le=7)
-    """Most days a week that may be agreed at home."""
-    home_days_more_by_exception: bool | None = None
-    """More home days than the maximum may be agreed in exceptional cases."""
-    office_days_per_week_recommended: DayRange | None = None
-    """Recommended days a week at the workplace."""
-    office_days_apply_to_part_time: bool | None = None
-    """The office-day recommendation applies to part-time staff too."""
-    meetings_override_home_days: bool | None = None
-    """The employee must attend scheduled meetings in person, even on agreed home days."""
-    employer_needs_override_agreement: bool | None = None
-    """The employer's need for presence (e.g. emergency readiness) comes before the agreement."""
-    leaders_assess_own_home_office: bool | None = None
-    """Leaders must judge strictly whether a home office suits their own role."""
-    trust_based: bool | None = None
-    """The arrangement is based on trust."""
-    no_agreement_below_days_per_week: int | None = Field(None, ge=0, le=7)
-    """Below this average of home days a week, no written agreement is needed."""
-    no_agreement_below_months: int | None = Field(None, ge=0)
-    """Home work shorter than this many months needs no written agreement."""
-    agreement_recommended_until: YearMonth | None = None
-    """Month (YYYY-MM) until which agreements are recommended to run."""
-    agreement_end_date: dt.date | None = None
-    """Date on which every agreement ends."""
-    follow_up_interval_months: int | None = Field(None, ge=1, le=12)
-    """Months between the leader's follow-up conversations."""
-    follow_up_more_often_on_change: bool | None = None
-    """Changes in health, home situation or tasks call for more frequent follow-up."""
-    employee_provides_workplace: bool | None = None
-    """The employee provides a sound workplace at home (arbeidsplassforskriften)."""
-    photo_documentation_required: bool | None = None
-    """The employee documents the home office with a photo to the leader."""
-    archive_system: Text | None = None
-    """Case and archive system where the agreement is filed (e.g. Websak)."""
-    home_must_be_own_home: bool | None = None
-    """Home work means the employee's own home."""
-    other_places_need_separate_agreement: bool | None = None
-    """Work from a cabin or any other place needs a separate agreement."""
-    equipment_on_loan: list[Equipment] | None = None
-    """Equipment the employer lends for the home office."""
-    insurance_applies_at_home: bool | None = None
-    """The employees' insurances also cover work at home."""
-    insurance_provider: Text | None = None
-    """Name of the insurance provider."""
-    leader_may_terminate_immediately: bool | None = None
-    """The leader may end the agreement with immediate effect."""
-
-    @property
-    def follow_ups_per_year(self) -> int | None:
-        """Follow-up conversations a year, derived from the interval."""
-        if self.follow_up_interval_months is None:
-            return None
-        return 12 // self.follow_up_interval_months
-
-    @field_validator("equipment_on_loan")
-    @classmethod
-    def _unique_equipment(cls, items: list[Equipment] | None) -> list[Equipment] | None:
-        seen: set[str] = set()
-        for item in items or []:
-            if item.id in seen:
-                raise ValueError(f"equipment id '{item.id}' is listed twice")
-            seen.add(item.id)
-        return items
-
-
-class Approval(Model):
-    """Who approved the policy, and when."""
-
-    date: dt.date
-    """Date of the decision."""
-    body: Text
-    """The body that decided (e.g. MBM)."""
-    reference: Localized
-    """The decision as written in the source, e.g. "Vedtatt i MBM 24/8-21"."""
 
 
 class Change(Model):
     """One entry of the change log ("Hva er endret i siste versjon?")."""
 
-    version: Text
-    """The version this entry describes."""
+    version: Text | None = None
+    """The version this entry describes, when the source numbers its versions."""
     date: dt.date
     """Date of the change."""
     changes: Localized
@@ -226,6 +125,81 @@ class Reference(Model):
     """Address of the text (http or https)."""
 
 
+class FieldChange(Model):
+    """A policy's own wording of one field of an attached form."""
+
+    label: Localized | None = None
+    """The field's label for this policy. May use rules."""
+    hint: Localized | None = None
+    """The field's hint for this policy. May use rules."""
+    required: bool | None = None
+    """Whether the reader must fill it in, for this policy."""
+
+
+class AddedSection(FormSection):
+    """A section of the policy's own, added to an attached form."""
+
+    after: Slug | None = None
+    """The form's section it follows; leave out to add it at the end."""
+
+
+class AddedField(FormField):
+    """A field of the policy's own, added to a section of an attached form."""
+
+    section: Slug
+    """The section it goes into."""
+    after: FieldName | None = None
+    """The field it follows; leave out to add it at the end of the section."""
+
+
+def _form_id_alone(value: Any) -> Any:
+    # `- avtale` is short for `- form: avtale`.
+    return {"form": value} if isinstance(value, str) else value
+
+
+class Attachment(Model):
+    """Something that belongs to a policy: a form (its id, optionally adapted), a document in the
+    policy's folder, or a link. A form may be written as its id alone."""
+
+    form: Slug | None = None
+    """Id of a form in forms/ (its file name without .yml)."""
+    document: Annotated[str, Field(pattern=DOCUMENT_NAME)] | None = None
+    """File name of a document in the policy's folder (PDF, DOCX, ODT or XLSX)."""
+    link: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    """Web address of a page or file elsewhere (http or https)."""
+    title: Localized | None = None
+    """The document's or link's title in each written form (forms have their own)."""
+    leave_out: list[Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]] = []
+    """Form sections (by id) or fields (by name) this policy does not use."""
+    change: dict[FieldName, FieldChange] = {}
+    """Field name -> this policy's own label, hint or required."""
+    add_sections: list[AddedSection] = []
+    """Sections of this policy's own (same keys as a form's sections, plus after)."""
+    add_fields: list[AddedField] = []
+    """Fields of this policy's own (same keys as a form's fields, plus section and after)."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Attachment:
+        kinds = [k for k in ("form", "document", "link") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("an attachment is one of form, document or link: give exactly one")
+        if kinds[0] == "form":
+            if self.title is not None:
+                raise ValueError("a form has its own title: leave out title")
+        else:
+            if self.title is None:
+                raise ValueError(
+                    f"a {kinds[0]} needs a title in each written form: title: {{nb: …, nn: …}}"
+                )
+            if self.leave_out or self.change or self.add_sections or self.add_fields:
+                raise ValueError("leave_out, change, add_sections and add_fields adapt forms only")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "form" if self.form else "document" if self.document else "link"
+
+
 class Policy(Model):
     """A policy: metadata, rules and references (``policies/<folder>/policy.yml``)."""
 
@@ -235,8 +209,8 @@ class Policy(Model):
     """Slug of the owning organisation."""
     original_language: Lang
     """The written form the policy was adopted in; the other text is a translation."""
-    version: Text
-    """Current version, e.g. "1.0" (quote it, or YAML reads a number)."""
+    version: Text | None = None
+    """Current version as the source gives it, e.g. "1.0" (quote it); leave out if none."""
     status: Literal["draft", "active", "retired"]
     """draft, active or retired."""
     approval: Approval | None = None
@@ -245,18 +219,19 @@ class Policy(Model):
     """Date from which the policy applies, when known."""
     next_review: dt.date | None = None
     """Date of the next planned review, when set."""
-    changelog: list[Change] = Field(min_length=1)
-    """Every version's changes, any order; the newest date is shown as the latest."""
-    rules: Rules = Rules()
-    """The policy's rules as data."""
+    changelog: list[Change] = []
+    """The changes the source lists, any order; the newest date is shown as the latest."""
+    rules: dict[str, Any] = {}
+    """The policy's rules as data: rule id -> value, as declared in content/rules.yml."""
     references: list[Reference] = []
     """Laws and regulations referred to."""
-    attachments: list[Slug] = []
-    """Ids of the forms that belong to the policy."""
+    attachments: list[Annotated[Attachment, BeforeValidator(_form_id_alone)]] = []
+    """Forms (their id), documents and links that belong to the policy, in the order shown."""
 
     @model_validator(mode="after")
     def _current_version_logged(self) -> Policy:
-        if not any(change.version == self.version for change in self.changelog):
+        versions = [change.version for change in self.changelog if change.version]
+        if self.version and versions and self.version not in versions:
             raise ValueError(
                 f"the change log has no entry for the current version '{self.version}'"
             )
@@ -271,7 +246,7 @@ class Section(Model):
     heading: Text | None = None
     """Section heading; leave out for a section without one."""
     body: Text
-    """Markdown; may use rules (``{{ rules.home_days_per_week_max }}``); subheadings use ###."""
+    """Markdown; may use rules (``{{ rules.x }}``) and the organisation; subheadings use ###."""
 
     @field_validator("body")
     @classmethod

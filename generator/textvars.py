@@ -1,57 +1,89 @@
 """Rules inside text: the Jinja environment that fills ``{{ rules.x }}`` into content text.
 
-Content is written by maintainers, so it runs in Jinja's sandbox, and a rule that does not
-exist (or is not set for the policy) is an error rather than an empty string.
+Content is written by maintainers, not programmers, and it is data: texts run in a sandbox that
+allows only expressions (``{{ … }}``) and conditions (``{% if %}``), no loops, calls, includes or
+assignments, with limits on numbers and sizes. A rule that is not declared in the catalogue, or
+not set for the policy, is an error rather than an empty string; so is any failure at runtime.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import functools
+import operator
+from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, pass_context
+from jinja2 import StrictUndefined, Template, nodes, pass_context
 from jinja2.environment import TemplateExpression
-from jinja2.exceptions import UndefinedError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
-from generator.schema import Equipment, Rules
+from generator.rules import CATALOGUE_FILE, Catalogue, YearMonth, localize
+from generator.wording import format_date, format_list, month_name, number_words
 
-MONTHS = (
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-)  # fmt: skip
-"""Month names; identical in Bokmål and Nynorsk."""
+MAX_OUTPUT = 100_000
+"""Characters one text may expand to."""
+MAX_NUMBER = 10**15
 
-_TWO_TO_TWELVE = ("to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv")
-NUMBER_WORDS = {"nb": ("null", "én", *_TWO_TO_TWELVE), "nn": ("null", "ein", *_TWO_TO_TWELVE)}
-"""Numbers up to twelve are written as words in running text (Språkrådet's advice)."""
 
-AND = {"nb": "og", "nn": "og"}
+@dataclass(frozen=True)
+class RuleSet:
+    """One policy's rules: the catalogue and the values the policy sets (and derives)."""
 
-RULE_NAMES: tuple[str, ...] = (*Rules.model_fields, "follow_ups_per_year")
+    catalogue: Catalogue
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def is_set(self, rule_id: str) -> bool:
+        return self.values.get(rule_id) is not None
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """The organisation as texts and conditions see it (``org.kind``, ``{{ org }}``)."""
+
+    slug: str
+    kind: str
+    official_language: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RulesView:
-    """The rules a text may use: the ones the policy sets, by name.
+    """The rules a text may use, by id, in one written form.
 
-    In conditions (``lenient``) a rule the policy leaves out reads as None (false); in text it
-    is an error, so a sentence never says "None".
+    In conditions (``lenient``) a declared rule the policy leaves out reads as None (false); in
+    text it is an error, so a sentence never says "None".
     """
 
-    def __init__(self, rules: Rules, *, lenient: bool = False):
+    def __init__(self, rules: RuleSet, lang: str, *, lenient: bool = False):
         self._rules = rules
+        self._lang = lang
         self._lenient = lenient
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name not in RULE_NAMES:
+        declaration = self._rules.catalogue.by_id.get(name)
+        if name.startswith("_") or declaration is None:
             raise AttributeError(name)
-        value = getattr(self._rules, name)
-        if value is None and not self._lenient:
-            raise AttributeError(name)
-        return value
+        value = self._rules.values.get(name)
+        if value is None:
+            # False in {% if %}, an error when printed: a sentence never says "None".
+            return None if self._lenient else _UnsetRule(obj=self, name=name)
+        return localize(value, declaration, self._lang)
+
+
+class TextError(Exception):
+    """A text that cannot be filled in: ``line`` is 1-based inside the text, ``needle`` what to
+    look for on that line to find the column."""
+
+    def __init__(self, message: str, line: int = 1, needle: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.needle = needle
 
 
 class TextVariableError(UndefinedError):
@@ -75,66 +107,110 @@ class _RuleUndefined(StrictUndefined):
 
     @property
     def _undefined_message(self) -> str:
-        name, owner = self._undefined_name, self._undefined_obj
+        name, owner = str(self._undefined_name), self._undefined_obj
         if isinstance(owner, RulesView):
-            if name in RULE_NAMES:
+            rules = owner._rules
+            if name in rules.catalogue.by_id:
                 return f"rule '{name}' is used in the text but not set in the policy's rules"
-            hint = difflib.get_close_matches(str(name), RULE_NAMES, n=1)
-            suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
-            return f"unknown rule '{name}'{suffix}"
+            hint = difflib.get_close_matches(name, rules.catalogue.ids, n=1)
+            suffix = f"did you mean '{hint[0]}'? If not, " if hint else ""
+            return f"unknown rule '{name}': {suffix}declare it in content/{CATALOGUE_FILE}"
         if owner is not missing and not isinstance(owner, _RuleUndefined):
             return f"'{type(owner).__name__}' has no field '{name}'"
-        return f"'{name}' is not defined (text may use 'rules')"
+        return f"'{name}' is not defined (text may use 'rules' and 'org')"
 
 
-def format_date(value: dt.date, lang: str) -> str:
-    """A date as Norwegian text: 24. august 2021."""
-    del lang  # the same in both written forms
-    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+class _UnsetRule(_RuleUndefined):
+    """A declared rule the policy does not set: false in a condition, an error in text."""
 
-
-def format_list(words: list[str], lang: str) -> str:
-    """'a, b og c' (no comma before 'og', as Norwegian writes it)."""
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {AND[lang]} {words[-1]}"
+    def __bool__(self) -> bool:
+        return False
 
 
 @pass_context
-def _words(context: Any, number: int) -> str:
-    words = NUMBER_WORDS[context["lang"]]
-    return words[number] if isinstance(number, int) and 0 <= number < len(words) else str(number)
+def _words(context: Any, number: Any) -> str:
+    return number_words(number, context["lang"])
 
 
 @pass_context
-def _month_year(context: Any, value: str) -> str:
+def _month_year(context: Any, value: Any) -> str:
+    if isinstance(value, YearMonth):
+        return str(value)
     year, month = str(value).split("-")
-    return f"{MONTHS[int(month) - 1]} {year}"
+    return f"{month_name(int(month))} {year}"
 
 
 @pass_context
-def _items(context: Any, items: list[Equipment]) -> str:
+def _items(context: Any, items: Any) -> str:
     lang = context["lang"]
     return format_list([item.name[lang] for item in items], lang)
 
 
 @pass_context
-def _date(context: Any, value: dt.date) -> str:
+def _date(context: Any, value: Any) -> str:
     return format_date(value, context["lang"])
+
+
+_STATEMENTS_ALLOWED = (nodes.Output, nodes.If)
+"""Content text may hold expressions and conditions; nothing else runs."""
+
+_SAFE_FILTERS = (
+    "abs",
+    "capitalize",
+    "default",
+    "d",
+    "first",
+    "last",
+    "length",
+    "count",
+    "lower",
+    "upper",
+    "title",
+    "trim",
+    "round",
+    "int",
+    "float",
+    "e",
+    "escape",
+)
 
 
 class TextEnvironment(SandboxedEnvironment):
     """The sandbox texts and conditions run in; each distinct text is compiled once."""
 
+    intercepted_binops = frozenset(["**", "*", "//", "/", "%"])
+
     def __init__(self) -> None:
         super().__init__(undefined=_RuleUndefined, autoescape=False, keep_trailing_newline=True)
+        self.globals.clear()  # no range(), lipsum(), dict() …
+        self.filters = {name: self.filters[name] for name in _SAFE_FILTERS}
         self.filters.update(words=_words, month_year=_month_year, items=_items, date=_date)
+        self.tests.clear()
         # Many organisations share the form definitions and much of their wording.
         self._templates: dict[str, Template] = {}
         self._conditions: dict[str, TemplateExpression] = {}
 
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        raise SecurityError("content text cannot call functions or methods")
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        if op == "**" and (not _small(left) or not _small(right) or abs(right) > 64):
+            raise SecurityError("the number is too large")
+        if op == "*" and any(isinstance(v, str | list | tuple) for v in (left, right)):
+            sequence, count = (
+                (left, right) if isinstance(left, str | list | tuple) else (right, left)
+            )
+            if not isinstance(count, int) or len(sequence) * count > MAX_OUTPUT:
+                raise SecurityError("the text would be too long")
+        result = {"**": operator.pow, "*": operator.mul, "//": operator.floordiv,
+                  "/": operator.truediv, "%": operator.mod}[op](left, right)  # fmt: skip
+        if isinstance(result, int | float) and not _small(result):
+            raise SecurityError("the number is too large")
+        return result
+
     def text(self, source: str) -> Template:
         if source not in self._templates:
+            _check_statements(self, source)
             self._templates[source] = self.from_string(source)
         return self._templates[source]
 
@@ -144,36 +220,122 @@ class TextEnvironment(SandboxedEnvironment):
         return self._conditions[source]
 
 
+def _small(value: Any) -> bool:
+    try:
+        return abs(value) <= MAX_NUMBER
+    except TypeError:
+        return True
+
+
+def _check_statements(env: TextEnvironment, source: str) -> None:
+    for node in env.parse(source).body:
+        for inner in (node, *node.find_all(nodes.Stmt)):
+            if isinstance(inner, nodes.Stmt) and not isinstance(inner, _STATEMENTS_ALLOWED):
+                kind = type(inner).__name__.lower()
+                raise TemplateSyntaxError(
+                    f"'{{% {kind} %}}' cannot be used in content text: use {{{{ rules.x }}}} "
+                    "and {% if … %}…{% endif %} only",
+                    inner.lineno,
+                )
+
+
 @functools.cache
 def text_environment() -> TextEnvironment:
     """The one shared environment (compiled texts are kept for the life of the process)."""
     return TextEnvironment()
 
 
-def expand(env: TextEnvironment, text: str, rules: Rules, lang: str, org: str | None = None) -> str:
-    """Fill the rules (and the organisation's name) into one text.
-
-    Raises TemplateSyntaxError or TextVariableError.
-    """
-    if "{" not in text:
-        return text  # most texts use no rule: skip compiling them
-    context: dict[str, Any] = {"rules": RulesView(rules), "lang": lang}
+def _context(rules: RuleSet, lang: str, org: OrgView | None, lenient: bool) -> dict[str, Any]:
+    context: dict[str, Any] = {"rules": RulesView(rules, lang, lenient=lenient), "lang": lang}
     if org is not None:
         context["org"] = org
-    return env.text(text).render(context)
+    return context
 
 
-def holds(env: TextEnvironment, condition: str, rules: Rules) -> bool:
-    """Evaluate a ``when`` condition; unset rules are false. Raises like :func:`expand`."""
-    return bool(env.condition(condition)(rules=RulesView(rules, lenient=True)))
+def expand(
+    env: TextEnvironment, text: str, rules: RuleSet, lang: str, org: OrgView | None = None
+) -> str:
+    """Fill the rules (and the organisation) into one text; raises TextError."""
+    if "{" not in text:
+        return text  # most texts use no rule: skip compiling them
+    result = _run(lambda: env.text(text).render(_context(rules, lang, org, False)))
+    if len(result) > MAX_OUTPUT:
+        raise TextError(f"the text expands to more than {MAX_OUTPUT} characters")
+    return result
+
+
+def holds(env: TextEnvironment, condition: str, rules: RuleSet, org: OrgView | None = None) -> bool:
+    """Evaluate a ``when`` condition; unset rules are false. Raises TextError."""
+    return _run(lambda: bool(env.condition(condition)(**_context(rules, "nb", org, True))))
+
+
+def rules_used(formula: str) -> list[str]:
+    """The rule ids a condition or formula reads (``rules.x``). Raises TextError."""
+    try:
+        tree = text_environment().parse(f"{{{{ {formula} }}}}")
+    except TemplateSyntaxError as exc:
+        raise TextError(f"template error: {exc.message}") from None
+    return [
+        node.attr
+        for node in tree.find_all(nodes.Getattr)
+        if isinstance(node.node, nodes.Name) and node.node.name == "rules"
+    ]
+
+
+def check_formula(formula: str, catalogue: Catalogue) -> None:
+    """A derived rule's formula must compile and read only declared rules. Raises TextError."""
+    for rule_id in rules_used(formula):
+        if rule_id not in catalogue.by_id:
+            hint = difflib.get_close_matches(rule_id, catalogue.ids, n=1)
+            suffix = f": did you mean '{hint[0]}'?" if hint else ""
+            raise TextError(f"unknown rule '{rule_id}'{suffix}")
+
+
+def derive(formula: str, rules: RuleSet) -> Any:
+    """A derived rule's value, or None when a rule it needs is not set. Raises TextError."""
+    if any(not rules.is_set(rule_id) for rule_id in rules_used(formula)):
+        return None
+    view = RulesView(rules, "nb", lenient=True)
+    return _run(lambda: text_environment().condition(formula)(rules=view))
+
+
+def _run(work: Any) -> Any:
+    """Run a compiled text; every way it can fail becomes a TextError with its line."""
+    try:
+        return work()
+    except TemplateSyntaxError as exc:
+        raise TextError(f"template error: {exc.message}", exc.lineno or 1, "{") from None
+    except TextVariableError as exc:
+        raise TextError(str(exc), _template_line(exc), exc.name) from None
+    except SecurityError as exc:
+        raise TextError(f"not allowed in content text: {exc}", _template_line(exc), "{") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError,
+            UndefinedError, RecursionError, MemoryError) as exc:  # fmt: skip
+        message = str(exc) or type(exc).__name__
+        raise TextError(
+            f"the text cannot be filled in: {message}", _template_line(exc), "{"
+        ) from None
+
+
+def _template_line(exc: BaseException) -> int:
+    """The line inside the text where a runtime error happened (Jinja marks its frames)."""
+    line = 1
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 __all__ = [
+    "OrgView",
+    "RuleSet",
     "TextEnvironment",
-    "TextVariableError",
+    "TextError",
+    "check_formula",
+    "derive",
     "expand",
-    "format_date",
-    "format_list",
     "holds",
     "text_environment",
 ]

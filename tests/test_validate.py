@@ -19,6 +19,7 @@ POLICY = "policies/heimekontor/policy.yml"
 NB = "policies/heimekontor/nb.yml"
 NN = "policies/heimekontor/nn.yml"
 ORG = "organisations/testkommune.yml"
+RULES = "rules.yml"
 
 
 def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
@@ -52,15 +53,24 @@ CASES = [
      NB, 2, 1, "duplicate key 'title'"),
     ("missing key", replace(NB, "summary: Hvordan ansatte i Testkommune kan jobbe hjemmefra.\n", ""),
      NB, 1, 1, "top level: missing required key 'summary'"),
-    ("missing nested key", replace(POLICY, "  body: Kommunestyret\n", ""),
-     POLICY, 7, 3, "approval: missing required key 'body'"),
+    ("missing nested key", replace(POLICY, "    url: https://lovdata.no/lov/2005-06-17-62\n", ""),
+     POLICY, 29, 5, "references[0]: missing required key 'url'"),
     ("unknown key (typo)", replace(POLICY, "next_review:", "next_reveiw:"),
      POLICY, 13, 1, "unknown key 'next_reveiw' in top level: did you mean 'next_review'?"),
-    ("unknown rule key", replace(POLICY, "  home_days_per_week_max: 2", "  home_days_per_weak_max: 2"),
-     POLICY, 26, 3, "unknown key 'home_days_per_weak_max' in rules: did you mean "
-     "'home_days_per_week_max'?"),
-    ("wrong type", replace(POLICY, "follow_up_interval_months: 6", "follow_up_interval_months: seks"),
-     POLICY, 27, 30, "rules.follow_up_interval_months: expected a whole number, got 'seks'"),
+    ("undeclared rule (typo)", replace(POLICY, "  home_days_per_week_max: 2", "  home_days_per_weak_max: 2"),
+     POLICY, 26, 3, "unknown rule 'home_days_per_weak_max' in rules: did you mean "
+     "'home_days_per_week_max'? If not, declare it in content/rules.yml"),
+    ("undeclared rule", replace(POLICY, "  home_days_per_week_max: 2", "  kilometre_allowance: 4"),
+     POLICY, 26, 3, "unknown rule 'kilometre_allowance' in rules: declare it in content/rules.yml"),
+    ("wrong value type for a rule", replace(POLICY, "follow_up_interval_months: 6", "follow_up_interval_months: seks"),
+     POLICY, 27, 30, "rules.follow_up_interval_months: expected a number of months (a whole number, like 6), got 'seks'"),
+    ("wrong value type for a boolean rule", replace(POLICY, "  home_days_per_week_max: 2", "  trust_based: kanskje"),
+     POLICY, 26, 16, "rules.trust_based: expected true or false, got 'kanskje'"),
+    ("unknown rule type", replace(RULES, "  type: boolean", "  type: bool"),
+     RULES, 14, 9, "[1].type: unknown rule type 'bool': did you mean 'boolean'? expected one of integer"),
+    ("rule declared twice", replace(RULES, "- id: trust_based", "- id: home_days_per_week_max"),
+     RULES, 43, 7, "[7].id: rule 'home_days_per_week_max' is declared twice"),
+    ("missing rule catalogue", delete(RULES), RULES, 1, 1, "missing rule catalogue"),
     ("number where text is expected", replace(POLICY, 'version: "2.0"\nstatus', "version: 2.0\nstatus"),
      POLICY, 4, 10, "version: expected text, got the number 2.0"),
     ("value not allowed", replace(POLICY, "status: active", "status: aktiv"),
@@ -84,8 +94,8 @@ CASES = [
     ("duplicate section id", replace(NB, "id: oppfolging", "id: omfang"),
      NB, 8, 9, "sections[1].id: section id 'omfang' is used twice"),
     ("unknown rule in text", replace(NB, "rules.home_days_per_week_max", "rules.home_days_per_wek_max"),
-     NB, 7, 48, "sections[0].body: unknown rule 'home_days_per_wek_max' (did you mean "
-     "'home_days_per_week_max'?)"),
+     NB, 7, 48, "sections[0].body: unknown rule 'home_days_per_wek_max': did you mean "
+     "'home_days_per_week_max'? If not, declare it in content/rules.yml"),
     ("rule not set for the policy", replace(NB, "egen bolig.", "egen bolig, {{ rules.insurance_provider }}."),
      NB, 15, 53, "sections[1].body: rule 'insurance_provider' is used in the text but not set"),
     ("template syntax", replace(NB, "{{ rules.follow_up_interval_months }}", "{{ rules.follow_up_interval_months }"),
