@@ -86,9 +86,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from generator import Paths, PolicySiteError, build, load_project, render
+from generator.fields import LANGUAGES
 from generator.manifest import Entry
 from generator.pdf import PdfJob, write_pdf
-from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.workers import Workers
 

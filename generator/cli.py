@@ -13,9 +13,10 @@ from typing import Any
 import click
 
 from generator.errors import ContentError, PolicySiteError
+from generator.fields import LANGUAGES
 from generator.pipeline import Paths, build, check, mark_translated
 from generator.rules import CATALOGUE_FILE, catalogue_text, types_text
-from generator.schema import LANGUAGES, schema_text
+from generator.schema import schema_text
 from generator.validate import load_catalogue
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner about MkDocs 2.0

@@ -125,6 +125,11 @@ def _expectation(kind: str, error: Any, given: Any) -> str:
             return "expected lowercase letters, digits and hyphens (like 'home-office')" + got
         if pattern.startswith("^\\d{4}"):
             return "expected a month as YYYY-MM" + got
+        if pattern.endswith("(pdf|docx|odt|xlsx)$"):
+            return (
+                "expected the file name of a PDF, DOCX, ODT or XLSX document in the policy's "
+                "folder (letters, digits, '.', '-' and '_')"
+            ) + got
         if pattern.startswith("^https?"):
             return "expected a web address starting with http:// or https://" + got
         return f"expected text matching {pattern}" + got

@@ -22,10 +22,10 @@ from pathlib import Path
 from generator import render
 from generator.cache import BuildCache, environment_key, tree_key
 from generator.errors import BuildError, PolicySiteError, Problem, display_path
+from generator.fields import LANGUAGES
 from generator.forms import ResolvedForm
 from generator.manifest import Entry, write_manifest
 from generator.pdf import FIELD_CHARACTERS, FieldFont, PdfJob, PrintSource, field_font, write_pdf
-from generator.schema import LANGUAGES
 from generator.sitebuild import build_language, language_url
 from generator.spelling import check_spelling
 from generator.translations import NotATranslation, fingerprint, write_record

@@ -15,9 +15,10 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from generator.fields import LANGUAGES
 from generator.forms import ResolvedForm
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
-from generator.schema import LANGUAGES, Change
+from generator.schema import Change
 from generator.wording import format_date, format_list, format_number
 
 STORAGE_KEY = "policy-site.lang"

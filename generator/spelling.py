@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import PolicySiteError, Problem
-from generator.schema import LANGUAGES
+from generator.fields import LANGUAGES
 from generator.yamlload import Loc, Source, load_yaml
 
 DICTIONARIES = {"nb": "nb_NO", "nn": "nn_NO"}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ContentError, Problem, display_path
+from generator.fields import LANGUAGES
 from generator.fill import fill
 from generator.forms import (
     AdaptedForm,
@@ -34,7 +35,7 @@ from generator.project import (
     Project,
 )
 from generator.rules import CATALOGUE_FILE, Catalogue, RuleDeclaration
-from generator.schema import LANGUAGES, Organisation, Policy, PolicyText, Statement
+from generator.schema import Organisation, Policy, PolicyText, Statement
 from generator.textvars import OrgView, RuleSet, TextError, check_formula, derive
 from generator.translations import state as translation_state
 from generator.yamlload import Source, dotted, load_yaml
