@@ -11,7 +11,7 @@ What it does
    one of the project's own content files with the slug, names and rule values varied, so the
    content follows the schema as it evolves. Each policy attaches the standard forms; the rules
    are varied so that some organisations lend equipment, some hold follow-up conversations and
-   some do both. content/accessibility.yml is copied as it is. A one-organisation warm-up build
+   some do both. content/accessibility.yml and content/rules.yml are copied as they are. A one-organisation warm-up build
    checks that the content is valid; a second one, with one worker and the PDFs left out, loads
    MkDocs, Material and the templates into this process, as the bare MkDocs builds have them,
    so the first measured one-worker build is not charged for those imports.
@@ -250,6 +250,7 @@ def write_content(target: Path, orgs: int) -> list[Path]:
     templates = load_templates(source)
     target.mkdir(parents=True)
     shutil.copy(source / "accessibility.yml", target / "accessibility.yml")
+    shutil.copy(source / "rules.yml", target / "rules.yml")
     policy_files = []
     for index in range(orgs):
         template = templates[index % len(templates)]

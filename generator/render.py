@@ -229,7 +229,7 @@ def render_language(
         changes=changes,
         base=site_url,
         feed_id=f"{site_url}feed.xml",
-        updated=f"{project.build_date.isoformat()}T00:00:00Z",
+        updated=f"{max((i.change.date for i in changes), default=project.build_date)}T00:00:00Z",
     )
     (docs_dir / "feed.xml").write_text(feed, encoding="utf-8")
     return pages

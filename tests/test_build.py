@@ -112,7 +112,8 @@ def test_guideline_page_shows_its_metadata(minimal_site: Path) -> None:
     for expected in [
         '<th scope="row">Versjon</th><td>2.0</td>',
         "<td>Gjeldende</td>",
-        "Vedtatt i kommunestyret 1. mars 2024 (1. mars 2024)",
+        '<th scope="row">Vedtatt</th><td>Kommunestyret, 1. mars 2024</td>',
+        "<li>Vedtatt i kommunestyret 1. mars 2024</li>",
         '<th scope="row">Gjelder fra</th><td>1. april 2024</td>',
         '<th scope="row">Neste revisjon</th><td>1. april 2025</td>',
         "Hva er endret i siste versjon?",

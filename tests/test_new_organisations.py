@@ -149,7 +149,7 @@ def test_a_site_of_organisations_that_are_not_public_bodies(tmp_path: Path) -> N
     org.write_text(org.read_text("utf-8").replace("kind: public-body", "kind: other"), "utf-8")
     site = build_site(content, tmp_path / "site")
     text = article(site / "nb" / "uu" / "index.html")
-    assert "Denne tilgjengelighetserklæringen er frivillig" in text
+    assert "Denne erklæringen er frivillig" in text
     assert "Offentlige virksomheter skal ha" not in text
     assert "uutilsynet" not in text
 
