@@ -79,3 +79,42 @@ def test_nav_is_by_organisation(default_site: Path) -> None:
     assert start.index("Kommunen") < start.index("Vestland fylkeskommune")
     assert 'href="kommune/hjemmekontor/"' in start
     assert 'href="vestland-fylkeskommune/heimekontor/"' in start
+
+
+def _form_text(site: Path, lang: str, org: str, form: str) -> str:
+    html = (site / lang / org / "skjema" / form / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article") : html.index("</article>")]
+    return " ".join(article.split())
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        ("nb", {"checklist": "Sjekklisten for hjemmekontoret er fylt ut", "measures": "Avtalte tiltak",
+                "photo": "bilde av hjemmekontoret", "archive": "personalmappen i Websak",
+                "own_home": "Avtalen gjelder bare arbeid i eget hjem.",
+                "benchmark": "arbeidsplassforskriften"}),
+        ("nn", {"checklist": "Sjekklista for heimekontoret er fylt ut", "measures": "Avtalte tiltak",
+                "photo": "bilete av heimekontoret", "archive": "personalmappa i Websak",
+                "own_home": "Avtalen gjeld berre arbeid i eigen heim.",
+                "benchmark": "arbeidsplassforskrifta"}),
+    ],
+)  # fmt: skip
+def test_shared_forms_state_only_what_each_policy_says(
+    default_site: Path, lang: str, lines: dict[str, str]
+) -> None:
+    kommune = _form_text(default_site, lang, "kommune", "avtale")
+    vestland = _form_text(default_site, lang, "vestland-fylkeskommune", "avtale")
+    # The municipality's procedure has the checklist basis, measures, the photo and Websak;
+    # Vestland's guideline has none of them, but says home means the employee's own home.
+    for key in ("checklist", "measures", "photo", "archive"):
+        assert lines[key] in kommune, key
+        assert lines[key] not in vestland, key
+    assert lines["own_home"] in vestland
+    assert lines["own_home"] not in kommune
+    # The checklist names arbeidsplassforskriften as the employer's benchmark only where the
+    # policy makes it one.
+    assert lines["benchmark"] in _form_text(default_site, lang, "kommune", "sjekkliste")
+    assert lines["benchmark"] not in _form_text(
+        default_site, lang, "vestland-fylkeskommune", "sjekkliste"
+    )

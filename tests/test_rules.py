@@ -19,7 +19,9 @@ LABEL = Localized(nb="Regel", nn="Regel")
 
 
 def catalogue(*rules: dict) -> Catalogue:
-    return Catalogue(rules=[RuleDeclaration(label=LABEL, description="A rule.", **r) for r in rules])
+    return Catalogue(
+        rules=[RuleDeclaration(label=LABEL, description="A rule.", **r) for r in rules]
+    )
 
 
 def filled(text: str, rule: dict, value: object, lang: str = "nb") -> str:
