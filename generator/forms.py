@@ -213,20 +213,16 @@ def adapt(
         if name not in field_names():
             unknown("field", name, field_names(), where)
             continue
-        updates = {k: v for k, v in change.model_dump(exclude_none=True).items()}
-        # Texts of the change are reported at the policy's lines: the field moves there.
+        # The changed field is reported at the policy's lines: its new wording is written there.
+        update = change.model_dump(exclude_none=True)
+        update = {key: getattr(change, key) for key in update}
         sections = [
             replace(s, fields=tuple(
-                PlacedField(policy, where, p.field.model_copy(update=_changed(change)))
+                PlacedField(policy, where, p.field.model_copy(update=update))
                 if p.field.name == name else p for p in s.fields))
             for s in sections
-        ] if updates else sections  # fmt: skip
+        ]  # fmt: skip
     return AdaptedForm(form, tuple(s for s in sections if s.fields))
-
-
-def _changed(change: object) -> dict[str, object]:
-    return {k: getattr(change, k) for k in ("label", "hint", "required")
-            if getattr(change, k) is not None}  # fmt: skip
 
 
 @dataclass

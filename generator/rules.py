@@ -153,28 +153,28 @@ def _integer(value: Any) -> Any:
     return value
 
 
-def _decimal(value: Any) -> Any:
+def _number(value: Any, message: str) -> decimal.Decimal:
+    """A number as written in YAML (2.5, or "2,5" and "12 000" in quotes)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _fail("expected a number, like 2.5", value)
+        raise _fail(message, value)
     try:
-        number = Number(str(value).replace(",", ".").replace(" ", ""))
+        number = decimal.Decimal(str(value).replace(",", ".").replace(" ", ""))
     except decimal.InvalidOperation:
-        raise _fail("expected a number, like 2.5", value) from None
+        raise _fail(message, value) from None
     if not number.is_finite():
-        raise _fail("expected a number, like 2.5", value)
+        raise _fail(message, value)
     return number
 
 
+def _decimal(value: Any) -> Any:
+    return Number(_number(value, "expected a number, like 2.5"))
+
+
 def _money(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _fail("expected an amount in kroner, like 400 or 12000", value)
-    try:
-        amount = Money(str(value).replace(",", ".").replace(" ", ""))
-    except decimal.InvalidOperation:
-        raise _fail("expected an amount in kroner, like 400 or 12000", value) from None
-    if not amount.is_finite() or amount != round(amount, 2):
+    amount = _number(value, "expected an amount in kroner, like 400 or 12000")
+    if amount != round(amount, 2):
         raise _fail("expected an amount in kroner with at most two decimals, like 400", value)
-    return amount
+    return Money(amount)
 
 
 def _boolean(value: Any) -> Any:
