@@ -9,10 +9,11 @@ depends on the generator's own code, the installed versions of the libraries tha
 the font subsetter WeasyPrint picks. The same key gives the same bytes, so a reused output is
 exactly what a full build would have written.
 
-Nothing in the cache is trusted: every entry carries the SHA-256 of its bytes (a folder, of each
-of its files) and is written whole under a name of its own before it is renamed into place. An
-entry that is missing, truncated or garbled when read is a miss: it is rendered again and the
-build says so. A cache that cannot be written (disk full, read-only) only costs speed.
+Nothing in the cache is trusted. Each entry is kept exactly as published, with the length and
+SHA-256 of its bytes (a folder's: of each of its files) beside it, and written whole under a name
+of its own before it is renamed into place. An entry that is missing, truncated, garbled or has
+lost or gained files is a miss: it is rendered again and the build says so. A cache that cannot
+be written (disk full, read-only) only costs speed.
 
 The cache lives beside the site folder (``.site.cache``); a successful build keeps only what it
 used, so it never grows beyond one site's worth.
@@ -40,9 +41,9 @@ RENDERERS = (
 
 MAGIC = b"policy-site-cache 1 "
 """First bytes of every stored file: then the SHA-256 and length of the data, and a newline."""
-SUMS = "sums"
-"""In a folder entry: the framed list of its files and their digests (the files are in TREE)."""
-TREE = "tree"
+SUMS = ".sums"
+"""Beside each entry ``KEY``, in ``KEY.sums``: the length and SHA-256 of its bytes (a folder's:
+of each of its files), framed. The entry itself holds the output exactly as published."""
 INDEX = ".index"
 """The entries the last successful build kept: one of them gone missing is damage too."""
 
@@ -187,27 +188,12 @@ class BuildCache:
 
     def fetch(self, key: str, target: Path) -> bool:
         """Copy the stored output to ``target``; False when there is none or it is damaged."""
-        stored = self.root / key
         self.used.add(key)
-        name = self._name(target)
-        try:
-            if stored.is_dir():
-                folders, files = _load_folder(stored)
-            elif stored.is_file():
-                data, wrong = unframe(stored.read_bytes())
-                if data is None:
-                    raise Damaged(wrong)
-                folders, files = [], {"": data}
-            else:
-                self._missing(key, name)
-                return False
-        except Damaged as exc:
-            self._drop(key, name, str(exc))
-            return False
-        except OSError as exc:
-            self._drop(key, name, f"unreadable: {exc.strerror or exc}")
+        loaded = self._load(key, self._name(target))
+        if loaded is None:
             return False
         # Only checked bytes are written; an error here is the site's, not the cache's.
+        folders, files = loaded
         for folder in folders:
             (target / folder).mkdir(parents=True, exist_ok=True)
         for relative, data in files.items():
@@ -219,24 +205,13 @@ class BuildCache:
     def read(self, key: str) -> bytes | None:
         """A value stored with ``write``, or None."""
         self.used.add(key)
-        stored = self.root / key
-        try:
-            if not stored.exists():
-                self._missing(key, f"text {key[:12]}")
-                return None
-            raw = stored.read_bytes()
-        except OSError as exc:
-            self._drop(key, f"text {key[:12]}", f"unreadable: {exc.strerror or exc}")
-            return None
-        data, wrong = unframe(raw)
-        if data is None:
-            self._drop(key, f"text {key[:12]}", wrong)
-        return data
+        loaded = self._load(key, f"text {key[:12]}")
+        return None if loaded is None else loaded[1].get("")
 
     def write(self, key: str, data: bytes) -> None:
         self.used.add(key)
         if self.writable:
-            self._writing(key, lambda: write_framed(self.root / key, data))
+            self._writing(key, lambda: self._store_file(key, data))
 
     def file(self, key: str) -> Path:
         """Where a file other processes write (with ``write_framed``) is kept; it survives
@@ -285,30 +260,66 @@ class BuildCache:
             self._writing(key, lambda: self._store(key, source))
 
     def _store(self, key: str, source: Path) -> None:
-        stored = self.root / key
         if source.is_file():
-            write_framed(stored, source.read_bytes())
+            self._store_file(key, source.read_bytes())
             return
         self.root.mkdir(parents=True, exist_ok=True)
         partial = self.root / f"{key}.partial-{os.getpid()}"
         try:
-            sums = {}
+            folders, files = [], {}
             for path in sorted(source.rglob("*")):
                 relative = path.relative_to(source).as_posix()
-                copy = partial / TREE / relative
                 if path.is_dir():
-                    copy.mkdir(parents=True, exist_ok=True)
+                    (partial / relative).mkdir(parents=True, exist_ok=True)
+                    folders.append(relative)
                     continue
                 data = path.read_bytes()
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                _write_bytes(copy, data)
-                sums[relative] = hashlib.sha256(data).hexdigest()
-            (partial / TREE).mkdir(parents=True, exist_ok=True)
-            _write_bytes(partial / SUMS, frame(json.dumps(sums, sort_keys=True).encode()))
-            partial.rename(stored)  # complete or absent, even if the build is killed
+                (partial / relative).parent.mkdir(parents=True, exist_ok=True)
+                _write_bytes(partial / relative, data)
+                files[relative] = _sum(data)
+            partial.mkdir(exist_ok=True)
+            partial.rename(self.root / key)  # complete or absent, even if the build is killed
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
+        # Without its list the folder is never used: a build killed here only loses speed.
+        self._write_sums(key, {"folders": folders, "files": files})
+
+    def _store_file(self, key: str, data: bytes) -> None:
+        write_whole(self.root / key, data)
+        self._write_sums(key, {"file": _sum(data)})
+
+    def _write_sums(self, key: str, sums: dict) -> None:
+        write_framed(self.root / f"{key}{SUMS}", json.dumps(sums, sort_keys=True).encode())
+
+    def _load(self, key: str, name: str) -> tuple[list[str], dict[str, bytes]] | None:
+        """A stored entry's folders and files (a file entry: one file named ""), each checked
+        against the digests stored beside it; None, noted and removed when it is damaged."""
+        stored, listing = self.root / key, self.root / f"{key}{SUMS}"
+        try:
+            if not stored.exists():
+                if listing.exists() or key in self._kept:
+                    raise Damaged("it is missing")
+                return None
+            if not listing.exists():
+                raise Damaged("no checksum was stored with it")
+            data, wrong = unframe(listing.read_bytes())
+            if data is None:
+                raise Damaged(wrong)
+            try:
+                sums = json.loads(data)
+            except ValueError as exc:
+                raise Damaged("its checksums are garbled") from exc
+            if stored.is_dir() and "files" in sums:
+                return _load_folder(stored, sums)
+            if stored.is_file() and "file" in sums:
+                return [], {"": _checked(stored, sums["file"], "")}
+            raise Damaged("it is not what was stored")
+        except Damaged as exc:
+            self._drop(key, name, str(exc))
+        except (OSError, TypeError, ValueError, AttributeError) as exc:
+            self._drop(key, name, f"unreadable: {getattr(exc, 'strerror', None) or exc}")
+        return None
 
     def prune(self) -> None:
         """Forget everything this build did not use, and remember what it kept."""
@@ -320,6 +331,8 @@ class BuildCache:
                 continue
             if entry.name in self.used:
                 kept.append(entry.name)
+            elif entry.name.removesuffix(SUMS) in self.used:
+                continue
             else:
                 _remove(entry)
         if self.writable:
@@ -361,40 +374,43 @@ class BuildCache:
         self._kept.discard(key)
         self._note_damage(name, wrong)
         _remove(self.root / key)
+        _remove(self.root / f"{key}{SUMS}")
 
     def _note_damage(self, name: str, wrong: str) -> None:
         self.damaged.append(name)
         self.report(f"Note: cache entry {name} was damaged; rebuilt ({wrong}).")
 
 
-def _load_folder(stored: Path) -> tuple[list[str], dict[str, bytes]]:
-    """A folder entry's subfolders and files, each file checked against the list stored with
-    them; raises Damaged."""
-    listing = stored / SUMS
-    data, wrong = unframe(listing.read_bytes()) if listing.is_file() else (None, "no file list")
-    if data is None:
-        raise Damaged(wrong)
-    try:
-        sums = json.loads(data)
-    except ValueError as exc:
-        raise Damaged("its file list is garbled") from exc
-    tree = stored / TREE
-    if not isinstance(sums, dict) or not tree.is_dir():
-        raise Damaged("its file list is garbled")
-    found = sorted(tree.rglob("*"))
-    folders = [p.relative_to(tree).as_posix() for p in found if p.is_dir()]
-    present = {p.relative_to(tree).as_posix() for p in found if not p.is_dir()}
-    if set(sums) != present:
-        lost, extra = sorted(set(sums) - present), sorted(present - set(sums))
+def _sum(data: bytes) -> list:
+    return [len(data), hashlib.sha256(data).hexdigest()]
+
+
+def _checked(path: Path, expected: list, relative: str) -> bytes:
+    """A stored file's bytes if they are the ones listed; raises Damaged."""
+    data = path.read_bytes()
+    size, digest = expected
+    where = f"{relative}: " if relative else ""
+    if len(data) < size:
+        raise Damaged(f"{where}truncated, {len(data)} of {size} bytes")
+    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+        raise Damaged(f"{where}its checksum does not match")
+    return data
+
+
+def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]:
+    """A folder entry's subfolders and files, each file checked against its listed digest;
+    raises Damaged."""
+    found = sorted(stored.rglob("*"))
+    folders = [p.relative_to(stored).as_posix() for p in found if p.is_dir()]
+    present = {p.relative_to(stored).as_posix() for p in found if not p.is_dir()}
+    listed = set(sums["files"])
+    if listed != present:
+        lost, extra = sorted(listed - present), sorted(present - listed)
         raise Damaged("; ".join(filter(None, [
             lost and f"files missing: {_few(lost)}", extra and f"files added: {_few(extra)}",
         ])))  # fmt: skip
-    files = {}
-    for relative, digest in sorted(sums.items()):
-        content = (tree / relative).read_bytes()
-        if hashlib.sha256(content).hexdigest() != digest:
-            raise Damaged(f"{relative} differs from what was stored")
-        files[relative] = content
+    files = {relative: _checked(stored / relative, sums["files"][relative], relative)
+             for relative in sorted(listed)}  # fmt: skip
     return folders, files
 
 
