@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+import generator.cache
 from generator import ContentError, Paths, build
+from generator.cache import environment_key, font_subsetter
 from tests.conftest import FIXTURES, ROOT, tree_digest
 
 COMMAND = str(Path(sys.executable).with_name("policy-site"))
@@ -169,8 +171,6 @@ def test_a_garbled_field_font_is_made_again(copy: Path, built: Path) -> None:
 def test_a_cache_that_cannot_be_written_does_not_fail_the_build(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.cache
-
     base = tmp_path / "full-disk"
     shutil.copytree(built / "content", base / "content")
 
@@ -373,3 +373,17 @@ def test_workers_end_with_their_build(copy: Path, how: signal.Signals) -> None:
         assert b"error: the build was stopped (SIGTERM)" in err, err
         assert b"Traceback" not in out + err
         assert not list(copy.glob(".site.new-*"))
+
+
+def test_the_cache_key_names_the_font_subsetter_weasyprint_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HarfBuzz and fontTools subset fonts into different bytes: a PDF made with one must not
+    be reused when the other is installed."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    uses_harfbuzz = harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+    assert font_subsetter().startswith("harfbuzz-subset ") == uses_harfbuzz, font_subsetter()
+    key = environment_key()
+    monkeypatch.setattr(generator.cache, "font_subsetter", lambda: "fonttools (harfbuzz 2.0)")
+    assert environment_key() != key
