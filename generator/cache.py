@@ -189,7 +189,8 @@ class BuildCache:
     def fetch(self, key: str, target: Path) -> bool:
         """Copy the stored output to ``target``; False when there is none or it is damaged."""
         self.used.add(key)
-        loaded = self._load(key, self._name(target))
+        name = self._name(target) + ("/" if (self.root / key).is_dir() else "")
+        loaded = self._load(key, name)
         if loaded is None:
             return False
         # Only checked bytes are written; an error here is the site's, not the cache's.
@@ -205,7 +206,7 @@ class BuildCache:
     def read(self, key: str) -> bytes | None:
         """A value stored with ``write``, or None."""
         self.used.add(key)
-        loaded = self._load(key, f"text {key[:12]}")
+        loaded = self._load(key, f"rendered text {key[:12]}")
         return None if loaded is None else loaded[1].get("")
 
     def write(self, key: str, data: bytes) -> None:
@@ -228,9 +229,9 @@ class BuildCache:
             except OSError as exc:
                 data, wrong = None, f"unreadable: {exc.strerror or exc}"
             if data is None:
-                self._drop(key, f"file {key[:12]}", wrong)
+                self._drop(key, f"stored file {key[:12]}", wrong)
         else:
-            self._missing(key, f"file {key[:12]}")
+            self._missing(key, f"stored file {key[:12]}")
         return stored
 
     def folder(self, name: str) -> Path:
@@ -305,7 +306,7 @@ class BuildCache:
                 raise Damaged("no checksum was stored with it")
             data, wrong = unframe(listing.read_bytes())
             if data is None:
-                raise Damaged(wrong)
+                raise Damaged(f"its checksum file: {wrong}")
             try:
                 sums = json.loads(data)
             except ValueError as exc:
