@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 import generator.cache
 from generator import ContentError, Paths, build
 from generator.cache import environment_key, font_subsetter
+from generator.serve import Preview
 from tests.conftest import FIXTURES, ROOT, tree_digest
 
 COMMAND = str(Path(sys.executable).with_name("policy-site"))
@@ -387,3 +389,22 @@ def test_the_cache_key_names_the_font_subsetter_weasyprint_uses(
     key = environment_key()
     monkeypatch.setattr(generator.cache, "font_subsetter", lambda: "fonttools (harfbuzz 2.0)")
     assert environment_key() != key
+
+
+def test_preview_rebuilds_wait_for_a_running_build(copy: Path) -> None:
+    """``make serve`` next to ``make site``: the preview's rebuild takes the same lock."""
+    lines: list[str] = []
+    preview = Preview(paths(copy), lines.append, jobs=1)
+    with (copy / ".site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rebuild = threading.Thread(target=preview.rebuild)
+        rebuild.start()
+        deadline = time.monotonic() + 30
+        while not any(line.startswith("Waiting for another build") for line in lines):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert rebuild.is_alive() and preview.build_number == 0
+    rebuild.join(timeout=120)
+    assert preview.build_number == 1 and preview.errors == [], lines
+    assert any(line.startswith("Site written to ") for line in lines)
