@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -144,12 +145,17 @@ def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
         click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)
         sys.exit(1)
     observer = preview.watch()
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl+C: the workers end with us
     with make_server(preview, port) as server:
         click.echo(f"Preview on http://127.0.0.1:{port}/ (Ctrl+C stops).")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
     observer.stop()
     preview.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command("schema")
