@@ -48,4 +48,4 @@ test: $(VENV)/.test lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf site .site.new-* .site.old-* .site.cache $(VENV) tests/js/node_modules
+	rm -rf site .site.new-* .site.old-* .site.cache .site.lock $(VENV) tests/js/node_modules

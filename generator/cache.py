@@ -5,9 +5,15 @@ form's PDF on the resolved form, the organisation's name, the templates and the 
 so that an unchanged form is not even rendered to HTML. A language's MkDocs site depends on its
 generated Markdown, its configuration, the theme overrides and the build date; when MkDocs must
 run, each page it renders is kept too (``pages-nb/``, see ``pagecache``). Everything also
-depends on the generator's own code and the installed versions of the libraries that render
-it. The same key gives the same bytes, so a reused output is exactly what a full build would
-have written.
+depends on the generator's own code, the installed versions of the libraries that render it and
+the font subsetter WeasyPrint picks. The same key gives the same bytes, so a reused output is
+exactly what a full build would have written.
+
+Nothing in the cache is trusted. Each entry is kept exactly as published, with the length and
+SHA-256 of its bytes (a folder's: of each of its files) beside it, and written whole under a name
+of its own before it is renamed into place. An entry that is missing, truncated, garbled or has
+lost or gained files is a miss: it is rendered again and the build says so. A cache that cannot
+be written (disk full, read-only) only costs speed.
 
 The cache lives beside the site folder (``.site.cache``); a successful build keeps only what it
 used, so it never grows beyond one site's worth.
@@ -15,9 +21,15 @@ used, so it never grows beyond one site's worth.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import functools
 import hashlib
+import json
 import os
 import shutil
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -27,18 +39,94 @@ RENDERERS = (
 )  # fmt: skip
 """Packages whose version changes the output."""
 
+MAGIC = b"policy-site-cache 1 "
+"""First bytes of every stored file: then the SHA-256 and length of the data, and a newline."""
+SUMS = ".sums"
+"""Beside each entry ``KEY``, in ``KEY.sums``: the length and SHA-256 of its bytes (a folder's:
+of each of its files), framed. The entry itself holds the output exactly as published."""
+INDEX = ".index"
+"""The entries the last successful build kept: one of them gone missing is damage too."""
+
 
 def environment_key() -> str:
-    """The generator's code and the renderers' versions."""
+    """The generator's code, the renderers' versions and the font subsetter."""
     digest = hashlib.sha256()
     for package in RENDERERS:
         try:
             digest.update(f"{package}=={metadata.version(package)}\n".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{package} missing\n".encode())
+    digest.update(f"subsetter {font_subsetter()}\n".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
+
+
+@functools.cache
+def font_subsetter() -> str:
+    """Which subsetter WeasyPrint uses for the fonts it embeds, as it decides: HarfBuzz's when
+    libharfbuzz-subset (>= 4.1.0) can be loaded, else fontTools. They give different bytes, so
+    a PDF made with one must not be reused when the other is installed."""
+    version = _library_version("harfbuzz", "libharfbuzz.so.0", "hb_version_string")
+    subset = _loadable("harfbuzz-subset", "libharfbuzz-subset.so.0")
+    parts = tuple(int(p) if p.isdigit() else 0 for p in version.split(".")[:3])
+    if subset and parts >= (4, 1, 0):
+        return f"harfbuzz-subset {version}"
+    return f"fonttools (harfbuzz {version or 'missing'})"
+
+
+def _loadable(name: str, soname: str) -> ctypes.CDLL | None:
+    for candidate in (soname, ctypes.util.find_library(name)):
+        if candidate:
+            try:
+                return ctypes.CDLL(candidate)
+            except OSError:
+                continue
+    return None
+
+
+def _library_version(name: str, soname: str, function: str) -> str:
+    library = _loadable(name, soname)
+    if library is None:
+        return ""
+    get = getattr(library, function)
+    get.restype = ctypes.c_char_p
+    return get().decode("ascii", errors="replace")
+
+
+def frame(data: bytes) -> bytes:
+    """``data`` with a header naming its digest and length."""
+    return MAGIC + f"{hashlib.sha256(data).hexdigest()} {len(data)}\n".encode() + data
+
+
+def unframe(raw: bytes) -> tuple[bytes | None, str]:
+    """The data of a framed file, or None and what is wrong with it."""
+    if not raw.startswith(MAGIC) or b"\n" not in raw[: len(MAGIC) + 90]:
+        return None, "no valid header" if raw else "empty"
+    header, _, data = raw.partition(b"\n")
+    try:
+        digest, length = header[len(MAGIC) :].decode("ascii").split(" ")
+        size = int(length)
+    except ValueError:
+        return None, "no valid header"
+    if len(data) < size:
+        return None, f"truncated: {len(data)} of {size} bytes"
+    if len(data) > size or hashlib.sha256(data).hexdigest() != digest:
+        return None, "its checksum does not match"
+    return data, ""
+
+
+def read_framed(path: Path) -> bytes | None:
+    """A file written with ``write_framed``; None when it is missing, unreadable or damaged."""
+    try:
+        return unframe(path.read_bytes())[0]
+    except OSError:
+        return None
+
+
+def write_framed(target: Path, data: bytes) -> None:
+    """``write_whole`` with the checksum header ``read_framed`` checks."""
+    write_whole(target, frame(data))
 
 
 def write_whole(target: Path, data: bytes) -> None:
@@ -46,8 +134,17 @@ def write_whole(target: Path, data: bytes) -> None:
     it whole or absent (a killed build leaves at most a stray ``.partial-`` file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    partial.write_bytes(data)
-    partial.replace(target)
+    try:
+        _write_bytes(partial, data)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
 
 
 def tree_key(*folders: Path) -> str:
@@ -60,13 +157,27 @@ def tree_key(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-class BuildCache:
-    """Files and folders stored by key; ``used`` records what this build asked for."""
+class Damaged(Exception):
+    """A cache entry that is not what was stored."""
 
-    def __init__(self, root: Path, environment: str):
+
+class BuildCache:
+    """Files and folders stored by key, each checked when read; ``used`` records what this
+    build asked for. ``report`` receives a line for each damaged entry and a failed write."""
+
+    def __init__(
+        self, root: Path, environment: str, report: Callable[[str], None] = lambda line: None
+    ):
         self.root = root
         self.environment = environment
+        self.report = report
         self.used: set[str] = set()
+        self.base: Path | None = None
+        """The staging folder: targets are named relative to it in messages."""
+        self.writable = True
+        self.damaged: list[str] = []
+        """Entries found damaged (and dropped) in this build."""
+        self._kept = self._read_index()
 
     def key(self, *parts: str | bytes) -> str:
         digest = hashlib.sha256(self.environment.encode())
@@ -76,60 +187,241 @@ class BuildCache:
         return digest.hexdigest()
 
     def fetch(self, key: str, target: Path) -> bool:
-        """Copy the stored output to ``target``; False when there is none."""
-        stored = self.root / key
+        """Copy the stored output to ``target``; False when there is none or it is damaged."""
         self.used.add(key)
-        if stored.is_dir():
-            shutil.copytree(stored, target, dirs_exist_ok=True)
-        elif stored.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(stored, target)
-        else:
+        name = self._name(target) + ("/" if (self.root / key).is_dir() else "")
+        loaded = self._load(key, name)
+        if loaded is None:
             return False
+        # Only checked bytes are written; an error here is the site's, not the cache's.
+        folders, files = loaded
+        for folder in folders:
+            (target / folder).mkdir(parents=True, exist_ok=True)
+        for relative, data in files.items():
+            path = target / relative if relative else target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_bytes(path, data)
         return True
 
     def read(self, key: str) -> bytes | None:
         """A value stored with ``write``, or None."""
         self.used.add(key)
-        stored = self.root / key
-        return stored.read_bytes() if stored.is_file() else None
+        loaded = self._load(key, f"rendered text {key[:12]}")
+        return None if loaded is None else loaded[1].get("")
 
     def write(self, key: str, data: bytes) -> None:
         self.used.add(key)
-        write_whole(self.root / key, data)
+        if self.writable:
+            self._writing(key, lambda: self._store_file(key, data))
 
     def file(self, key: str) -> Path:
-        """Where a file other processes write is kept; it survives while builds use it."""
-        self.used.add(key)
-        self.root.mkdir(parents=True, exist_ok=True)
-        return self.root / key
-
-    def folder(self, name: str) -> Path:
-        """A folder kept from build to build, whose files its user tidies itself."""
-        self.used.add(name)
-        return self.root / name
-
-    def store(self, key: str, source: Path) -> None:
+        """Where a file other processes write (with ``write_framed``) is kept; it survives
+        while builds use it. A damaged one is removed here, so that it is made again."""
         self.used.add(key)
         stored = self.root / key
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return stored  # the writer notices too, and keeps its result in memory
         if stored.exists():
+            try:
+                data, wrong = unframe(stored.read_bytes())
+            except OSError as exc:
+                data, wrong = None, f"unreadable: {exc.strerror or exc}"
+            if data is None:
+                self._drop(key, f"stored file {key[:12]}", wrong)
+        else:
+            self._missing(key, f"stored file {key[:12]}")
+        return stored
+
+    def folder(self, name: str) -> Path:
+        """A folder kept from build to build, whose files (written with ``write_framed``) its
+        user tidies itself; damaged files are removed here, so that they are made again."""
+        self.used.add(name)
+        folder = self.root / name
+        if not folder.is_dir():
+            return folder
+        for entry in sorted(folder.iterdir()):
+            if ".partial-" in entry.name or not entry.is_file():
+                _remove(entry)
+                continue
+            try:
+                wrong = unframe(entry.read_bytes())[1]
+            except OSError as exc:
+                wrong = f"unreadable: {exc.strerror or exc}"
+            if wrong:
+                self._note_damage(f"{name}/{entry.name[:12]}", wrong)
+                _remove(entry)
+        return folder
+
+    def store(self, key: str, source: Path) -> None:
+        """Keep ``source`` (a file or a folder) under ``key``, unless it is kept already."""
+        self.used.add(key)
+        if self.writable and not (self.root / key).exists():
+            self._writing(key, lambda: self._store(key, source))
+
+    def _store(self, key: str, source: Path) -> None:
+        if source.is_file():
+            self._store_file(key, source.read_bytes())
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        partial = self.root / f"{key}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        if source.is_dir():
-            shutil.copytree(source, partial)
-        else:
-            shutil.copyfile(source, partial)
-        partial.rename(stored)  # complete or absent, even if the build is killed
+        partial = self.root / f"{key}.partial-{os.getpid()}"
+        try:
+            folders, files = [], {}
+            for path in sorted(source.rglob("*")):
+                relative = path.relative_to(source).as_posix()
+                if path.is_dir():
+                    (partial / relative).mkdir(parents=True, exist_ok=True)
+                    folders.append(relative)
+                    continue
+                data = path.read_bytes()
+                (partial / relative).parent.mkdir(parents=True, exist_ok=True)
+                _write_bytes(partial / relative, data)
+                files[relative] = _sum(data)
+            partial.mkdir(exist_ok=True)
+            partial.rename(self.root / key)  # complete or absent, even if the build is killed
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        # Without its list the folder is never used: a build killed here only loses speed.
+        self._write_sums(key, {"folders": folders, "files": files})
+
+    def _store_file(self, key: str, data: bytes) -> None:
+        write_whole(self.root / key, data)
+        self._write_sums(key, {"file": _sum(data)})
+
+    def _write_sums(self, key: str, sums: dict) -> None:
+        write_framed(self.root / f"{key}{SUMS}", json.dumps(sums, sort_keys=True).encode())
+
+    def _load(self, key: str, name: str) -> tuple[list[str], dict[str, bytes]] | None:
+        """A stored entry's folders and files (a file entry: one file named ""), each checked
+        against the digests stored beside it; None, noted and removed when it is damaged."""
+        stored, listing = self.root / key, self.root / f"{key}{SUMS}"
+        try:
+            if not stored.exists():
+                if listing.exists() or key in self._kept:
+                    raise Damaged("it is missing")
+                return None
+            if not listing.exists():
+                raise Damaged("no checksum was stored with it")
+            data, wrong = unframe(listing.read_bytes())
+            if data is None:
+                raise Damaged(f"its checksum file: {wrong}")
+            try:
+                sums = json.loads(data)
+            except ValueError as exc:
+                raise Damaged("its checksums are garbled") from exc
+            if stored.is_dir() and "files" in sums:
+                return _load_folder(stored, sums)
+            if stored.is_file() and "file" in sums:
+                return [], {"": _checked(stored, sums["file"], "")}
+            raise Damaged("it is not what was stored")
+        except Damaged as exc:
+            self._drop(key, name, str(exc))
+        except (OSError, TypeError, ValueError, AttributeError) as exc:
+            self._drop(key, name, f"unreadable: {getattr(exc, 'strerror', None) or exc}")
+        return None
 
     def prune(self) -> None:
-        """Forget everything this build did not use."""
+        """Forget everything this build did not use, and remember what it kept."""
         if not self.root.is_dir():
             return
+        kept = []
         for entry in self.root.iterdir():
-            if entry.name not in self.used:
-                if entry.is_dir():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
+            if entry.name == INDEX:
+                continue
+            if entry.name in self.used:
+                kept.append(entry.name)
+            elif entry.name.removesuffix(SUMS) in self.used:
+                continue
+            else:
+                _remove(entry)
+        if self.writable:
+            index = json.dumps(sorted(kept)).encode()
+            self._writing(INDEX, lambda: write_framed(self.root / INDEX, index))
+
+    def _read_index(self) -> set[str]:
+        data = read_framed(self.root / INDEX)
+        try:
+            kept = json.loads(data) if data is not None else []
+        except ValueError:
+            return set()
+        return {name for name in kept if isinstance(name, str)}
+
+    def _writing(self, key: str, write: Callable[[], None]) -> None:
+        """Run ``write``; a cache that cannot be written is noted once and then left alone."""
+        try:
+            write()
+        except OSError as exc:
+            self.writable = False
+            self.report(f"Note: the build cache {self.root} cannot be written "
+                        f"({exc.strerror or exc}); the site is built without keeping "
+                        "anything for the next build.")  # fmt: skip
+
+    def _name(self, target: Path) -> str:
+        if self.base is not None:
+            try:
+                return target.relative_to(self.base).as_posix().removeprefix(".pdf/")
+            except ValueError:
+                pass
+        return target.name
+
+    def _missing(self, key: str, name: str) -> None:
+        if key in self._kept:
+            self._kept.discard(key)
+            self._note_damage(name, "it is missing")
+
+    def _drop(self, key: str, name: str, wrong: str) -> None:
+        self._kept.discard(key)
+        self._note_damage(name, wrong)
+        _remove(self.root / key)
+        _remove(self.root / f"{key}{SUMS}")
+
+    def _note_damage(self, name: str, wrong: str) -> None:
+        self.damaged.append(name)
+        self.report(f"Note: cache entry {name} was damaged; rebuilt ({wrong}).")
+
+
+def _sum(data: bytes) -> list:
+    return [len(data), hashlib.sha256(data).hexdigest()]
+
+
+def _checked(path: Path, expected: list, relative: str) -> bytes:
+    """A stored file's bytes if they are the ones listed; raises Damaged."""
+    data = path.read_bytes()
+    size, digest = expected
+    where = f"{relative}: " if relative else ""
+    if len(data) < size:
+        raise Damaged(f"{where}truncated, {len(data)} of {size} bytes")
+    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+        raise Damaged(f"{where}its checksum does not match")
+    return data
+
+
+def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]:
+    """A folder entry's subfolders and files, each file checked against its listed digest;
+    raises Damaged."""
+    found = sorted(stored.rglob("*"))
+    folders = [p.relative_to(stored).as_posix() for p in found if p.is_dir()]
+    present = {p.relative_to(stored).as_posix() for p in found if not p.is_dir()}
+    listed = set(sums["files"])
+    if listed != present:
+        lost, extra = sorted(listed - present), sorted(present - listed)
+        raise Damaged("; ".join(filter(None, [
+            lost and f"files missing: {_few(lost)}", extra and f"files added: {_few(extra)}",
+        ])))  # fmt: skip
+    files = {relative: _checked(stored / relative, sums["files"][relative], relative)
+             for relative in sorted(listed)}  # fmt: skip
+    return folders, files
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            entry.unlink(missing_ok=True)

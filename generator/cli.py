@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator.errors import ContentError, PolicySiteError
+from generator.errors import BuildStopped, ContentError, PolicySiteError
 from generator.fields import LANGUAGES
 from generator.pipeline import Paths, build, check, mark_translated
 from generator.rules import CATALOGUE_FILE, catalogue_text, types_text
@@ -111,14 +112,20 @@ _jobs = click.option(
 @_paths_options
 @_jobs
 @click.option("--full", is_flag=True, help="Render everything again, ignoring the build cache.")
-def build_command(paths: Paths, jobs: int | None, full: bool) -> None:
+@click.option(
+    "--no-wait", is_flag=True,
+    help="Fail at once if another build of the same site is running, instead of waiting.",
+)  # fmt: skip
+def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool) -> None:
     """Check, render and build the site; replace the site folder only on success.
 
     Only what changed is rendered again: unchanged MkDocs sites, pages and PDFs come from the
     build cache beside the site folder (.site.cache), byte for byte what a full build would
-    write. The MkDocs builds and the PDFs run side by side in --jobs processes.
+    write; a damaged cache entry is noticed, reported and rendered again. The MkDocs builds
+    and the PDFs run side by side in --jobs processes. One build at a time writes a site
+    (the lock file .site.lock beside it): a second one waits for the first.
     """
-    _run_build(paths, jobs, incremental=not full)
+    _run_build(paths, jobs, incremental=not full, wait=not no_wait)
 
 
 @main.command("serve")
@@ -134,14 +141,24 @@ def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
     from generator.serve import Preview, make_server
 
     preview = Preview(paths, click.echo, jobs)
-    preview.rebuild()
+    try:
+        preview.rebuild()
+    except BuildStopped as exc:
+        preview.close()
+        click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)
+        sys.exit(1)
     observer = preview.watch()
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl+C: the workers end with us
     with make_server(preview, port) as server:
         click.echo(f"Preview on http://127.0.0.1:{port}/ (Ctrl+C stops).")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
     observer.stop()
     preview.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command("schema")
@@ -179,10 +196,16 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _run_build(paths: Paths, jobs: int | None = None, *, incremental: bool = True) -> None:
+def _run_build(
+    paths: Paths, jobs: int | None = None, *, incremental: bool = True, wait: bool = True
+) -> None:
     try:
         with _progress() as progress:
-            build(paths, report=click.echo, jobs=jobs, progress=progress, incremental=incremental)
+            build(paths, report=click.echo, jobs=jobs, progress=progress,
+                  incremental=incremental, wait=wait)  # fmt: skip
+    except BuildStopped as exc:
+        click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)
+        sys.exit(1)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -46,3 +46,8 @@ class ContentError(PolicySiteError):
 
 class BuildError(PolicySiteError):
     """A build step (rendering, MkDocs, writing the site) failed after the content checked out."""
+
+
+class BuildStopped(BaseException):
+    """The build process was asked to stop (SIGTERM). Not an Exception, so that nothing on the
+    way out mistakes it for a failure to handle and carry on."""

@@ -13,6 +13,7 @@ Markdown is still converted for every page, so the search index is always comple
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -26,7 +27,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from generator.cache import write_whole
+from generator.cache import read_framed, write_framed
 
 STORED = "policy-site-stored-page.html"
 """An empty template, used for pages whose HTML is taken from the cache."""
@@ -64,9 +65,9 @@ class PageCache(BasePlugin[PageCacheConfig]):
         for page in pages:
             key = _page_key(shared.copy(), page)
             self.keys[page.file.src_uri] = key
-            stored = folder / key
-            if stored.is_file():
-                self.stored[page.file.src_uri] = stored.read_text(encoding="utf-8")
+            stored = _load(folder / key)
+            if stored is not None:
+                self.stored[page.file.src_uri] = stored
                 page.meta = {**page.meta, "template": STORED}
         env.loader = ChoiceLoader([DictLoader({STORED: ""}), env.loader])  # type: ignore[list-item]
         return env
@@ -89,7 +90,8 @@ class PageCache(BasePlugin[PageCacheConfig]):
         used = set(self.keys.values())
         for entry in folder.iterdir():
             if entry.name not in used:
-                entry.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    entry.unlink(missing_ok=True)
 
 
 def _page_key(digest: Any, page: Page) -> str:
@@ -100,6 +102,17 @@ def _page_key(digest: Any, page: Page) -> str:
     return digest.hexdigest()
 
 
+def _load(stored: Path) -> str | None:
+    """A stored page, or None when it is missing or damaged (the build process has already
+    reported and removed damaged ones; this only keeps a bad file from breaking MkDocs)."""
+    data = read_framed(stored)
+    try:
+        return data.decode("utf-8") if data is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
 def _store(folder: Path, key: str, output: str) -> None:
     # The same bytes MkDocs writes for the page, so a stored page reads back identical.
-    write_whole(folder / key, output.encode("utf-8", errors="xmlcharrefreplace"))
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+        write_framed(folder / key, output.encode("utf-8", errors="xmlcharrefreplace"))

@@ -7,6 +7,7 @@ radio groups get the first button's label, so every /TU is set here from the def
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 
-from generator.cache import write_whole
+from generator.cache import read_framed, write_framed
 from generator.errors import BuildError
 from generator.forms import ResolvedForm
 from generator.render import GuidelinePrint, printer
@@ -122,10 +123,14 @@ def field_font_css(font: Path) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _stored_font_css(font: Path, stored: Path) -> str:
-    if stored.is_file():
-        return stored.read_text(encoding="ascii")
+    data = read_framed(stored)  # None when missing or damaged: then it is made again
+    if data is not None and data.isascii():
+        return data.decode("ascii")
     css = field_font_css(font)
-    write_whole(stored, css.encode("ascii"))  # two workers may both write it: the same bytes
+    # Two workers may both write it: the same bytes. A cache that cannot be written only
+    # costs the next build the subsetting.
+    with contextlib.suppress(OSError):
+        write_framed(stored, css.encode("ascii"))
     return css
 
 

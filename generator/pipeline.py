@@ -9,11 +9,16 @@ The site folder is replaced only after every stage succeeded; a failed build lea
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import errno as _errno
 import functools
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,12 +26,13 @@ from pathlib import Path
 
 from generator import render
 from generator.cache import BuildCache, environment_key, tree_key
-from generator.errors import BuildError, PolicySiteError, Problem, display_path
+from generator.errors import BuildError, BuildStopped, PolicySiteError, Problem, display_path
 from generator.fields import LANGUAGES
 from generator.forms import ResolvedForm
 from generator.manifest import Entry, write_manifest
 from generator.pdf import FIELD_CHARACTERS, FieldFont, PdfJob, PrintSource, field_font, write_pdf
 from generator.sitebuild import build_language, language_url
+from generator.sitelock import site_lock
 from generator.spelling import check_spelling
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.validate import (
@@ -37,7 +43,7 @@ from generator.validate import (
     load_project,
     load_project_text,
 )
-from generator.workers import Workers
+from generator.workers import Workers, stop_unfinished
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,7 @@ def build(
     *,
     incremental: bool = True,
     pool: ProcessPoolExecutor | None = None,
+    wait: bool = True,
 ) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place.
 
@@ -137,7 +144,23 @@ def build(
     one per core); ``pool``, worker processes to use and leave running (the live preview's).
     With ``incremental``, MkDocs sites, pages and PDFs whose inputs did not change are taken
     from the build cache instead of being rendered again; the result is the same to the byte.
+    One build at a time writes a site and its cache: with ``wait``, a build waits for another
+    one to finish, else it raises BuildError.
     """
+    try:
+        paths.site.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot create {paths.site.parent}: {exc.strerror or exc}") from exc
+    with site_lock(paths.site, report, wait=wait), _stopped_by_sigterm():
+        _remove_leftovers(paths.site, report)  # first: it may hold the only copy of the site
+        return _build_locked(paths, report, jobs, progress, incremental, pool)
+
+
+def _build_locked(
+    paths: Paths, report: Report, jobs: int | None, progress: Progress, incremental: bool,
+    pool: ProcessPoolExecutor | None,
+) -> list[Entry]:  # fmt: skip
+    """``build``, once this process alone writes the site and its cache."""
     # Raises ContentError before anything is written.
     project = load_project(paths.content, paths.forms)
     report(
@@ -146,25 +169,34 @@ def build(
     )
     for warning in project.warnings:
         report(str(warning))
-    paths.site.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(paths.site)
     cache_dir = paths.site.with_name(f".{paths.site.name}.cache")
     if not incremental:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
-    work = Path(tempfile.mkdtemp(prefix="policy-site-"))
+    cache = BuildCache(cache_dir, environment_key(), report)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
+        work = Path(tempfile.mkdtemp(prefix="policy-site-"))
+    except OSError as exc:
+        raise BuildError(f"cannot write beside {paths.site}: {exc.strerror or exc}") from exc
+    cache.base = staging
     try:
         run = _Build(project, paths, staging, work, report, progress, jobs or os.cpu_count() or 1,
-                     BuildCache(cache_dir, environment_key()), pool)  # fmt: skip
+                     cache, pool)  # fmt: skip
         entries = run.everything()
         write_manifest(staging, LANGUAGES, entries)
+        _publish_modes(staging)
         _swap(staging, paths.site)
-        run.cache.prune()
+    except OSError as exc:  # disk full, read-only: the site was not written, so say so plainly
+        stop_unfinished()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"the site could not be written: {_describe(exc)}") from exc
     except BaseException:
+        stop_unfinished()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    cache.prune()
     if run.rendered == 0:
         report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
@@ -416,9 +448,17 @@ def _sources(project: Project, paths: Paths, pages: list[render.Page]) -> dict[s
 
 
 def _swap(new: Path, site: Path) -> None:
-    """Put ``new`` where ``site`` is, keeping the old one until the new one is in place."""
+    """Put ``new`` where ``site`` is, keeping the old one until the new one is in place.
+
+    Where the system can exchange two names atomically (Linux), ``site`` is never absent.
+    Elsewhere the old site is renamed aside first; a build killed between the two renames
+    leaves it as ``.site.old-*``, which the next build puts back (``_remove_leftovers``).
+    """
     if not site.exists():
         new.rename(site)
+        return
+    if _exchange(new, site):
+        shutil.rmtree(new, ignore_errors=True)  # now the old site
         return
     old = site.with_name(f".{site.name}.old-{os.getpid()}")
     site.rename(old)
@@ -430,9 +470,100 @@ def _swap(new: Path, site: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _remove_leftovers(site: Path) -> None:
-    """Staging folders of builds that were killed half-way."""
-    for pattern in (f".{site.name}.new-*", f".{site.name}.old-*"):
-        for leftover in site.parent.glob(pattern):
-            with contextlib.suppress(OSError):
-                shutil.rmtree(leftover)
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (renameat2 with RENAME_EXCHANGE); False where the system or
+    file system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (_errno.ENOSYS, _errno.EINVAL, _errno.ENOTSUP, _errno.EPERM):
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library older than glibc 2.28
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]  # fmt: skip
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
+
+
+def _remove_leftovers(site: Path, report: Report = lambda message: None) -> None:
+    """Clear what builds that were killed half-way left behind. A site renamed aside by a
+    build killed during the swap is the only copy when ``site`` is missing: it is put back."""
+    olds = sorted(site.parent.glob(f".{site.name}.old-*"), key=_mtime, reverse=True)
+    if olds and not site.exists():
+        olds[0].rename(site)
+        report(f"Restored {site} from {olds.pop(0).name}, left by a build that was stopped.")
+    for leftover in [*olds, *site.parent.glob(f".{site.name}.new-*")]:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(leftover)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _publish_modes(folder: Path) -> None:
+    """Give the tree the modes the user's umask asks for (0755 and 0644 under umask 022):
+    staging comes from mkdtemp (0700), and cached files keep whatever mode they had."""
+    mask = _umask()
+    os.chmod(folder, 0o777 & ~mask)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o777 & ~mask)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o666 & ~mask)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (other threads
+    may be creating files)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _describe(exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into BuildStopped while a build runs (in the main thread, where Python
+    delivers signals), so that the workers are stopped and staging is removed on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise BuildStopped("the build was stopped (SIGTERM)")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

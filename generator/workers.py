@@ -9,8 +9,11 @@ The live preview keeps one pool for all its rebuilds, so the imports are paid on
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -41,13 +44,27 @@ class WorkerStopped(BuildError):
 def process_pool(count: int) -> ProcessPoolExecutor:
     """``count`` spawned worker processes."""
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_ignore_ctrl_c)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))  # fmt: skip
 
 
-def _ignore_ctrl_c() -> None:
+def _start_worker(parent: int) -> None:
     # Ctrl+C reaches the whole process group: the build process stops the workers itself,
     # instead of every worker printing its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker when the build process is gone (killed with SIGKILL, say): nothing else
+    would, and the worker would keep running and holding the caller's output open."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
+
+
+PARENT_POLL = 0.25
+"""Seconds between a worker's checks that its build process is still there."""
 
 
 def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
@@ -74,6 +91,8 @@ class Workers:
         self._running: dict[Future[tuple[Any, float]], Task] = {}
         self._pool = pool
         self._own_pool = pool is None
+        self._thread = threading.get_ident()
+        _open.add(self)
 
     def submit(
         self, kind: str, name: str, function: Callable[..., Any], *args: Any,
@@ -97,38 +116,48 @@ class Workers:
     def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> None:
         """Wait for every task, including those submitted meanwhile; raises BuildError."""
         try:
-            while self._queue or self._running:
-                if self._queue:
-                    task = self._queue.popleft()
-                    self._finish(task, *_call(task))
-                    progress(self.finished, self.submitted)
-                    continue
-                done, _ = wait(self._running, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: self._running[f].name):
-                    task = self._running.pop(future)
-                    try:
-                        result, seconds = future.result()
-                    except BrokenProcessPool as exc:
-                        raise WorkerStopped(
-                            f"{task.name}: the worker process stopped unexpectedly"
-                        ) from exc
-                    except BuildError:
-                        raise
-                    except Exception as exc:
-                        raise BuildError(f"{task.name} failed: {exc}") from exc
-                    self._finish(task, result, seconds)
-                    progress(self.finished, self.submitted)
-        finally:
-            self.close()
+            self._run(progress)
+        except BaseException as exc:
+            # Stopped from outside (SIGTERM, Ctrl+C): the running tasks' results are not wanted.
+            self.close(stop=not isinstance(exc, Exception))
+            raise
+        self.close()
 
-    def close(self) -> None:
-        """Drop the tasks not yet started and wait for the running ones; stop the workers
-        unless they were lent."""
+    def _run(self, progress: Callable[[int, int], None]) -> None:
+        while self._queue or self._running:
+            if self._queue:
+                task = self._queue.popleft()
+                self._finish(task, *_call(task))
+                progress(self.finished, self.submitted)
+                continue
+            done, _ = wait(self._running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: self._running[f].name):
+                task = self._running.pop(future)
+                try:
+                    result, seconds = future.result()
+                except BrokenProcessPool as exc:
+                    raise WorkerStopped(
+                        f"{task.name}: the worker process stopped unexpectedly"
+                    ) from exc
+                except BuildError:
+                    raise
+                except Exception as exc:
+                    raise BuildError(f"{task.name} failed: {exc}") from exc
+                self._finish(task, result, seconds)
+                progress(self.finished, self.submitted)
+
+    def close(self, *, stop: bool = False) -> None:
+        """Drop the tasks not yet started and wait for the running ones (with ``stop``, end
+        them at once); stop the workers unless they were lent."""
+        _open.discard(self)
         self._queue.clear()
         running, self._running = list(self._running), {}
         if self._pool is None:
             return
         if self._own_pool:
+            if stop:
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             return
@@ -140,6 +169,18 @@ class Workers:
         self.seconds[task.kind] += seconds
         self.finished += 1
         task.then(result)
+
+
+_open: weakref.WeakSet[Workers] = weakref.WeakSet()
+"""Workers whose ``run`` has not ended."""
+
+
+def stop_unfinished() -> None:
+    """End the workers this thread started and did not wait for: a build that stops before
+    ``run`` (an error or SIGTERM while tasks are queued) must not leave them running."""
+    for workers in list(_open):
+        if workers._thread == threading.get_ident():
+            workers.close(stop=True)
 
 
 def _call(task: Task) -> tuple[Any, float]:

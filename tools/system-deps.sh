@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, when missing:
-#   site: what WeasyPrint needs to write PDFs (Pango, fonts);
+#   site: what WeasyPrint needs to write PDFs (Pango, fonts, and HarfBuzz's subsetter: without
+#         it WeasyPrint subsets fonts with fontTools, which gives other bytes, and Chromium
+#         pulls it in, so both profiles must have it for the PDFs to be the same);
 #   test: also Chromium (browser tests), poppler-utils (pdftoppm, to look at PDFs) and
 #         hunspell with the Norwegian dictionaries (spelling check).
 set -euo pipefail
 
 profile="${1:-test}"
-packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "$profile" = "test" ]; then
   packages+=(chromium poppler-utils hunspell hunspell-no)
   # npm installs axe-core for the accessibility tests; Node.js may come from elsewhere.
