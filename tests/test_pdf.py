@@ -179,7 +179,9 @@ def test_guideline_pdf_holds_the_guideline(default_site: Path) -> None:
 
 def test_a_changed_rule_reaches_the_agreement_page_and_pdf(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
-    replace(POLICY, "home_days_per_week_max: 2", "home_days_per_week_max: 4")(content)
+    # The reason field (and its hint with the maximum) is there where more days may be agreed.
+    replace(POLICY, "home_days_per_week_max: 2",
+            "home_days_per_week_max: 4\n  home_days_more_by_exception: true")(content)  # fmt: skip
     site = build_site(content, tmp_path / "site")
 
     for lang, phrase in {

@@ -131,7 +131,7 @@ def test_a_form_that_does_not_apply_is_a_warning_and_an_error_under_strict(
     relaxed = CliRunner().invoke(main, args)
     strict = CliRunner().invoke(main, [*args, "--strict"])
 
-    expected = (f"{content / POLICY}:36:15: warning: attachments[0]: form 'utstyrslan' does not "
+    expected = (f"{content / POLICY}:35:15: warning: attachments[0]: form 'utstyrslan' does not "
                 "apply to 'testkommune': its condition `when: rules.equipment_on_loan` does not "
                 "hold")  # fmt: skip
     assert relaxed.exit_code == 0
