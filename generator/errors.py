@@ -27,8 +27,10 @@ def display_path(path: Path, root: Path | None = None) -> str:
     """A path as the maintainer typed it: relative to the working folder when possible."""
     base = root or Path.cwd()
     try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
+        # The file itself stays unresolved: a link is named as the link (it may point at a
+        # secret, or at itself).
+        return str((path.absolute().parent.resolve() / path.name).relative_to(base.resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
