@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +49,18 @@ class ContentError(PolicySiteError):
 
 class BuildError(PolicySiteError):
     """A build step (rendering, MkDocs, writing the site) failed after the content checked out."""
+
+
+_OS_HINTS = {
+    errno.EROFS: "the file system is read-only: build into a writable folder (--site)",
+    errno.ENOSPC: "the disk is full: free some space and build again",
+    errno.EDQUOT: "the disk quota is used up: free some space and build again",
+    errno.EACCES: "permission denied: check who may write to the folder",
+    errno.EPERM: "operation not permitted: check who may write to the folder",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as a sentence that names the file and says what to do."""
+    where = f"{display_path(Path(exc.filename))}: " if exc.filename else ""
+    return where + _OS_HINTS.get(exc.errno or 0, exc.strerror or str(exc))

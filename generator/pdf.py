@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,10 +147,20 @@ def write_pdf(job: PdfJob) -> None:
         data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)
         _finish(data, job)
-    except BuildError:
+    except (BuildError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # WeasyPrint raises many kinds; name the document instead
-        raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
+    except BaseException as exc:
+        # WeasyPrint raises many kinds, FatalURLFetchingError even outside Exception: name the
+        # document instead.
+        raise BuildError(f"PDF {job.name} could not be written: {_pdf_failure(exc)}") from exc
+
+
+def _pdf_failure(exc: BaseException) -> str:
+    fetched = re.search(r'Error fetching "([^"]*)"', str(exc))
+    if fetched:
+        return (f"it would load {fetched.group(1)}, and a PDF loads nothing from elsewhere: "
+                "remove that image or url() from the text")  # fmt: skip
+    return str(exc) or type(exc).__name__
 
 
 def _finish(data: bytes, job: PdfJob) -> None:

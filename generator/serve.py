@@ -6,6 +6,7 @@ A content error is shown in the page and in the terminal; the server keeps runni
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -88,6 +89,13 @@ class Preview:
             errors = [f"error: {exc}"]
             if isinstance(exc, WorkerStopped):
                 self.close()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            # Anything else (a library's own error, even one outside Exception) is shown as
+            # well: the preview keeps watching, and the next edit rebuilds.
+            errors = [f"error: the build failed unexpectedly: {type(exc).__name__}: {exc}"]
+            self._close_quietly()
         for line in errors:
             self.log(line)
         if errors:
@@ -106,6 +114,14 @@ class Preview:
         """Stop the workers."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _close_quietly(self) -> None:
+        """Start with new workers next time: after an unknown failure, these may be broken."""
+        try:
+            self.close()
+        except Exception as exc:  # a broken pool may fail to stop; new ones are started
+            self.log(f"note: the old worker processes could not be stopped: {exc}")
             self.pool = None
 
     def status(self) -> bytes:
@@ -138,8 +154,12 @@ class Preview:
                 self.changed.wait()
                 time.sleep(0.3)  # editors write files in several steps
                 self.changed.clear()
-                self.log("Change seen, rebuilding...")
-                self.rebuild()
+                try:
+                    self.log("Change seen, rebuilding...")
+                    self.rebuild()
+                except Exception as exc:  # the watcher must outlive any one rebuild
+                    with contextlib.suppress(Exception):
+                        self.log(f"error: the rebuild failed: {type(exc).__name__}: {exc}")
 
         threading.Thread(target=loop, daemon=True).start()
         return observer
