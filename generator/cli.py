@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from generator.errors import ContentError, PolicySiteError
+from generator.errors import ContentError, PolicySiteError, describe_os_error
 from generator.pipeline import Paths, build, check, mark_translated
 from generator.schema import LANGUAGES, schema_text
 
@@ -181,4 +181,12 @@ def _run_build(paths: Paths, jobs: int | None = None, *, incremental: bool = Tru
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo(f"The build failed; {paths.site} was not changed.", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: {describe_os_error(exc)}", err=True)
+        click.echo(f"The build failed; {paths.site} was not changed.", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a maintainer gets a sentence to report, not a traceback
+        click.echo(f"error: the build failed unexpectedly: {type(exc).__name__}: {exc}", err=True)
+        click.echo("The build failed.", err=True)
         sys.exit(1)
