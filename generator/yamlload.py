@@ -63,6 +63,8 @@ MAX_BYTES = 1_000_000
 """Largest file read: a content file is a few kilobytes; a huge one (or /dev/zero) is a mistake."""
 MAX_DEPTH = 100
 """Deepest nesting of lists and mappings; content needs about five levels."""
+MAX_NODES = 50_000
+"""Most values and keys in one file; the largest form has about a thousand."""
 MAX_REPORTED = 20
 """Problems reported per file before the rest are left out (a binary file has thousands)."""
 
@@ -72,12 +74,15 @@ _TAGS = {f"tag:yaml.org,2002:{name}" for name in
 _YAML_TAG = "tag:yaml.org,2002:"
 _MERGE = _YAML_TAG + "merge"
 
-# What YAML refuses (its printable set); found before parsing, with a place and a name.
-_NOT_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+# What YAML refuses (its printable set), and the line breaks only YAML counts (U+0085,
+# U+2028, U+2029: lines would be numbered unlike in an editor); found before parsing.
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
+                            "\U00010000-\U0010ffff]")  # fmt: skip
+# Escapes ("\0", "\x1b", "\ud800") write the same into a value: no page or PDF can hold them.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL_NAMES = {0x00: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
-                  0x1B: "escape", 0x7F: "delete"}  # fmt: skip
+                  0x1B: "escape", 0x7F: "delete", 0x85: "next line", 0x2028: "line separator",
+                  0x2029: "paragraph separator"}  # fmt: skip
 
 
 def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
@@ -136,9 +141,9 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Prob
     for match in itertools.islice(_NOT_PRINTABLE.finditer(text), MAX_REPORTED):
         code = ord(match.group())
         name = _CONTROL_NAMES.get(code, "control character")
-        problems.append(Problem.at(path, *_place(text[: match.start()]),
-                                   f"{name} (U+{code:04X}) is not allowed in YAML: "
-                                   "remove it"))  # fmt: skip
+        fix = "use an ordinary line break" if code in (0x85, 0x2028, 0x2029) else "remove it"
+        message = f"{name} (U+{code:04X}) is not allowed in YAML: {fix}"
+        problems.append(Problem.at(path, *_place(text[: match.start()]), message))
     return (None, problems) if problems else (text, [])
 
 
@@ -242,6 +247,7 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
     # One entry per open collection: [is a mapping, nodes in it so far].
     stack: list[list[Any]] = []
     aliases: set[str] = set()
+    nodes = 0
     try:
         while loader.check_event() and len(problems) < MAX_REPORTED:
             event = loader.get_event()
@@ -252,6 +258,10 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
                 continue
             if not isinstance(event, yaml.NodeEvent):
                 continue
+            nodes += 1
+            if nodes > MAX_NODES:
+                at(event, f"more than {MAX_NODES} values in one file: split it")
+                break
             is_key = bool(stack) and stack[-1][0] and stack[-1][1] % 2 == 0
             tag = getattr(event, "tag", None)
             if isinstance(event, yaml.AliasEvent):
@@ -349,10 +359,17 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
     if node.style in ("|", ">"):
         source.block_scalars.add(loc)
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except ValueError:
         # Looks like a date but is none (2024-13-01): keep the text; validation names the type.
         return node.value
+    if isinstance(value, str) and (bad := _NOT_TEXT.search(value)):
+        line, col = source.values[loc]
+        code = ord(bad.group())
+        name = _CONTROL_NAMES.get(code, "surrogate" if 0xD800 <= code < 0xE000 else "character")
+        problems.append(Problem.at(source.path, line, col, f"the text holds a {name} "
+                                   f"(U+{code:04X}), written as an escape: remove it"))  # fmt: skip
+    return value
 
 
 def dotted(loc: Loc) -> str:
