@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -193,8 +194,21 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    preview: Preview
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A browser that reloads drops its requests: no traceback for that, one line for
+        # anything else; the server goes on either way.
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            self.preview.log(f"error: serving a page failed: {type(error).__name__}: {error}")
+
+
 def make_server(preview: Preview, port: int) -> http.server.ThreadingHTTPServer:
     """A server on 127.0.0.1 for the preview's site folder (port 0 picks a free one)."""
     handler = type("Handler", (_Handler,), {"preview": preview})
     bound = functools.partial(handler, directory=str(preview.paths.site))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), bound)
+    server = _Server(("127.0.0.1", port), bound)
+    server.preview = preview
+    return server
