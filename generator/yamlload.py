@@ -161,17 +161,6 @@ def content_root(path: Path) -> Path:
     return path.parent
 
 
-def content_files(folder: Path, pattern: str = "*.yml") -> list[Path]:
-    """The entries of ``folder`` matching ``pattern``, sorted, except folders.
-
-    Unlike ``is_file()``, this keeps FIFOs, devices and broken or looping links, so that
-    ``load_yaml`` names each instead of it being skipped in silence.
-    """
-    if not folder.is_dir():
-        return []
-    return sorted(path for path in folder.glob(pattern) if not path.is_dir())
-
-
 def _unreadable(path: Path, exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "symbolic link loop (the link leads back to itself): point it at a file"
