@@ -142,7 +142,10 @@ def write_pdf(job: PdfJob) -> None:
     from weasyprint import HTML  # heavy import, and only safe after any fork
 
     try:
-        html = job.html if isinstance(job.html, str) else job.html.render()
+        try:
+            html = job.html if isinstance(job.html, str) else job.html.render()
+        except BuildError as exc:  # names the template and its line; add the document
+            raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
         document = HTML(string=html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
         data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)
