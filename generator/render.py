@@ -192,16 +192,17 @@ def _render(env: Environment, name: str, **context: Any) -> str:
         place = f"{display_path(Path(exc.filename or name))}:{exc.lineno}"
         raise BuildError(f"{place}: template error: {exc.message}") from exc
     except MissingText as exc:
-        raise MissingText(f"{exc} (used by {_template_line(exc, name)})") from exc
+        raise MissingText(f"{exc} (used by {template_place(exc, name)})") from exc
     except PolicySiteError:
         raise
     except Exception as exc:
         what = exc.message if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
-        raise BuildError(f"{_template_line(exc, name)}: template error: {what}") from exc
+        raise BuildError(f"{template_place(exc, name)}: template error: {what}") from exc
 
 
-def _template_line(exc: BaseException, name: str) -> str:
-    """'file:line' of the innermost template in the traceback (Jinja puts its lines there)."""
+def template_place(exc: BaseException, name: str) -> str:
+    """'file:line' of the innermost template in the traceback (Jinja puts its lines there),
+    or ``name``."""
     place = name
     for frame, line in traceback.walk_tb(exc.__traceback__):
         filename = frame.f_code.co_filename

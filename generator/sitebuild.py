@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import TemplateError
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
@@ -20,7 +21,7 @@ from mkdocs.utils.yaml import yaml_load
 
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
-from generator.render import STATEMENT, STORAGE_KEY
+from generator.render import STATEMENT, STORAGE_KEY, template_place
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 
@@ -98,6 +99,11 @@ def build_language(
         except (MkDocsException, OSError) as exc:
             details = _explain(records, sources) or f"  {exc}"
             raise BuildError(f"MkDocs build for '{lang}' failed:\n{details}") from exc
+        except Exception as exc:  # mostly the theme overrides in site_templates/overrides
+            what = exc.message if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+            where = template_place(exc, "")
+            what = f"{where}: template error: {what}" if where else what
+            raise BuildError(f"MkDocs build for '{lang}' failed:\n  {what}") from exc
     if records:
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"

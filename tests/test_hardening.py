@@ -230,6 +230,31 @@ def test_a_broken_strings_file_is_named_with_its_place(
     assert tree_digest(site) == digest
 
 
+def test_a_broken_theme_template_is_named_with_its_line(
+    tmp_path: Path, project: tuple[Path, Path, dict[str, str]]
+) -> None:
+    base, site, digest = project
+    copy = tmp_path / "project"
+    shutil.copytree(base / "site_templates", copy / "site_templates")
+    shutil.copy(base / "mkdocs.yml", copy / "mkdocs.yml")
+    main_html = copy / "site_templates/overrides/main.html"
+    text = main_html.read_text(encoding="utf-8")
+    main_html.write_text(text.replace("{{ ps.feed_title }}", "{{ ps.feed_title + 1 }}", 1),
+                         encoding="utf-8")  # fmt: skip
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "{{ ps.feed_title }}" in row)
+    args = ["--project", str(copy), "--content", str(base / "minimal" / "content"),
+            "--forms", str(base / "forms"), "--site", str(site)]  # fmt: skip
+
+    run = subprocess.run([str(SCRIPT), "build", *args], cwd=copy, capture_output=True,
+                         text=True, timeout=300, check=False)  # fmt: skip
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert (f"  site_templates/overrides/main.html:{line}: template error: TypeError: "
+            'can only concatenate str (not "int") to str') in run.stderr, run.stderr  # fmt: skip
+    assert tree_digest(site) == digest
+
+
 # --- the disk ---------------------------------------------------------------------------------
 
 
