@@ -90,6 +90,9 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
     text, problems = read_text(path)
     if text is None:
         return None, problems
+    problems = _printable(text, path)
+    if problems:
+        return None, problems
     try:
         return _load(text, path)
     except Exception as exc:  # a file must never stop the check with a traceback
@@ -137,6 +140,11 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Prob
         line, col = _place(data[: exc.start].decode("utf-8", errors="replace"))
         return fail(f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} here): "
                     "save it with the encoding UTF-8", line, col)  # fmt: skip
+    return text, []
+
+
+def _printable(text: str, path: Path) -> list[Problem]:
+    """Characters YAML does not take raw, each at its place."""
     problems = []
     for match in itertools.islice(_NOT_PRINTABLE.finditer(text), MAX_REPORTED):
         code = ord(match.group())
@@ -144,7 +152,7 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Prob
         fix = "use an ordinary line break" if code in (0x85, 0x2028, 0x2029) else "remove it"
         message = f"{name} (U+{code:04X}) is not allowed in YAML: {fix}"
         problems.append(Problem.at(path, *_place(text[: match.start()]), message))
-    return (None, problems) if problems else (text, [])
+    return problems
 
 
 def content_root(path: Path) -> Path:

@@ -352,3 +352,23 @@ def test_a_task_failing_outside_exception_names_the_task(count: int) -> None:
     workers.submit("PDF", "PDF nb/a.pdf", _not_an_exception)
     with pytest.raises(BuildError, match=r"^PDF nb/a\.pdf failed: stopped$"):
         workers.run()
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda path: os.mkfifo(path), "1:1: not a regular file (a named pipe)"),
+    (lambda path: path.write_bytes("Testkommune\nbl\xe5\n".encode("latin-1")),
+     "2:3: file is not UTF-8 text (byte 0xe5 here)"),
+], ids=["FIFO", "Latin-1"])  # fmt: skip
+def test_a_word_list_that_cannot_be_read_is_named(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    words = content / "ordliste.txt"
+    words.unlink()
+    make(words)
+
+    run = _run("check", "--spelling", "--content", str(content), timeout=120)
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert f"{words}:{message}" in run.stderr
