@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator.errors import BuildStopped, ContentError, PolicySiteError
+from generator.errors import BuildStopped, ContentError, PolicySiteError, describe_os_error
 from generator.fields import LANGUAGES
 from generator.pipeline import Paths, build, check, mark_translated
 from generator.rules import CATALOGUE_FILE, catalogue_text, types_text
@@ -214,4 +214,12 @@ def _run_build(
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo(f"The build failed; {paths.site} was not changed.", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: {describe_os_error(exc)}", err=True)
+        click.echo(f"The build failed; {paths.site} was not changed.", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a maintainer gets a sentence to report, not a traceback
+        click.echo(f"error: the build failed unexpectedly: {type(exc).__name__}: {exc}", err=True)
+        click.echo("The build failed.", err=True)
         sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,10 @@ def display_path(path: Path, root: Path | None = None) -> str:
     """A path as the maintainer typed it: relative to the working folder when possible."""
     base = root or Path.cwd()
     try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
+        # The file itself stays unresolved: a link is named as the link (it may point at a
+        # secret, or at itself).
+        return str((path.absolute().parent.resolve() / path.name).relative_to(base.resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
@@ -51,3 +54,18 @@ class BuildError(PolicySiteError):
 class BuildStopped(BaseException):
     """The build process was asked to stop (SIGTERM). Not an Exception, so that nothing on the
     way out mistakes it for a failure to handle and carry on."""
+
+
+_OS_HINTS = {
+    errno.EROFS: "the file system is read-only: build into a writable folder (--site)",
+    errno.ENOSPC: "the disk is full: free some space and build again",
+    errno.EDQUOT: "the disk quota is used up: free some space and build again",
+    errno.EACCES: "permission denied: check who may write to the folder",
+    errno.EPERM: "operation not permitted: check who may write to the folder",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as a sentence that names the file and says what to do."""
+    where = f"{display_path(Path(exc.filename))}: " if exc.filename else ""
+    return where + _OS_HINTS.get(exc.errno or 0, exc.strerror or str(exc))

@@ -10,6 +10,7 @@ import base64
 import contextlib
 import functools
 import io
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,15 +147,28 @@ def write_pdf(job: PdfJob) -> None:
     from weasyprint import HTML  # heavy import, and only safe after any fork
 
     try:
-        html = job.html if isinstance(job.html, str) else job.html.render()
+        try:
+            html = job.html if isinstance(job.html, str) else job.html.render()
+        except BuildError as exc:  # names the template and its line; add the document
+            raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
         document = HTML(string=html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
         data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)
         _finish(data, job)
-    except BuildError:
+    except (BuildError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # WeasyPrint raises many kinds; name the document instead
-        raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
+    except BaseException as exc:
+        # WeasyPrint raises many kinds, FatalURLFetchingError even outside Exception: name the
+        # document instead.
+        raise BuildError(f"PDF {job.name} could not be written: {_pdf_failure(exc)}") from exc
+
+
+def _pdf_failure(exc: BaseException) -> str:
+    fetched = re.search(r'Error fetching "([^"]*)"', str(exc))
+    if fetched:
+        return (f"it would load {fetched.group(1)}, and a PDF loads nothing from elsewhere: "
+                "remove that image or url() from the text")  # fmt: skip
+    return str(exc) or type(exc).__name__
 
 
 def _finish(data: bytes, job: PdfJob) -> None:

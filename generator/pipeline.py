@@ -23,10 +23,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from generator import render
 from generator.cache import BuildCache, environment_key, tree_key
-from generator.errors import BuildError, BuildStopped, PolicySiteError, Problem, display_path
+from generator.errors import (
+    BuildError,
+    BuildStopped,
+    PolicySiteError,
+    Problem,
+    describe_os_error,
+    display_path,
+)
 from generator.fields import LANGUAGES
 from generator.forms import ResolvedForm
 from generator.manifest import Entry, write_manifest
@@ -96,6 +104,24 @@ class CheckResult:
     """Per policy folder: each written form's state (original, current, stale, unmarked)."""
 
 
+T = TypeVar("T")
+
+
+def _os_errors_named(func: Callable[..., T]) -> Callable[..., T]:
+    """A read-only or full disk (or a folder nobody may write to) ends ``func`` with a
+    BuildError naming the file, instead of a traceback; whatever was half written is already
+    removed on the way out."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except OSError as exc:
+            raise BuildError(describe_os_error(exc)) from exc
+
+    return wrapper
+
+
 def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     """Validate all content (and, with ``spelling``, spell-check it)."""
     project, problems = check_content(paths.content, paths.forms)
@@ -108,6 +134,7 @@ def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     return CheckResult(problems, project.warnings, states)
 
 
+@_os_errors_named
 def mark_translated(paths: Paths, folder: Path, lang: str) -> str:
     """Record that ``lang``'s text in a policy folder matches the original as it is now."""
     project = load_project(paths.content, paths.forms)
@@ -128,6 +155,7 @@ Progress = Callable[[str, int, int], None]
 """Receives (step, done, total) while a long step runs."""
 
 
+@_os_errors_named
 def build(
     paths: Paths,
     report: Report = lambda message: None,

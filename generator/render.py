@@ -6,20 +6,28 @@ import decimal
 import functools
 import posixpath
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from markupsafe import Markup
 
+from generator.errors import BuildError, ContentError, PolicySiteError, Problem, display_path
 from generator.fields import LANGUAGES
 from generator.forms import ResolvedForm
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
 from generator.schema import Change
 from generator.wording import format_date, format_list, format_number
+from generator.yamlload import Loc, Source, dotted, load_yaml
 
 STORAGE_KEY = "policy-site.lang"
 """localStorage key holding the reader's chosen written form."""
@@ -96,9 +104,117 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def load_strings(templates_dir: Path) -> dict[str, Any]:
-    with (templates_dir / "strings.yml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+class MissingText(BuildError):
+    """A text the templates or the pipeline ask for is not in strings.yml."""
+
+
+class Strings(dict[str, Any]):
+    """One mapping of strings.yml; asking for a key it lacks names the file, the place and the
+    key (a KeyError would show as a traceback, Jinja's undefined as 'dict object').
+
+    Its own names start with an underscore: templates read keys as attributes.
+    """
+
+    def __init__(self, items: dict[str, Any], label: str, where: str, places: dict[str, str]):
+        super().__init__(items)
+        self._label = label
+        """Its keys from the top ('nb.form'), for messages."""
+        self._where = where
+        """'file:line:col' of the mapping."""
+        self._places = places
+        """Key -> 'file:line:col' of its value."""
+
+    def __missing__(self, key: str) -> Any:
+        raise MissingText(f"{self._where}: {self._label}: missing text '{key}': add it")
+
+    def _fill(self, key: str, **values: Any) -> str:
+        """The text ``key`` with its {placeholders} filled in."""
+        try:
+            return str(self[key]).format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            given = ", ".join("{" + name + "}" for name in values)
+            place = self._places.get(key, self._where)
+            raise BuildError(f"{place}: {self._label}.{key}: cannot fill in {exc}: "
+                             f"the placeholders here are {given}") from exc  # fmt: skip
+
+
+def load_strings(templates_dir: Path) -> Strings:
+    """strings.yml, checked: every written form has the same keys; raises ContentError."""
+    path = templates_dir / "strings.yml"
+    source, problems = load_yaml(path)
+    if source is None or problems:
+        raise ContentError(problems)
+    data = source.data
+    if not isinstance(data, dict):
+        wanted = ", ".join((*LANGUAGES, "chooser"))
+        raise ContentError([source.problem((), f"expected a mapping with the keys {wanted}")])
+    for key in (*LANGUAGES, "chooser"):
+        if not isinstance(data.get(key), dict):
+            what = f"{key}: expected" if key in data else f"missing key '{key}': expected"
+            problems.append(source.problem((key,) if key in data else (),
+                                           f"{what} a mapping of texts"))  # fmt: skip
+    if not problems:
+        first, *others = LANGUAGES
+        for other in others:
+            _same_keys(source, (first,), (other,), problems)
+            _same_keys(source, (other,), (first,), problems)
+    if problems:
+        raise ContentError(problems)
+    return _strings(data, (), source)
+
+
+def _same_keys(source: Source, have: Loc, lack: Loc, problems: list[Problem]) -> None:
+    """Report keys under ``have`` that ``lack`` does not have (recursively)."""
+    mine, theirs = source.data, source.data
+    for part in have:
+        mine = mine[part]
+    for part in lack:
+        theirs = theirs[part]
+    for key, value in mine.items():
+        if key not in theirs:
+            problems.append(source.problem(lack, f"{dotted(lack)}: missing text '{key}' "
+                                           f"({dotted((*have, key))} has it): add it"))  # fmt: skip
+        elif isinstance(value, dict) and isinstance(theirs[key], dict):
+            _same_keys(source, (*have, key), (*lack, key), problems)
+
+
+def _strings(data: Any, loc: Loc, source: Source) -> Any:
+    if not isinstance(data, dict):
+        return data
+
+    def where(at: Loc) -> str:
+        return "{}:{}:{}".format(display_path(source.path), *source.position(at))
+
+    return Strings({str(key): _strings(value, (*loc, key), source) for key, value in data.items()},
+                   dotted(loc) or "strings.yml", where(loc),
+                   {str(key): where((*loc, key)) for key in data})  # fmt: skip
+
+
+def _render(env: Environment, name: str, **context: Any) -> str:
+    """A template of site_templates rendered; a failure names the template file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        place = f"{display_path(Path(exc.filename or name))}:{exc.lineno}"
+        raise BuildError(f"{place}: template error: {exc.message}") from exc
+    except MissingText as exc:
+        raise MissingText(f"{exc} (used by {template_place(exc, name)})") from exc
+    except PolicySiteError:
+        raise
+    except Exception as exc:
+        what = exc.message if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+        raise BuildError(f"{template_place(exc, name)}: template error: {what}") from exc
+
+
+def template_place(exc: BaseException, name: str) -> str:
+    """'file:line' of the innermost template in the traceback (Jinja puts its lines there),
+    or ``name``."""
+    place = name
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".j2", ".html")):
+            place = f"{display_path(Path(filename))}:{line}"
+    return place
 
 
 def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False) -> Environment:
@@ -149,7 +265,7 @@ def render_language(
     def write(page: Page, template: str, **context: Any) -> None:
         target = docs_dir / page.src
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = env.get_template(template).render(s=s, lang=lang, **context)
+        text = _render(env, template, s=s, lang=lang, **context)
         target.write_text(_tidy(text), encoding="utf-8")
         pages.append(page)
 
@@ -184,7 +300,7 @@ def render_language(
             key = storage_key(lang, slug, f.id)
             form_html = memo(
                 f"form-page\0{lang}\0{key}\0{f!r}",
-                functools.partial(html_env.get_template("forms/page.html.j2").render,
+                functools.partial(_render, html_env, "forms/page.html.j2",
                                   f=f, t=s["form"], key=key, print_mode=False),
             )  # fmt: skip
             write(
@@ -223,7 +339,9 @@ def render_language(
         "pages/changelog.md.j2",
         changes=changes,
     )
-    feed = env.get_template("pages/feed.xml.j2").render(
+    feed = _render(
+        env,
+        "pages/feed.xml.j2",
         s=s,
         lang=lang,
         changes=changes,
@@ -248,7 +366,7 @@ class Printer:
     def form(self, f: ResolvedForm, lang: str, org_name: str) -> str:
         """A form's fillable PDF."""
         t = self.strings[lang]["form"]
-        return self.envs[lang].get_template("print/form.html.j2").render(
+        return _render(self.envs[lang], "print/form.html.j2",
             print_mode=True, f=f, t=t, lang=lang, org=org_name, css=self.css,
             footer=_footer(t, org_name, f.title, f.version),
         )  # fmt: skip
@@ -257,18 +375,18 @@ class Printer:
         """A guideline's PDF: the article of its built page."""
         t = self.strings[lang]["form"]
         title = guideline.title
-        return self.envs[lang].get_template("print/guideline.html.j2").render(
+        return _render(self.envs[lang], "print/guideline.html.j2",
             title=title, t=t, lang=lang, org=org_name, css=self.css,
             article=_article(guideline.page_html),
             footer=_footer(t, org_name, title, guideline.version),
         )  # fmt: skip
 
 
-def _footer(t: dict[str, str], org: str, title: str, version: str | None) -> str:
+def _footer(t: Strings, org: str, title: str, version: str | None) -> str:
     """The PDF footer: organisation, title and, when the source gives one, the version."""
     if version is None:
-        return t["footer_no_version"].format(org=org, title=title)
-    return t["footer"].format(org=org, title=title, version=version)
+        return t._fill("footer_no_version", org=org, title=title)
+    return t._fill("footer", org=org, title=title, version=version)
 
 
 @dataclass(frozen=True)
@@ -301,9 +419,7 @@ def _article(page_html: str) -> str:
 def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -> None:
     """The root page where a reader picks Bokmål or Nynorsk (remembered in the browser)."""
     env = page_environment(templates_dir, "nb", autoescape=True)
-    html = env.get_template("pages/chooser.html.j2").render(
-        c=strings["chooser"], storage_key=STORAGE_KEY
-    )
+    html = _render(env, "pages/chooser.html.j2", c=strings["chooser"], storage_key=STORAGE_KEY)
     target.write_text(html, encoding="utf-8")
 
 

@@ -6,10 +6,12 @@ A content error is shown in the page and in the terminal; the server keeps runni
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -88,6 +90,13 @@ class Preview:
             errors = [f"error: {exc}"]
             if isinstance(exc, WorkerStopped):
                 self.close()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            # Anything else (a library's own error, even one outside Exception) is shown as
+            # well: the preview keeps watching, and the next edit rebuilds.
+            errors = [f"error: the build failed unexpectedly: {type(exc).__name__}: {exc}"]
+            self._close_quietly()
         for line in errors:
             self.log(line)
         if errors:
@@ -106,6 +115,14 @@ class Preview:
         """Stop the workers."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _close_quietly(self) -> None:
+        """Start with new workers next time: after an unknown failure, these may be broken."""
+        try:
+            self.close()
+        except Exception as exc:  # a broken pool may fail to stop; new ones are started
+            self.log(f"note: the old worker processes could not be stopped: {exc}")
             self.pool = None
 
     def status(self) -> bytes:
@@ -138,8 +155,12 @@ class Preview:
                 self.changed.wait()
                 time.sleep(0.3)  # editors write files in several steps
                 self.changed.clear()
-                self.log("Change seen, rebuilding...")
-                self.rebuild()
+                try:
+                    self.log("Change seen, rebuilding...")
+                    self.rebuild()
+                except Exception as exc:  # the watcher must outlive any one rebuild
+                    with contextlib.suppress(Exception):
+                        self.log(f"error: the rebuild failed: {type(exc).__name__}: {exc}")
 
         threading.Thread(target=loop, daemon=True).start()
         return observer
@@ -173,8 +194,21 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    preview: Preview
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A browser that reloads drops its requests: no traceback for that, one line for
+        # anything else; the server goes on either way.
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            self.preview.log(f"error: serving a page failed: {type(error).__name__}: {error}")
+
+
 def make_server(preview: Preview, port: int) -> http.server.ThreadingHTTPServer:
     """A server on 127.0.0.1 for the preview's site folder (port 0 picks a free one)."""
     handler = type("Handler", (_Handler,), {"preview": preview})
     bound = functools.partial(handler, directory=str(preview.paths.site))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), bound)
+    server = _Server(("127.0.0.1", port), bound)
+    server.preview = preview
+    return server

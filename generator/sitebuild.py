@@ -6,12 +6,14 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import TemplateError
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
@@ -19,7 +21,7 @@ from mkdocs.utils.yaml import yaml_load
 
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
-from generator.render import STATEMENT, STORAGE_KEY
+from generator.render import STATEMENT, STORAGE_KEY, template_place
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 
@@ -97,6 +99,11 @@ def build_language(
         except (MkDocsException, OSError) as exc:
             details = _explain(records, sources) or f"  {exc}"
             raise BuildError(f"MkDocs build for '{lang}' failed:\n{details}") from exc
+        except Exception as exc:  # mostly the theme overrides in site_templates/overrides
+            what = exc.message if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+            where = template_place(exc, "")
+            what = f"{where}: template error: {what}" if where else what
+            raise BuildError(f"MkDocs build for '{lang}' failed:\n  {what}") from exc
     if records:
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
@@ -105,15 +112,39 @@ def build_language(
 
 
 def _explain(records: list[str], sources: dict[str, Path]) -> str:
-    """MkDocs names the generated Markdown file; add the content file it came from."""
+    """MkDocs names the generated Markdown file; name the content file it came from, and the
+    line and column of the link a warning is about."""
     lines = []
     for record in records:
         for src, origin in sources.items():
             if f"'{src}'" in record:
-                record += f" (the page is generated from {display_path(origin)})"
+                place = _link_place(origin, record)
+                if place is not None:
+                    record = f"{display_path(origin)}:{place[0]}:{place[1]}: {record}"
+                else:
+                    record += f" (the page is generated from {display_path(origin)})"
                 break
         lines.append(f"  {record}")
     return "\n".join(lines)
+
+
+def _link_place(origin: Path, record: str) -> tuple[int, int] | None:
+    """Line and column in ``origin`` of the link ``record`` names, if it is written there."""
+    match = re.search(r"link '([^']+)'", record)
+    if match is None:
+        return None
+    target = match.group(1)
+    try:
+        lines = origin.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    # A Markdown link first ([text](target)), then the target anywhere (an HTML href).
+    for needle, skip in ((f"]({target}", 2), (target, 0)):
+        for number, line in enumerate(lines, start=1):
+            found = line.find(needle)
+            if found >= 0:
+                return number, found + skip + 1
+    return None
 
 
 def language_url(shared_config: Path, lang: str) -> str:

@@ -6,6 +6,7 @@ project word list, ``content/ordliste.txt``, one a line.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 
 from generator.errors import PolicySiteError, Problem
 from generator.fields import LANGUAGES
-from generator.yamlload import Loc, Source, load_yaml
+from generator.yamlload import Loc, Source, load_yaml, read_text
 
 DICTIONARIES = {"nb": "nb_NO", "nn": "nn_NO"}
 WORDLIST = "ordliste.txt"
@@ -47,8 +48,8 @@ class Text:
 def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> list[Problem]:
     """Every word the dictionaries and the word list do not know, at its place."""
     texts = list(_texts(content_dir, forms_dir, templates_dir))
-    known = _wordlist(content_dir / WORDLIST)
-    problems = []
+    problems: list[Problem] = []
+    known = _wordlist(content_dir / WORDLIST, problems)
     for lang in LANGUAGES:
         mine = [text for text in texts if text.lang == lang]
         words = {w for text in mine for w, _ in _words(text.value)} - known
@@ -127,10 +128,12 @@ def _place(text: Text, word: str) -> tuple[int, int]:
     return text.source.position(text.loc)
 
 
-def _wordlist(path: Path) -> set[str]:
-    if not path.is_file():
+def _wordlist(path: Path, problems: list[Problem]) -> set[str]:
+    if not os.path.lexists(path):
         return set()
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text, unreadable = read_text(path)  # the same care as for content: no FIFO, no huge file
+    problems += unreadable
+    lines = (text or "").splitlines()
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 

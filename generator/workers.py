@@ -139,10 +139,10 @@ class Workers:
                     raise WorkerStopped(
                         f"{task.name}: the worker process stopped unexpectedly"
                     ) from exc
-                except BuildError:
+                except (BuildError, KeyboardInterrupt, SystemExit):
                     raise
-                except Exception as exc:
-                    raise BuildError(f"{task.name} failed: {exc}") from exc
+                except BaseException as exc:  # some libraries raise outside Exception
+                    raise BuildError(f"{task.name} failed: {_what(exc)}") from exc
                 self._finish(task, result, seconds)
                 progress(self.finished, self.submitted)
 
@@ -187,7 +187,11 @@ def _call(task: Task) -> tuple[Any, float]:
     """Run a task in this process, with the same errors a worker would give."""
     try:
         return _timed(task.function, *task.args)
-    except BuildError:
+    except (BuildError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:
-        raise BuildError(f"{task.name} failed: {exc}") from exc
+    except BaseException as exc:
+        raise BuildError(f"{task.name} failed: {_what(exc)}") from exc
+
+
+def _what(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import itertools
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.errors import Problem
+from generator.errors import Problem, display_path
 
 Loc = tuple[str | int, ...]
 
@@ -54,18 +59,159 @@ class _Constructor(yaml.SafeLoader):
 _Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", _Constructor)
 
 
+MAX_BYTES = 1_000_000
+"""Largest file read: a content file is a few kilobytes; a huge one (or /dev/zero) is a mistake."""
+MAX_DEPTH = 100
+"""Deepest nesting of lists and mappings; content needs about five levels."""
+MAX_NODES = 50_000
+"""Most values and keys in one file; the largest form has about a thousand."""
+MAX_REPORTED = 20
+"""Problems reported per file before the rest are left out (a binary file has thousands)."""
+
+_TAGS = {f"tag:yaml.org,2002:{name}" for name in
+         ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}  # fmt: skip
+"""Explicit tags a maintainer may write to force a type (``!!str 2.0``); every other is refused."""
+_YAML_TAG = "tag:yaml.org,2002:"
+_MERGE = _YAML_TAG + "merge"
+
+# What YAML refuses (its printable set), and the line breaks only YAML counts (U+0085,
+# U+2028, U+2029: lines would be numbered unlike in an editor); found before parsing.
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
+                            "\U00010000-\U0010ffff]")  # fmt: skip
+# Escapes ("\0", "\x1b", "\ud800") write the same into a value: no page or PDF can hold them.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_NAMES = {0x00: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
+                  0x1B: "escape", 0x7F: "delete", 0x85: "next line", 0x2028: "line separator",
+                  0x2029: "paragraph separator"}  # fmt: skip
+
+
 def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
     """Parse one file. Returns the source, or None and the problems that stopped it."""
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    problems = _printable(text, path)
+    if problems:
+        return None, problems
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem.at(path, 1, 1, f"file is not UTF-8 text ({exc.reason})")]
+        return _load(text, path)
+    except Exception as exc:  # a file must never stop the check with a traceback
+        what = type(exc).__name__
+        return None, [Problem.at(path, 1, 1, f"cannot read the file as YAML ({what})")]
+
+
+def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Problem]]:
+    """A content file's text, or the problem that keeps it from being read.
+
+    Only regular files inside the folder the file belongs to are opened (a FIFO would block,
+    a device never ends, a link may point at a secret); at most ``limit`` bytes are read.
+    """
+
+    def fail(message: str, line: int = 1, col: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem.at(path, line, col, message)]
+
+    try:
+        info = os.stat(path)
     except OSError as exc:
-        return None, [Problem.at(path, 1, 1, f"cannot read file: {exc.strerror}")]
+        return fail(_unreadable(path, exc))
+    if not stat.S_ISREG(info.st_mode):
+        return fail(f"not a regular file ({_file_kind(info.st_mode)}): "
+                    "content must be plain text files")  # fmt: skip
+    root = content_root(path)
+    if not path.resolve().is_relative_to(root.resolve()):
+        # Nothing of the file is read: its text would end up in logs.
+        return fail(f"symbolic link to a file outside {display_path(root)}: refused; "
+                    "copy the file into the folder instead")  # fmt: skip
+    try:
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, open still returns.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return fail("not a regular file: content must be plain text files")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return fail(_unreadable(path, exc))
+    if len(data) > limit:
+        return fail(f"file is larger than {limit / 1_000_000:g} MB: content files are short "
+                    "texts; split it or remove what does not belong")  # fmt: skip
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _place(data[: exc.start].decode("utf-8", errors="replace"))
+        return fail(f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} here): "
+                    "save it with the encoding UTF-8", line, col)  # fmt: skip
+    return text, []
+
+
+def _printable(text: str, path: Path) -> list[Problem]:
+    """Characters YAML does not take raw, each at its place."""
+    problems = []
+    for match in itertools.islice(_NOT_PRINTABLE.finditer(text), MAX_REPORTED):
+        code = ord(match.group())
+        name = _CONTROL_NAMES.get(code, "control character")
+        fix = "use an ordinary line break" if code in (0x85, 0x2028, 0x2029) else "remove it"
+        message = f"{name} (U+{code:04X}) is not allowed in YAML: {fix}"
+        problems.append(Problem.at(path, *_place(text[: match.start()]), message))
+    return problems
+
+
+def content_root(path: Path) -> Path:
+    """The folder a file belongs to: a link inside it may not lead out of it.
+
+    organisations/x.yml and policies/p/nb.yml belong to their content folder; any other file
+    (accessibility.yml, forms/x.yml, strings.yml) to the folder it is in.
+    """
+    path = path.absolute()
+    if path.parent.name == "organisations":
+        return path.parent.parent
+    if path.parent.parent.name == "policies":
+        return path.parent.parent.parent
+    return path.parent
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (the link leads back to itself): point it at a file"
+    if exc.errno == errno.ENOENT:
+        if path.is_symlink():
+            return "symbolic link to a file that does not exist: point it at a file"
+        return "file not found"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied: make the file readable"
+    if exc.errno == errno.EISDIR:
+        return "a folder, not a file"
+    return f"cannot read file: {exc.strerror or exc}"
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def _place(before: str) -> tuple[int, int]:
+    """1-based line and column just after ``before`` (the text up to a spot)."""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def _load(text: str, path: Path) -> tuple[Source | None, list[Problem]]:
+    problems = _scan(text, path, _Fast)
+    if problems is None and _Fast is not _Constructor:
+        # libyaml words its errors differently: PyYAML's parser says what maintainers expect.
+        problems = _scan(text, path, _Constructor)
+    if problems is None:
+        problems = [Problem.at(path, 1, 1, "YAML syntax error")]
+    if problems:
+        return None, problems
     node, loader, problem = _compose(text, path, _Fast)
     if problem and _Fast is not _Constructor:
         loader.dispose()
-        # libyaml words its errors differently: PyYAML's parser says what maintainers expect.
         node, loader, problem = _compose(text, path, _Constructor)
     try:
         if problem:
@@ -73,7 +219,7 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
         if node is None:
             return None, [Problem.at(path, 1, 1, "file is empty: expected a mapping of keys")]
         source = Source(path=path, data=None, lines=text.splitlines())
-        problems: list[Problem] = []
+        problems = []
         source.data = _convert(node, (), source, loader, problems)
         return source, problems
     except yaml.constructor.ConstructorError as exc:
@@ -84,6 +230,95 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
         loader.dispose()
 
 
+def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] | None:
+    """Check the event stream before any node is built: no aliases (a few lines of them make
+    billions of nodes), no merge keys, no unknown tags, no deep nesting (the composer
+    recurses). Returns the problems found, or None on a syntax error ``kind`` words badly."""
+    loader = kind(text)
+    problems: list[Problem] = []
+
+    def at(event: yaml.Event, message: str) -> None:
+        mark = event.start_mark
+        problems.append(Problem.at(path, mark.line + 1, mark.column + 1, message))
+
+    # One entry per open collection: [is a mapping, nodes in it so far].
+    stack: list[list[Any]] = []
+    aliases: set[str] = set()
+    nodes = 0
+    try:
+        while loader.check_event() and len(problems) < MAX_REPORTED:
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                if stack:
+                    stack[-1][1] += 1
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            nodes += 1
+            if nodes > MAX_NODES:
+                at(event, f"more than {MAX_NODES} values in one file: split it")
+                break
+            is_key = bool(stack) and stack[-1][0] and stack[-1][1] % 2 == 0
+            tag = getattr(event, "tag", None)
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in aliases:  # once per anchor: a file may have thousands
+                    at(event, f"YAML aliases (*{event.anchor}) are not supported: "
+                       "write the value out in full")  # fmt: skip
+                aliases.add(event.anchor)
+            elif is_key and _is_merge_key(event):
+                at(event, "merge keys (<<) are not supported: write the keys out")
+            elif tag is not None and tag != "!" and _expand_tag(tag) not in _TAGS:
+                at(event, f"the tag {tag.replace(_YAML_TAG, '!!')} is not supported: remove it")
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    at(event, f"nested deeper than {MAX_DEPTH} levels: "
+                       "content needs only a few; flatten it")  # fmt: skip
+                    break
+                stack.append([isinstance(event, yaml.MappingStartEvent), 0])
+            elif stack:
+                stack[-1][1] += 1
+    except yaml.MarkedYAMLError as exc:
+        if kind is _Fast and _Fast is not _Constructor:
+            return None
+        return [*problems, _syntax_problem(exc, text, path)]
+    except yaml.YAMLError as exc:
+        if kind is _Fast and _Fast is not _Constructor:
+            return None
+        return [*problems, Problem.at(path, 1, 1, f"YAML syntax error: {exc}")]
+    finally:
+        loader.dispose()
+    return problems
+
+
+def _is_merge_key(event: yaml.Event) -> bool:
+    if not isinstance(event, yaml.ScalarEvent):
+        return False
+    return event.tag == _MERGE or (event.tag is None and event.value == "<<" and not event.style)
+
+
+def _expand_tag(tag: str) -> str:
+    return _YAML_TAG + tag[2:] if tag.startswith("!!") else tag
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    what = exc.problem or "invalid YAML"
+    opened = exc.context_mark
+    if opened is not None and ("end of stream" in what or "document separator" in what
+                               or "<stream end>" in what):  # fmt: skip
+        # Something opened far above is never closed: point where it opens, not at the end.
+        mark = opened
+        if exc.context and "quoted scalar" in exc.context:
+            quote = text[opened.index] if opened.index < len(text) else '"'
+            return Problem.at(path, mark.line + 1, mark.column + 1,
+                              f"unclosed quote: the text that starts here with {quote} has no "
+                              f"closing {quote}; add it")  # fmt: skip
+        what = f"{exc.context} that starts here is not closed ({what})"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem.at(path, line, col, f"YAML syntax error: {what}")
+
+
 def _compose(
     text: str, path: Path, kind: type[yaml.SafeLoader]
 ) -> tuple[yaml.Node | None, yaml.SafeLoader, Problem | None]:
@@ -92,10 +327,7 @@ def _compose(
     try:
         return loader.get_single_node(), loader, None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        return None, loader, Problem.at(path, line, col, f"YAML syntax error: {what}")
+        return None, loader, _syntax_problem(exc, text, path)
     except yaml.YAMLError as exc:
         return None, loader, Problem.at(path, 1, 1, f"YAML syntax error: {exc}")
 
@@ -124,10 +356,17 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
     if node.style in ("|", ">"):
         source.block_scalars.add(loc)
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except ValueError:
         # Looks like a date but is none (2024-13-01): keep the text; validation names the type.
         return node.value
+    if isinstance(value, str) and (bad := _NOT_TEXT.search(value)):
+        line, col = source.values[loc]
+        code = ord(bad.group())
+        name = _CONTROL_NAMES.get(code, "surrogate" if 0xD800 <= code < 0xE000 else "character")
+        problems.append(Problem.at(source.path, line, col, f"the text holds a {name} "
+                                   f"(U+{code:04X}), written as an escape: remove it"))  # fmt: skip
+    return value
 
 
 def dotted(loc: Loc) -> str:

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from generator import Paths
+from generator import Paths, build, serve
 from generator.serve import Preview, make_server
 from tests.conftest import FIXTURES, ROOT
 
 POLICY = "policies/heimekontor/policy.yml"
+NB = "policies/heimekontor/nb.yml"
 
 
 def test_preview_rebuilds_reloads_and_shows_errors(tmp_path: Path, page: Page) -> None:
@@ -91,3 +94,61 @@ def test_rebuilds_keep_their_workers_and_replace_dead_ones(tmp_path: Path) -> No
     finally:
         preview.close()
     assert _workers(before) == set()
+
+
+def test_preview_survives_any_failure_and_rebuilds_after_it(
+    tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild that dies of something unforeseen shows it in the page and the terminal; the
+    watcher stays, and the next good edit brings the page back."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    log: list[str] = []
+    failure: list[BaseException] = []
+
+    def build_or_fail(*args: object, **kwargs: object) -> object:
+        if failure:
+            raise failure.pop()
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(serve, "build", build_or_fail)
+    preview = Preview(paths, log.append)
+    preview.rebuild()
+    observer = preview.watch()
+    server = make_server(preview, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    body, errors = page.locator("article"), page.locator("#ps-preview-errors")
+    policy, nb = content / POLICY, content / NB
+    days = iter(range(3, 8))
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/nb/testkommune/heimekontor/")
+        expect(body).to_contain_text("inntil 2 dager i uken")
+        for unforeseen in (RuntimeError("the disk is on fire"),
+                           FatalURLFetchingError("not an Exception at all")):  # fmt: skip
+            failure.append(unforeseen)
+            nb.write_text(nb.read_text() + "\n")
+            expect(errors).to_contain_text(str(unforeseen), timeout=60_000)
+            assert any(str(unforeseen) in line for line in log)
+
+            day = next(days)
+            text = policy.read_text()
+            policy.write_text(re.sub(r"home_days_per_week_max: \d", f"home_days_per_week_max: {day}",
+                                     text))  # fmt: skip
+            expect(errors).to_have_count(0, timeout=60_000)
+            expect(body).to_contain_text(f"inntil {day} dager i uken", timeout=60_000)
+
+        # A real one: an outside image in a body reaches the PDF stage, which may load nothing.
+        text = nb.read_text()
+        outside = '<img src="http://example.invalid/x.png" alt="x">'
+        nb.write_text(text.replace("egen bolig.", f"egen bolig. {outside}"))
+        expect(errors).to_contain_text("heimekontor", timeout=60_000)
+        nb.write_text(text)
+        expect(errors).to_have_count(0, timeout=60_000)
+        expect(body).to_contain_text("egen bolig.")
+    finally:
+        server.shutdown()
+        observer.stop()
+        preview.close()

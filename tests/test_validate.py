@@ -40,6 +40,26 @@ def delete(file: str) -> Callable[[Path], None]:
     return lambda content: (content / file).unlink()
 
 
+def replace_bytes(file: str, old: bytes, new: bytes) -> Callable[[Path], None]:
+    """For what no text editor would save: bytes that are not UTF-8."""
+
+    def edit(content: Path) -> None:
+        path = content / file
+        data = path.read_bytes()
+        assert old in data, f"fixture no longer contains {old!r}"
+        path.write_bytes(data.replace(old, new, 1))
+
+    return edit
+
+
+SUMMARY = "summary: Hvordan ansatte i Testkommune kan jobbe hjemmefra."
+LAUGHS = "\n".join(
+    ["lol:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"  {chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]" for i in range(8)]
+)
+"""A billion laughs: nine lines that would make 9**9 nodes, under a key no schema knows."""
+
+
 # (case, edit, file, line, col, message) — the message is matched from its start.
 CASES = [
     ("yaml syntax", replace(NB, "title: Hjemmekontor", "title: [Hjemmekontor"),
@@ -125,6 +145,39 @@ CASES = [
      NB, 11, 31, "sections[1].body: not allowed in content text: the text would be too long"),
     ("heading level in body", replace(NB, "### Andre vilkår", "## Andre vilkår"),
      NB, 10, 11, "sections[1].body: headings inside a body start at ###"),
+    # Files that are not sane YAML: each gives its place, nothing is built from them.
+    ("NUL character", replace(NB, "Hvordan ansatte", "Hvordan\0 ansatte"),
+     NB, 2, 17, "NUL (U+0000) is not allowed in YAML: remove it"),
+    ("control character", replace(NB, "egen bolig", "egen\x1b bolig"),
+     NB, 15, 36, "escape (U+001B) is not allowed in YAML: remove it"),
+    ("NUL written as an escape", replace(NB, SUMMARY, 'summary: "Hvordan\\0 ansatte"'),
+     NB, 2, 10, "the text holds a NUL (U+0000), written as an escape: remove it"),
+    ("line separator", replace(NB, "Hvordan ansatte", "Hvordan\u2028ansatte"),
+     NB, 2, 17, "line separator (U+2028) is not allowed in YAML: use an ordinary line break"),
+    ("too many values", replace(NB, SUMMARY, "summary: [" + "1, " * 60_000 + "1]"),
+     NB, 2, 149_996, "more than 50000 values in one file: split it"),
+    ("invalid UTF-8 after other letters", replace_bytes(NB, "særlige".encode(), "særlige".encode() + b"\xff"),
+     NB, 9, 35, "file is not UTF-8 text (byte 0xff here): save it with the encoding UTF-8"),
+    ("Latin-1 file", replace_bytes(NB, "Oppfølging".encode(), "Oppfølging".encode("latin-1")),
+     NB, 9, 18, "file is not UTF-8 text (byte 0xf8 here)"),
+    ("deep nesting", replace(NB, SUMMARY, "summary: " + "[" * 5000 + "]" * 5000),
+     NB, 2, 109, "nested deeper than 100 levels: content needs only a few; flatten it"),
+    ("billion laughs under an unknown key", replace(NB, "translation:", LAUGHS + "\ntranslation:"),
+     NB, 18, 10, "YAML aliases (*a) are not supported: write the value out in full"),
+    ("alias of a text", replace(NB, SUMMARY, "summary: &s Hvordan\nextra: *s"),
+     NB, 3, 8, "YAML aliases (*s) are not supported: write the value out in full"),
+    ("merge key", replace(NB, "  - id: omfang\n", "  - <<: {id: omfang}\n"),
+     NB, 4, 5, "merge keys (<<) are not supported: write the keys out"),
+    ("unclosed quote", replace(NB, "summary: Hvordan", 'summary: "Hvordan'),
+     NB, 2, 10, 'unclosed quote: the text that starts here with " has no closing "; add it'),
+    ("unclosed single quote", replace(NB, "heading: Omfang", "heading: 'Omfang"),
+     NB, 5, 14, "unclosed quote: the text that starts here with ' has no closing '; add it"),
+    ("unclosed bracket", replace(NB, SUMMARY, "summary: [Hvordan"),
+     NB, 3, 9, "YAML syntax error: expected ',' or ']', but got ':'"),
+    ("python tag", replace(NB, SUMMARY, "summary: !!python/object/apply:os.system [echo]"),
+     NB, 2, 10, "the tag !!python/object/apply:os.system is not supported: remove it"),
+    ("file larger than 1 MB", replace(NB, SUMMARY, "summary: " + "Hvordan " * 140_000),
+     NB, 1, 1, "file is larger than 1 MB: content files are short texts"),
 ]  # fmt: skip
 
 

@@ -1,0 +1,374 @@
+"""Files and faults a content check never sees: special files, links out of the project, a
+broken strings.yml, a read-only or full disk, PDFs that would load something. Each gives a
+message with its place, exit 1, no traceback, no hang, and leaves the site as it was."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.errors import BuildError
+from generator.pdf import PdfJob, write_pdf
+from generator.workers import Workers
+from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+
+ORGS = "organisations"
+NB = "policies/heimekontor/nb.yml"
+SECRET = "SECRET-3f9a1c"
+"""Text of a file outside the project: it must never appear in a message."""
+SCRIPT = Path(sys.executable).with_name("policy-site")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    base = tmp_path_factory.mktemp("hardening")
+    site = build_site(fixture_content("minimal", base), base / "site")
+    return site, tree_digest(site)
+
+
+def _fifo(content: Path, tmp: Path, file: str) -> None:
+    (content / file).unlink(missing_ok=True)
+    os.mkfifo(content / file)
+
+
+def _loop(content: Path, tmp: Path, file: str) -> None:
+    (content / file).unlink(missing_ok=True)
+    os.symlink(Path(file).name, content / file)
+
+
+def _dev_zero(content: Path, tmp: Path, file: str) -> None:
+    (content / file).unlink(missing_ok=True)
+    os.symlink("/dev/zero", content / file)
+
+
+def _outside(content: Path, tmp: Path, file: str) -> None:
+    secret = tmp / "secret.yml"
+    secret.write_text(f"name: {SECRET}\nslug: x\n{SECRET}\n", encoding="utf-8")
+    (content / file).unlink(missing_ok=True)
+    os.symlink(secret, content / file)
+
+
+def _outside_relative(content: Path, tmp: Path, file: str) -> None:
+    secret = tmp / "secret.yml"
+    secret.write_text(f"title: {SECRET}\n", encoding="utf-8")
+    (content / file).unlink(missing_ok=True)
+    os.symlink(os.path.relpath(secret, (content / file).parent), content / file)
+
+
+# (case, make, file, message): the special file is made at `file`; the message is at 1:1 there.
+SPECIAL = [
+    ("FIFO as an organisation", _fifo, f"{ORGS}/x.yml",
+     "not a regular file (a named pipe): content must be plain text files"),
+    ("symbolic link loop", _loop, f"{ORGS}/loop.yml",
+     "symbolic link loop (the link leads back to itself): point it at a file"),
+    ("link to /dev/zero", _dev_zero, f"{ORGS}/zero.yml",
+     "not a regular file (a device): content must be plain text files"),
+    ("link to a file outside the project", _outside, f"{ORGS}/secret.yml",
+     "symbolic link to a file outside "),
+    ("text linked to a file outside", _outside_relative, NB,
+     "symbolic link to a file outside "),
+]  # fmt: skip
+
+
+def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The installed command, as a maintainer runs it; a hang fails the test."""
+    return subprocess.run([str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "make", "file", "message"), SPECIAL,
+                         ids=[case[0] for case in SPECIAL])  # fmt: skip
+def test_special_files_are_refused_by_name_without_hanging(
+    tmp_path: Path, built: tuple[Path, dict[str, str]],
+    case: str, make: Callable[[Path, Path, str], None], file: str, message: str,
+) -> None:  # fmt: skip
+    site, digest = built
+    content = fixture_content("minimal", tmp_path)
+    make(content, tmp_path, file)
+    args = ["--project", str(ROOT), "--content", str(content)]
+
+    for run in (_run("build", *args, "--site", str(site)), _run("check", *args, timeout=60)):
+        output = run.stdout + run.stderr
+        assert run.returncode == 1, output
+        assert "Traceback" not in output
+        assert f"{content / file}:1:1: {message}" in output, output
+        assert SECRET not in output
+    assert tree_digest(site) == digest
+
+
+def test_a_fifo_in_place_of_a_text_does_not_hang(
+    tmp_path: Path, built: tuple[Path, dict[str, str]]
+) -> None:
+    site, digest = built
+    content = fixture_content("minimal", tmp_path)
+    _fifo(content, tmp_path, NB)
+
+    run = _run("build", "--project", str(ROOT), "--content", str(content), "--site", str(site))
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "nb.yml" in run.stderr
+    assert tree_digest(site) == digest
+
+
+def test_a_broken_link_is_named_at_its_line_in_the_content_file(
+    tmp_path: Path, built: tuple[Path, dict[str, str]]
+) -> None:
+    site, digest = built
+    content = fixture_content("minimal", tmp_path)
+    text = (content / NB).read_text(encoding="utf-8")
+    (content / NB).write_text(text.replace("egen bolig.", "egen bolig, se [reglene](mangler.md)."),
+                              encoding="utf-8")  # fmt: skip
+    args = ["--project", str(ROOT), "--content", str(content), "--site", str(site)]
+
+    result = CliRunner().invoke(main, ["build", *args])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = (content / NB).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, written in enumerate(lines, start=1) if "mangler.md" in written)
+    col = lines[line - 1].index("mangler.md") + 1
+    assert f"{content / NB}:{line}:{col}: " in result.output, result.output
+    assert "'mangler.md'" in result.output
+    assert tree_digest(site) == digest
+
+
+# --- site_templates/strings.yml ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """A copy of the project (templates, forms, minimal content) and a site built from it."""
+    base = tmp_path_factory.mktemp("strings")
+    for name in ("mkdocs.yml", "site_templates", "forms"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, base / name)
+    fixture_content("minimal", base)
+    site = build_site(base / "minimal" / "content", base / "site")
+    return base, site, tree_digest(site)
+
+
+STRINGS = "site_templates/strings.yml"
+
+
+def _delete_line(start: str, count: int = 2) -> Callable[[str], str]:
+    """Drop the first ``count`` lines starting with ``start`` (2: in nb and in nn)."""
+
+    def edit(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        for _ in range(count):
+            lines.pop(next(i for i, line in enumerate(lines) if line.startswith(start)))
+        return "".join(lines)
+
+    return edit
+
+
+# (case, edit of strings.yml or None to delete it, expected start of the message line)
+STRING_CASES = [
+    ("missing strings.yml", None, f"{STRINGS}:1:1: file not found"),
+    ("syntax error", lambda text: text.replace("  home_title: Retningslinjer",
+                                               "  home_title: [Retningslinjer", 1),
+     f"{STRINGS}:6:11: YAML syntax error: expected ',' or ']', but got ':'"),
+    ("text in one written form only", _delete_line("  whats_changed:", 1),
+     f"{STRINGS}:4:3: nb: missing text 'whats_changed' (nn.whats_changed has it): add it"),
+    ("text a page template uses", _delete_line("  whats_changed:"),
+     f"error: {STRINGS}:4:3: nb: missing text 'whats_changed': add it "
+     "(used by site_templates/pages/guideline.md.j2:"),
+    ("text a form template uses", _delete_line("    signature:"),
+     f"error: {STRINGS}:58:5: nb.form: missing text 'signature': add it "
+     "(used by site_templates/forms/macros.html.j2:"),
+    ("text the site configuration uses", _delete_line("  not_found_title:"),
+     f"error: {STRINGS}:4:3: nb: missing text 'not_found_title': add it"),
+    ("unknown placeholder", lambda text: text.replace("{org}", "{organisation}"),
+     # Whichever PDF is first; each names itself, the text and its place.
+     re.compile(rf"error: PDF n[bn]/testkommune/\S+\.pdf could not be written: {STRINGS}:\d+:13: "
+                r"n[bn]\.form\.footer: cannot fill in 'organisation': "
+                r"the placeholders here are \{org\}, \{title\}, \{version\}")),
+    ("not a mapping", lambda text: "- nb\n- nn\n",
+     f"{STRINGS}:1:1: expected a mapping with the keys nb, nn, chooser"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "edit", "expected"), STRING_CASES,
+                         ids=[case[0] for case in STRING_CASES])  # fmt: skip
+def test_a_broken_strings_file_is_named_with_its_place(
+    tmp_path: Path, project: tuple[Path, Path, dict[str, str]],
+    case: str, edit: Callable[[str], str] | None, expected: str | re.Pattern[str],
+) -> None:  # fmt: skip
+    base, site, digest = project
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in ("mkdocs.yml", "site_templates", "forms"):
+        clone = shutil.copytree if (base / name).is_dir() else shutil.copy
+        clone(base / name, copy / name)
+    strings = copy / STRINGS
+    if edit is None:
+        strings.unlink()
+    else:
+        strings.write_text(edit(strings.read_text(encoding="utf-8")), encoding="utf-8")
+    args = ["--project", str(copy), "--content", str(base / "minimal" / "content"),
+            "--site", str(site), "-j", "2"]  # fmt: skip
+
+    run = subprocess.run([str(SCRIPT), "build", *args], cwd=copy, capture_output=True,
+                         text=True, timeout=300, check=False)  # fmt: skip
+
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    if isinstance(expected, re.Pattern):
+        assert expected.search(run.stderr), run.stderr
+    else:
+        assert expected in run.stderr, run.stderr
+    assert tree_digest(site) == digest
+
+
+def test_a_broken_theme_template_is_named_with_its_line(
+    tmp_path: Path, project: tuple[Path, Path, dict[str, str]]
+) -> None:
+    base, site, digest = project
+    copy = tmp_path / "project"
+    shutil.copytree(base / "site_templates", copy / "site_templates")
+    shutil.copy(base / "mkdocs.yml", copy / "mkdocs.yml")
+    main_html = copy / "site_templates/overrides/main.html"
+    text = main_html.read_text(encoding="utf-8")
+    main_html.write_text(text.replace("{{ ps.feed_title }}", "{{ ps.feed_title + 1 }}", 1),
+                         encoding="utf-8")  # fmt: skip
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "{{ ps.feed_title }}" in row)
+    args = ["--project", str(copy), "--content", str(base / "minimal" / "content"),
+            "--forms", str(base / "forms"), "--site", str(site)]  # fmt: skip
+
+    run = subprocess.run([str(SCRIPT), "build", *args], cwd=copy, capture_output=True,
+                         text=True, timeout=300, check=False)  # fmt: skip
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert (f"  site_templates/overrides/main.html:{line}: template error: TypeError: "
+            'can only concatenate str (not "int") to str') in run.stderr, run.stderr  # fmt: skip
+    assert tree_digest(site) == digest
+
+
+# --- the disk ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mounts a tmpfs with the given options (root only; skipped elsewhere)."""
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        run = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+        if run.returncode != 0:
+            pytest.skip(f"cannot mount a file system here: {run.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def test_a_read_only_target_is_a_clear_error(
+    tmp_path: Path, small_disk: Callable[[str], Path]
+) -> None:
+    disk = small_disk("size=16m,ro")
+    content = fixture_content("minimal", tmp_path)
+
+    run = _run("build", "--content", str(content), "--site", str(disk / "site"))
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "the file system is read-only: build into a writable folder (--site)" in run.stderr
+    assert run.stderr.startswith("error: ")
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_the_site(
+    tmp_path: Path, small_disk: Callable[[str], Path]
+) -> None:
+    disk = small_disk("size=48m")
+    content = fixture_content("minimal", tmp_path)
+    site = build_site(content, disk / "site")
+    digest = tree_digest(site)
+    with (disk / "filler").open("wb", buffering=0) as filler:  # everything that is left
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+        except OSError:
+            pass
+    nb = content / NB
+    nb.write_text(nb.read_text(encoding="utf-8").replace("egen bolig", "egen bustad"), "utf-8")
+
+    run = _run("build", "--content", str(content), "--site", str(site), "--full")
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "the disk is full" in run.stderr or "No space left on device" in run.stderr
+    assert "error: " in run.stderr
+    assert tree_digest(site) == digest
+
+
+# --- PDFs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("html", [
+    '<p>Tekst <img src="http://example.invalid/x.png" alt="x"></p>',
+    '<p style="background: url(http://example.invalid/x.png)">Tekst</p>',
+    "<style>@import url(http://example.invalid/x.css);</style><p>Tekst</p>",
+], ids=["image", "css url", "css import"])  # fmt: skip
+def test_a_pdf_that_would_load_something_names_itself(tmp_path: Path, html: str) -> None:
+    """WeasyPrint stops with an error outside Exception; in a worker process as well."""
+    job = PdfJob(f"<html lang='nb'><body>{html}</body></html>", tmp_path / "x.pdf",
+                 "nb/testkommune/x.pdf", "https://example.org/nb/testkommune/x/")  # fmt: skip
+    with pytest.raises(BuildError, match=r"^PDF nb/testkommune/x\.pdf could not be written: "
+                       r"it would load http://example\.invalid/x\.(png|css)"):  # fmt: skip
+        write_pdf(job)
+
+    workers = Workers(2)
+    workers.submit("PDF", f"PDF {job.name}", write_pdf, job)
+    with pytest.raises(BuildError, match=r"PDF nb/testkommune/x\.pdf could not be written"):
+        workers.run()
+    assert not job.target.exists()
+
+
+def _not_an_exception() -> None:
+    from weasyprint.urls import FatalURLFetchingError
+
+    raise FatalURLFetchingError("stopped")
+
+
+@pytest.mark.parametrize("count", [1, 2], ids=["in this process", "in a worker"])
+def test_a_task_failing_outside_exception_names_the_task(count: int) -> None:
+    workers = Workers(count)
+    workers.submit("PDF", "PDF nb/a.pdf", _not_an_exception)
+    with pytest.raises(BuildError, match=r"^PDF nb/a\.pdf failed: stopped$"):
+        workers.run()
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda path: os.mkfifo(path), "1:1: not a regular file (a named pipe)"),
+    (lambda path: path.write_bytes("Testkommune\nbl\xe5\n".encode("latin-1")),
+     "2:3: file is not UTF-8 text (byte 0xe5 here)"),
+], ids=["FIFO", "Latin-1"])  # fmt: skip
+def test_a_word_list_that_cannot_be_read_is_named(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    words = content / "ordliste.txt"
+    words.unlink()
+    make(words)
+
+    run = _run("check", "--spelling", "--content", str(content), timeout=120)
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert f"{words}:{message}" in run.stderr
