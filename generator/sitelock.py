@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from generator.errors import BuildError
+from generator.errors import BuildError, describe_os_error
 
 
 def lock_path(site: Path) -> Path:
@@ -32,7 +32,7 @@ def site_lock(
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
-        raise BuildError(f"cannot create the lock file {path}: {exc.strerror or exc}") from exc
+        raise BuildError(f"cannot create the lock file: {describe_os_error(exc)}") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
