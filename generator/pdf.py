@@ -139,6 +139,7 @@ def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
 def write_pdf(job: PdfJob) -> None:
     """Render one job; raises BuildError naming the document."""
     from weasyprint import HTML  # heavy import, and only safe after any fork
+    from weasyprint.urls import FatalURLFetchingError
 
     try:
         html = job.html if isinstance(job.html, str) else job.html.render()
@@ -148,6 +149,11 @@ def write_pdf(job: PdfJob) -> None:
         _finish(data, job)
     except BuildError:
         raise
+    except FatalURLFetchingError as exc:  # a BaseException: "except Exception" misses it
+        raise BuildError(
+            f"PDF {job.name} could not be written: it refers to something outside the project's "
+            f"own files, which PDFs never fetch ({exc})"
+        ) from exc
     except Exception as exc:  # WeasyPrint raises many kinds; name the document instead
         raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
 
