@@ -18,9 +18,11 @@ Three layers, each enough on its own for what it covers:
    puts it into the page's front matter (``OWN_HTML``), which content cannot write, and the
    plugin appends it after cleaning. The form is made from escaped values (Jinja autoescape).
 3. **A Content-Security-Policy** in every HTML page (``<meta http-equiv>``): own origin only, and
-   inline scripts and styles only by the SHA-256 of those the site itself writes, computed when
-   the page is built from everything on the page except its content. A mistake elsewhere still
-   cannot load or run anything.
+   inline scripts only by the SHA-256 of those the site itself writes. For the MkDocs pages
+   these are computed from the theme's script templates (``OWN_SCRIPTS``), rendered for the
+   page being built, never from the page itself: a script that got into a page by any other
+   way (a title, a menu, the content) is not allowed, and does not run. A mistake elsewhere
+   still cannot load or run anything.
 """
 
 from __future__ import annotations
@@ -32,11 +34,14 @@ import urllib.parse
 from typing import Any
 
 import nh3
+from jinja2 import Environment
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 OWN_HTML = "policy_site_own_html"
 """Front-matter key of HTML the site itself made, appended to the page after cleaning."""
@@ -122,14 +127,27 @@ _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 
 
+OWN_SCRIPTS = (
+    "partials/javascripts/base.html",
+    "partials/javascripts/palette.html",
+    "partials/javascripts/content.html",
+    "partials/javascripts/announce.html",
+    "partials/javascripts/outdated.html",
+    "partials/javascripts/consent.html",
+    "partials/javascripts/policy-site.html",
+)
+"""Templates holding every inline script of the site's pages: Material's and our own."""
+POLICY_VARIABLE = "policy_site_csp"
+"""Template variable with the page's policy; main.html writes it into the ``<head>``."""
+
+
 def _digest(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
 def policy(own_html: str, extra_scripts: tuple[str, ...] = ()) -> str:
-    """The Content-Security-Policy for a page whose own (non-content) markup is ``own_html``:
-    its inline scripts and styles are allowed by hash, nothing else inline, nothing from
-    another origin."""
+    """The Content-Security-Policy that allows the inline scripts and styles of ``own_html``
+    (markup the site itself wrote) by hash, nothing else inline, nothing from another origin."""
     scripts: list[str] = []
     styles: list[str] = []
     for tag, attributes, body in _INLINE.findall(own_html):
@@ -153,15 +171,17 @@ def policy(own_html: str, extra_scripts: tuple[str, ...] = ()) -> str:
     ])  # fmt: skip
 
 
-def with_policy(html: str, own_html: str | None = None) -> str:
-    """``html`` with its Content-Security-Policy as the first element of ``<head>``.
+def policy_meta(content: str) -> str:
+    return f'<meta http-equiv="Content-Security-Policy" content="{content}">'
 
-    ``own_html`` is the part of the page the site itself wrote (default: all of it)."""
+
+def with_policy(html: str) -> str:
+    """``html``, a page the site writes whole (no content in it), with its policy first in
+    ``<head>``."""
     head = _HEAD.search(html)
     if head is None or _CSP_META.search(html):
         return html
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(own_html or html)}">'
-    return html[: head.end()] + meta + html[head.end() :]
+    return html[: head.end()] + policy_meta(policy(html)) + html[head.end() :]
 
 
 def allow_script(html: str, script: str) -> str:
@@ -174,25 +194,38 @@ def allow_script(html: str, script: str) -> str:
 
 
 class ContentSafety(BasePlugin):
-    """MkDocs plugin: cleans each page's content and adds the Content-Security-Policy.
+    """MkDocs plugin: cleans each page's content and gives every page its policy."""
 
-    Registered before the page cache, so that the cache stores pages with their policy."""
+    def __init__(self) -> None:
+        self.env: Environment | None = None
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        self.env = env
+        return env
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         return sanitise(html) + str(page.meta.get(OWN_HTML, ""))
 
-    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        # Hashes come from the page without its content: content never gets a script allowed.
-        content = page.content or ""
-        own = output.replace(content, "") if content else output
-        return with_policy(output, own)
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        context[POLICY_VARIABLE] = self._policy(context)  # type: ignore[literal-required]
+        return context
 
-    def on_post_template(
-        self, output_content: str, /, *, template_name: str, config: MkDocsConfig
-    ) -> str:
-        return with_policy(output_content) if template_name.endswith(".html") else output_content
+    def on_template_context(
+        self, context: TemplateContext, /, *, template_name: str, config: MkDocsConfig
+    ) -> TemplateContext:
+        context[POLICY_VARIABLE] = self._policy(context)  # type: ignore[literal-required]
+        return context
+
+    def _policy(self, context: Any) -> str:
+        """The page's policy: its own scripts are the script templates rendered for it."""
+        if self.env is None:
+            raise RuntimeError("the theme environment is not known yet")
+        own = "".join(self.env.get_template(name).render(**context) for name in OWN_SCRIPTS)
+        return policy(own)
 
 
 def own_html_front_matter(html: str) -> str:

@@ -18,19 +18,22 @@ statement and a contact address. It is built for real, then:
 from __future__ import annotations
 
 import html.parser
+import http.server
 import io
 import json
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pypdf
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from generator import Paths, build
+from generator.pdf import PdfJob, write_pdf
 from generator.render import css_string
 from tests.conftest import ROOT, fixture_content, serve
 from tests.pages import FORM, SEARCH_BOX, SUBMIT, SUMMARY, SWITCH
@@ -115,7 +118,12 @@ def inject(content: Path, forms: Path) -> None:
         replace(text, "    body: |\n", "    body: |\n" + "".join(
             f"      {line}\n" if line else "\n" for line in BODY.strip().splitlines()
         ) + "\n")  # fmt: skip
-        replace(text, "### Andre vilkår", "### Andre <script>alert('h3')</script> {: onclick=x }")
+        replace(
+            text,
+            "### Andre vilkår",
+            "### Andre <script>alert('h3')</script><img src=x onerror=alert('h3')>"
+            " {: onclick=x data-toc-label=\"<img src=y onerror=alert('toc')>\" }",
+        )
     replace(policy, "nb: Første versjon.", f"nb: {yaml_text(attack('change'))}")
     replace(policy, "nn: Færre dagar på heimekontor.", f"nn: {yaml_text(attack('latest'))}")
     set_line(policy, "    nb: Vedtatt i kommunestyret", attack("approval"))
@@ -217,24 +225,62 @@ def test_no_markup_from_content_reaches_a_page(injected: Path) -> None:
     assert pages_with_form == len(forms) >= 2, "a web form lost the site's own markup"
 
 
-def test_every_html_page_has_a_content_security_policy_first(injected: Path) -> None:
+def test_every_html_page_has_a_content_security_policy_before_anything_it_governs(
+    injected: Path,
+) -> None:
     files = sorted(injected.rglob("*.html"))
     assert {"index.html", "nb/404.html", "nn/404.html"} <= {
         str(file.relative_to(injected)) for file in files
     }
     for file in files:
         text = file.read_text(encoding="utf-8")
-        head = re.search(r"<head\b[^>]*>\s*(<meta [^>]*>)", text)
-        assert head, file
-        meta = head.group(1)
-        assert 'http-equiv="Content-Security-Policy"' in meta, file
-        policy = dict(
-            (part.split()[0], part.split()[1:]) for part in meta.split('content="')[1].split(";")
-        )
+        meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
+        assert meta, f"{file}: no policy"
+        first = re.search(r"<(script|link|style|img|iframe)\b", text)
+        assert first is None or first.start() > meta.start(), f"{file}: policy comes too late"
+        policy = {part.split()[0]: part.split()[1:] for part in meta.group(1).split(";")}
         assert policy["default-src"] == ["'self'"], file
-        assert "'unsafe-inline'" not in policy["script-src"], file
         assert all(s == "'self'" or s.startswith("'sha256-") for s in policy["script-src"]), file
+        assert all(s == "'self'" or s.startswith("'sha256-") for s in policy["style-src"]), file
         assert policy["object-src"] == ["'none'"], file
+        for directive in ("img-src", "font-src", "connect-src"):
+            assert set(policy[directive]) <= {"'self'", "data:"}, (file, directive)
+
+
+def test_the_policy_stops_a_script_that_got_into_a_page_anyway(
+    browser: Browser, injected: Path, tmp_path: Path
+) -> None:
+    """Should any escaping fail, the page's policy still runs and loads nothing. The same page
+    without its policy shows that the watch sees what the policy stops."""
+    smuggled = (
+        '<script>alert("nav")</script><img src=x onerror="alert(\'img\')">'
+        f'<img src="http://{OTHER}/p.png"><link rel=stylesheet href="http://{OTHER}/s.css">'
+        f'<iframe src="http://{OTHER}/f"></iframe><div style="background:url(http://{OTHER}/b.png)">x</div>'
+    )
+    results = {}
+    for with_policy in (True, False):
+        site = tmp_path / f"site-{with_policy}"
+        shutil.copytree(injected, site)
+        page_file = site / "nb" / "index.html"
+        text = page_file.read_text(encoding="utf-8")
+        assert "<nav" in text
+        text = text.replace("<nav", smuggled + "<nav", 1)
+        if not with_policy:
+            text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
+        page_file.write_text(text, encoding="utf-8")
+        server, base = serve(site)
+        try:
+            context = browser.new_context()
+            results[with_policy] = open_watched(context.new_page(), f"{base}/nb/", base)
+            context.close()
+        finally:
+            server.shutdown()
+    dialogs, outside, blocked = results[True]
+    assert dialogs == [] and outside == [], results[True]
+    assert blocked, "the policy reported nothing it blocked"
+    dialogs, outside, blocked = results[False]
+    assert sorted(dialogs) == ["img", "nav"], dialogs
+    assert len(outside) >= 3, outside
 
 
 def test_css_strings_cannot_end_the_style_sheet() -> None:
@@ -260,8 +306,13 @@ def open_watched(page: Page, url: str, base: str) -> tuple[list[str], list[str],
         dialogs.append(d.message)  # type: ignore[attr-defined]
         d.dismiss()  # type: ignore[attr-defined]
 
+    def leaves(route: Route) -> None:
+        # Reached only by requests the browser really sends (not those the policy blocked).
+        outside.append(route.request.url)
+        route.abort()
+
     page.on("dialog", dialog)
-    page.on("request", lambda r: urlsplit(r.url).netloc not in ("", host) and outside.append(r.url))
+    page.route(lambda address: urlsplit(address).netloc not in ("", host), leaves)
     page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
     page.goto(url, wait_until="networkidle")
     # Give handlers (ontoggle, onerror, onload) a chance; hover and click the content.
@@ -374,3 +425,32 @@ def test_an_organisation_name_is_printed_as_text_in_every_pdf(style_breaking_org
             # Markup leaking out of the style sheet shows up as its text.
             assert "@bottom" not in text and "counter(page" not in text, (pdf, number)
             assert "font-size" not in text, (pdf, number)
+
+
+def test_pdfs_fetch_nothing_and_leave_refused_resources_out(tmp_path: Path) -> None:
+    requests: list[str] = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_error(404)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    there = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        target = tmp_path / "x.pdf"
+        html = (
+            f"<html lang='nb'><head><title>T</title><link rel=stylesheet href='{there}/a.css'>"
+            f"<style>p {{ background: url({there}/b.png) }} @import url({there}/c.css);</style>"
+            f"</head><body><p>Tekst</p><img src='{there}/d.png' alt='d'><img src='e.png' alt='e'>"
+            f"<img src='file:///etc/hostname' alt='f'></body></html>"
+        )
+        write_pdf(PdfJob(html, target, "x.pdf", f"{there}/nb/side/"))
+        assert "Tekst" in pdf_text(target)[0]
+    finally:
+        server.shutdown()
+    assert requests == []
