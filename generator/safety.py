@@ -97,7 +97,14 @@ _DROPPED_WITH_CONTENT = {
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_RESERVED_IDS = ("__", "ps-")
+"""Id prefixes of the theme's and the site's own elements (``__config``, ``ps-form``): content
+taking one would hand the page's scripts its element instead."""
+
+
 def _attribute(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "id" and value.startswith(_RESERVED_IDS):
+        return None
     if element == "img" and attribute == "src":
         # Images only from the project's own files: a relative address without a scheme or host.
         parsed = urllib.parse.urlsplit(value.strip())

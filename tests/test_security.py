@@ -78,6 +78,9 @@ Avsnitt med egenskaper.
 <base href="http://{OTHER}/">
 
 <div markdown="1" onclick="alert('md-in-html')">**inne i div**</div>
+
+Avsnitt som vil ta elementet til temaet.
+{{: id="__config" }}
 """
 
 
@@ -137,6 +140,7 @@ def inject(content: Path, forms: Path) -> None:
     avtale = forms / "avtale.yml"
     replace(avtale, "  nb: Avtale om hjemmekontor", f"  nb: {yaml_text(FORM_TITLE)}")
     replace(avtale, "intro:\n  nb: >-\n", f"intro:\n  nb: >-\n    {attack('intro')}\n")
+    replace(avtale, "arbeidstakers hjem.\n  nn:", 'arbeidstakers hjem. {: id="ps-form" }\n  nn:')
     replace(avtale, "legend: {nb: Parter,", f"legend: {{nb: {yaml_text(attack('legend'))},")
     replace(avtale, "label: {nb: Stilling,", f"label: {{nb: {yaml_text(attack('label'))},")
 
@@ -217,6 +221,9 @@ def test_no_markup_from_content_reaches_a_page(injected: Path) -> None:
                     pages_with_form += 1
                 if not own_form:
                     assert tag not in DANGEROUS_TAGS, f"{name}: <{tag}> in the article"
+        ids = [attributes.get("id") for _, attributes, _ in parser.tags]
+        for reserved in ("__config", "ps-form"):
+            assert ids.count(reserved) <= 1, f"{name}: two elements #{reserved}"
         # Scripts: only the site's own (Material's, the form script, the written-form memory).
         for body in re.findall(r"<script\b[^>]*>(.*?)</script>", text, flags=re.DOTALL):
             assert "alert" not in body, f"{name}: a script from content"
@@ -375,7 +382,10 @@ def test_search_language_switch_and_forms_work_under_the_policy(
 ) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{injected_server}/nb/")
+    guideline = next(
+        e for e in manifest_pages(injected) if e["kind"] == "guideline" and e["lang"] == "nb"
+    )
+    page.goto(f"{injected_server}/{guideline['path'].removesuffix('index.html')}")
     page.locator("label.md-search__icon, .md-search__input").first.click()
     page.locator(SEARCH_BOX).press_sequentially("Hjemmekontor")
     results = page.locator("a.md-search-result__link")
