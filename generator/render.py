@@ -88,11 +88,11 @@ class Page:
 def css_string(text: str) -> Markup:
     """Text as a quoted CSS string (for generated content such as page footers).
 
-    Every character but letters, digits and spaces is a CSS escape (six hex digits, so no
-    terminating space is needed): nothing can end the string, the rule or the ``<style>``
-    element around it (``"``, ``\\``, ``}``, ``</style>``, ``<!--``)."""
-    text = " ".join(str(text).split())
-    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in text)
+    Every character but letters, digits and spaces is a CSS escape, ended by the space CSS
+    reads as part of it: nothing can end the string, the rule or the ``<style>`` element
+    around it (``"``, ``\\``, ``}``, ``</style>``, ``<!--``)."""
+    text = re.sub(r"\s", " ", str(text))  # line breaks too: a footer is one line
+    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text)
     return Markup(f'"{escaped}"')
 
 

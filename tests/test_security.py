@@ -414,7 +414,7 @@ def style_breaking_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("style-org")
     content = fixture_content("minimal", base)
     org = content / "organisations" / "testkommune.yml"
-    replace(org, "  nb: Testkommune", '  nb: "Test</style><p>x\\"}"')
+    replace(org, "  nb: Testkommune", '  nb: "Test </style><p>x \\"} kommune"')
     site = base / "site"
     build(Paths.default(ROOT, content, site))
     return site
@@ -431,7 +431,7 @@ def test_an_organisation_name_is_printed_as_text_in_every_pdf(style_breaking_org
         pages = pdf_text(pdf)
         for number, text in enumerate(pages, start=1):
             footer = text.strip().splitlines()
-            assert any('Test</style><p>x"}' in line for line in footer), (pdf, number, text)
+            assert any('Test </style><p>x "} kommune – ' in line for line in footer), (pdf, text)
             # Markup leaking out of the style sheet shows up as its text.
             assert "@bottom" not in text and "counter(page" not in text, (pdf, number)
             assert "font-size" not in text, (pdf, number)
