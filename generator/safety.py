@@ -34,6 +34,7 @@ import urllib.parse
 from typing import Any
 
 import nh3
+import yaml
 from jinja2 import Environment
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
@@ -110,7 +111,7 @@ def _attribute(element: str, attribute: str, value: str) -> str | None:
         parsed = urllib.parse.urlsplit(value.strip())
         if parsed.scheme or parsed.netloc or value.strip().startswith(("/", "\\")):
             return None
-    if attribute in {"cite"} and urllib.parse.urlsplit(value.strip()).scheme not in _URL_SCHEMES:
+    if attribute == "cite" and urllib.parse.urlsplit(value.strip()).scheme not in _URL_SCHEMES:
         return None
     return value
 
@@ -152,7 +153,7 @@ def _digest(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def policy(own_html: str, extra_scripts: tuple[str, ...] = ()) -> str:
+def policy(own_html: str) -> str:
     """The Content-Security-Policy that allows the inline scripts and styles of ``own_html``
     (markup the site itself wrote) by hash, nothing else inline, nothing from another origin."""
     scripts: list[str] = []
@@ -163,7 +164,6 @@ def policy(own_html: str, extra_scripts: tuple[str, ...] = ()) -> str:
         target = scripts if tag.lower() == "script" else styles
         if (hashed := _digest(body)) not in target:
             target.append(hashed)
-    scripts += [_digest(body) for body in extra_scripts]
     return "; ".join([
         "default-src 'self'",
         " ".join(["script-src 'self'", *scripts]),
@@ -237,8 +237,6 @@ class ContentSafety(BasePlugin):
 
 def own_html_front_matter(html: str) -> str:
     """Front matter carrying the site's own ``html`` for a page (see ``OWN_HTML``)."""
-    import yaml
-
     data: dict[str, Any] = {OWN_HTML: html}
     dumped = yaml.safe_dump(data, allow_unicode=True, default_style='"', width=float("inf"))
     return f"---\n{dumped}---\n\n"
