@@ -138,8 +138,11 @@ def _stored_font_css(font: Path, stored: Path) -> str:
 def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
     from weasyprint.urls import URLFetcher
 
-    # Printed documents use inline styles and system fonts only: nothing may be fetched.
-    return URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+    # Printed documents use inline styles, the field font (a data: URL) and system fonts only:
+    # nothing else is ever fetched. A refused address is left out of the PDF, as a browser
+    # leaves out an image it cannot load (the page cleaning already removed any from another
+    # host); a fatal error would stop the build over a picture.
+    return URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
 
 
 def write_pdf(job: PdfJob) -> None:

@@ -25,6 +25,7 @@ from generator.errors import BuildError, ContentError, PolicySiteError, Problem,
 from generator.fields import LANGUAGES
 from generator.forms import ResolvedForm
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
+from generator.safety import markdown_text, own_html_front_matter, url_part, with_policy
 from generator.schema import Change
 from generator.wording import format_date, format_list, format_number
 from generator.yamlload import Loc, Source, dotted, load_yaml
@@ -99,8 +100,13 @@ class Page:
 
 
 def css_string(text: str) -> Markup:
-    """Text as a quoted CSS string (for generated content such as page footers)."""
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """Text as a quoted CSS string (for generated content such as page footers).
+
+    Every character but letters, digits and spaces is a CSS escape, ended by the space CSS
+    reads as part of it: nothing can end the string, the rule or the ``<style>`` element
+    around it (``"``, ``\\``, ``}``, ``</style>``, ``<!--``)."""
+    text = re.sub(r"\s", " ", str(text))  # line breaks too: a footer is one line
+    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text)
     return Markup(f'"{escaped}"')
 
 
@@ -218,11 +224,17 @@ def template_place(exc: BaseException, name: str) -> str:
 
 
 def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False) -> Environment:
-    """Jinja for the site's own templates: Markdown pages (no escaping) or HTML (escaped)."""
+    """Jinja for the site's own templates: HTML (HTML-escaped) or Markdown pages.
+
+    In Markdown pages every value is shown as plain text (``markdown_text``) unless a filter
+    says otherwise: ``md`` for content that is Markdown on purpose (cleaned once converted, see
+    ``generator.safety``), ``url`` for an address from content.
+    """
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,
         autoescape=autoescape,
+        finalize=None if autoescape else _markdown_finalize,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -230,7 +242,13 @@ def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False
     env.filters["date"] = lambda value: format_date(value, lang)
     env.filters["css_string"] = css_string
     env.filters["join_list"] = lambda words: format_list(list(words), lang)
+    env.filters["md"] = lambda text: Markup(str(text))
+    env.filters["url"] = url_part
     return env
+
+
+def _markdown_finalize(value: Any) -> Any:
+    return value if isinstance(value, Markup) else markdown_text(value)
 
 
 Memo = Callable[[str, Callable[[], str]], str]
@@ -262,11 +280,13 @@ def render_language(
     html_env = page_environment(templates_dir, lang, autoescape=True)
     pages: list[Page] = []
 
-    def write(page: Page, template: str, **context: Any) -> None:
+    def write(page: Page, template: str, own_html: str = "", **context: Any) -> None:
         target = docs_dir / page.src
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = _render(env, template, s=s, lang=lang, **context)
-        target.write_text(_tidy(text), encoding="utf-8")
+        text = _tidy(_render(env, template, s=s, lang=lang, **context))
+        if own_html:
+            text = own_html_front_matter(own_html) + text
+        target.write_text(text, encoding="utf-8")
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
@@ -310,7 +330,7 @@ def render_language(
                 org=org,
                 storage_key=key,
                 pdf_href=href(page.url, form_pdf(slug, f.id)),
-                form_html="\n".join(line for line in form_html.splitlines() if line.strip()),
+                own_html="\n".join(line for line in form_html.splitlines() if line.strip()),
             )
 
     forms_page = Page("forms", lang, f"{FORMS}.md", s["forms_title"])
@@ -420,28 +440,34 @@ def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -
     """The root page where a reader picks Bokmål or Nynorsk (remembered in the browser)."""
     env = page_environment(templates_dir, "nb", autoescape=True)
     html = _render(env, "pages/chooser.html.j2", c=strings["chooser"], storage_key=STORAGE_KEY)
-    target.write_text(html, encoding="utf-8")
+    target.write_text(with_policy(html), encoding="utf-8")
 
 
 def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
     """MkDocs navigation: start page, one section per organisation (its guidelines and forms),
-    the forms overview, the change log."""
+    the forms overview, the change log. Titles are escaped: Material prints them as HTML."""
+
+    def label(title: str) -> str:
+        return str(markdown_text(title))
+
     by_src = {page.src: page for page in pages}
     lang = pages[0].lang
-    items: list[Any] = [{home_label: "index.md"}]
+    items: list[Any] = [{label(home_label): "index.md"}]
     for slug, org in project.organisations.items():
         children: list[Any] = [f"{slug}/index.md"]
         children += [
-            {by_src[src].title: src}
+            {label(by_src[src].title): src}
             for src in (f"{slug}/{entry.policy.id}.md" for entry in project.policies_of(slug))
         ]
         forms = [form_src(slug, instance.form_id) for instance in project.forms_of(slug)]
         if forms:
-            children.append({by_src[f"{FORMS}.md"].title: [{by_src[f].title: f} for f in forms]})
-        items.append({org.name[lang]: children})
-    items.append({by_src[f"{FORMS}.md"].title: f"{FORMS}.md"})
-    items.append({by_src[f"{CHANGELOG}.md"].title: f"{CHANGELOG}.md"})
-    items.append({by_src[f"{STATEMENT}.md"].title: f"{STATEMENT}.md"})
+            children.append(
+                {label(by_src[f"{FORMS}.md"].title): [{label(by_src[f].title): f} for f in forms]}
+            )
+        items.append({label(org.name[lang]): children})
+    items.append({label(by_src[f"{FORMS}.md"].title): f"{FORMS}.md"})
+    items.append({label(by_src[f"{CHANGELOG}.md"].title): f"{CHANGELOG}.md"})
+    items.append({label(by_src[f"{STATEMENT}.md"].title): f"{STATEMENT}.md"})
     return items
 
 

@@ -23,6 +23,7 @@ from watchdog.observers import Observer
 
 from generator.errors import ContentError, PolicySiteError
 from generator.pipeline import Paths, build
+from generator.safety import allow_script
 from generator.workers import WorkerStopped, process_pool
 
 STATUS = "/_policy-site/status"
@@ -59,6 +60,7 @@ RELOAD_SCRIPT = """<script>
   poll();
 })();
 </script>""".replace("__STATUS__", STATUS)
+_RELOAD_SCRIPT_BODY = RELOAD_SCRIPT.removeprefix("<script>").removesuffix("</script>")
 
 
 class Preview:
@@ -180,8 +182,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if target.is_dir():
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
-            html = target.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
-            self._send(200, "text/html; charset=utf-8", html)
+            html = target.read_text(encoding="utf-8", errors="replace")
+            html = allow_script(html, _RELOAD_SCRIPT_BODY)  # the page's policy allows it by hash
+            html = html.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+            self._send(200, "text/html; charset=utf-8", html.encode())
             return
         super().do_GET()
 

@@ -22,6 +22,7 @@ from mkdocs.utils.yaml import yaml_load
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.render import STATEMENT, STORAGE_KEY, template_place
+from generator.safety import ContentSafety
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 
@@ -93,7 +94,9 @@ def build_language(
             pages = PageCache()
             folder, key = page_cache or (None, "")
             pages.load_config({"folder": folder and str(folder), "key": key})
-            # Registered here, not in mkdocs.yml: it is part of the pipeline, not a setting.
+            # Registered here, not in mkdocs.yml: they are part of the pipeline, not settings.
+            # Safety first: the page cache stores (and reuses) cleaned pages with their policy.
+            mkdocs_config.plugins["policy-site-safety"] = ContentSafety()
             mkdocs_config.plugins["policy-site-pages"] = pages
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from generator.cli import main
 from generator.errors import BuildError
@@ -326,19 +327,19 @@ def test_a_full_disk_is_a_clear_error_and_keeps_the_site(
     '<p style="background: url(http://example.invalid/x.png)">Tekst</p>',
     "<style>@import url(http://example.invalid/x.css);</style><p>Tekst</p>",
 ], ids=["image", "css url", "css import"])  # fmt: skip
-def test_a_pdf_that_would_load_something_names_itself(tmp_path: Path, html: str) -> None:
-    """WeasyPrint stops with an error outside Exception; in a worker process as well."""
+def test_a_pdf_leaves_out_what_it_would_load_from_elsewhere(tmp_path: Path, html: str) -> None:
+    """A PDF never fetches from another host; what it would load is left out, as a browser
+    leaves out an image it cannot load, in-process and in a worker process alike."""
     job = PdfJob(f"<html lang='nb'><body>{html}</body></html>", tmp_path / "x.pdf",
                  "nb/testkommune/x.pdf", "https://example.org/nb/testkommune/x/")  # fmt: skip
-    with pytest.raises(BuildError, match=r"^PDF nb/testkommune/x\.pdf could not be written: "
-                       r"it would load http://example\.invalid/x\.(png|css)"):  # fmt: skip
-        write_pdf(job)
+    write_pdf(job)
+    assert "Tekst" in PdfReader(job.target).pages[0].extract_text()
 
+    job.target.unlink()
     workers = Workers(2)
     workers.submit("PDF", f"PDF {job.name}", write_pdf, job)
-    with pytest.raises(BuildError, match=r"PDF nb/testkommune/x\.pdf could not be written"):
-        workers.run()
-    assert not job.target.exists()
+    workers.run()
+    assert job.target.is_file()
 
 
 def _not_an_exception() -> None:
