@@ -33,6 +33,7 @@ from generator.project import (
     Link,
     PolicyEntry,
     Project,
+    pinned_date,
 )
 from generator.rules import CATALOGUE_FILE, Catalogue, RuleDeclaration
 from generator.schema import Organisation, Policy, PolicyText, Statement
@@ -86,6 +87,7 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
     folders = sorted(p for p in policy_dir.iterdir() if p.is_dir()) if policy_dir.is_dir() else []
     if not folders:
         problems.append(Problem.at(policy_dir, 1, 1, "no policies: expected policies/*/policy.yml"))
+    loaded: list[PolicyEntry] = []
     for folder in folders:
         entry = _load_policy(folder, organisations, catalogue, problems)
         if entry is None:
@@ -96,7 +98,13 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
                 f"already defined in {seen[entry.key] / 'policy.yml'}"))  # fmt: skip
             continue
         seen[entry.key] = folder
+        loaded.append(entry)
+    # Forms read the build's pinned date (``is past``), which every policy's dates make up.
+    today = pinned_date(statement, [e.policy for e in loaded]) if statement else None
+    for entry in loaded:
         org = organisations[entry.policy.organisation]
+        assert entry.rules is not None
+        entry = replace(entry, rules=replace(entry.rules, today=today))
         # Forms keep the order the policy attaches them in (pages, navigation, manifest).
         entry, forms = _attach(entry, org, definitions, forms_dir, problems, warnings)
         policies.append(entry)
