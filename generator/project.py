@@ -119,6 +119,8 @@ class Project:
     forms: list[FormInstance] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     """Things to look at that do not stop a build (errors under --strict)."""
+    glossary: dict[str, Localized] = field(default_factory=dict)
+    """Abbreviation -> what it stands for (content/glossary.yml)."""
 
     @property
     def build_date(self) -> dt.date:
