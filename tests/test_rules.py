@@ -144,7 +144,7 @@ def test_a_form_that_does_not_apply_is_a_warning_and_an_error_under_strict(
     [(None, "én", "ein"), ("m", "én", "ein"), ("f", "én", "ei"), ("n", "ett", "eitt")],
 )
 def test_words_agree_with_the_nouns_gender(gender: str | None, nb: str, nn: str) -> None:
-    catalogue = Catalogue([RuleDeclaration.model_validate(
+    catalogue = Catalogue(rules=[RuleDeclaration.model_validate(
         {"id": "days", "type": "integer", "label": {"nb": "d", "nn": "d"}, "description": "d"})])  # fmt: skip
     rules = RuleSet(catalogue, {"days": 1})
     call = f'words("{gender}")' if gender else "words"
@@ -158,7 +158,7 @@ def test_words_agree_with_the_nouns_gender(gender: str | None, nb: str, nn: str)
 
 
 def test_words_with_an_unknown_gender_is_a_text_error() -> None:
-    catalogue = Catalogue([RuleDeclaration.model_validate(
+    catalogue = Catalogue(rules=[RuleDeclaration.model_validate(
         {"id": "days", "type": "integer", "label": {"nb": "d", "nn": "d"}, "description": "d"})])  # fmt: skip
     with pytest.raises(TextError, match="unknown gender 'x'"):
         expand(
