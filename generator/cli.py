@@ -222,9 +222,6 @@ def _run_build(paths: Paths, jobs: int | None = None, *, incremental: bool = Tru
     try:
         with _progress() as progress:
             build(paths, report=click.echo, jobs=jobs, progress=progress, incremental=incremental)
-        from generator.status import status
-
-        click.echo(status(paths).summary())
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -234,3 +231,7 @@ def _run_build(paths: Paths, jobs: int | None = None, *, incremental: bool = Tru
         click.echo(f"error: {exc}", err=True)
         click.echo(f"The build failed; {paths.site} was not changed.", err=True)
         sys.exit(1)
+    from generator.status import status
+
+    with contextlib.suppress(PolicySiteError):  # the site is built; the summary is a courtesy
+        click.echo(status(paths).summary())
