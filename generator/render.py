@@ -79,6 +79,8 @@ class Page:
     title: str
     org: str | None = None
     id: str | None = None
+    nav_title: str | None = None
+    """A shorter title for the navigation, where the page's own names more (its organisation)."""
 
     @property
     def url(self) -> str:
@@ -175,7 +177,7 @@ def render_language(
         )
         for entry in by_org[slug]:
             write(
-                _guideline_page(entry, lang),
+                _guideline_page(project, entry, lang, s),
                 "pages/guideline.md.j2",
                 **_guideline_context(project, entry, lang, s),
             )
@@ -222,7 +224,7 @@ def render_language(
         others=[o.name[lang] for o in project.organisations.values() if o.kind != "public-body"],
     )
 
-    changes = _changes(project, lang)
+    changes = _changes(project, lang, s)
     write(
         Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
         "pages/changelog.md.j2",
@@ -321,7 +323,7 @@ def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
     for slug, org in project.organisations.items():
         children: list[Any] = [f"{slug}/index.md"]
         children += [
-            {by_src[src].title: src}
+            {by_src[src].nav_title or by_src[src].title: src}
             for src in (f"{slug}/{entry.policy.id}.md" for entry in project.policies_of(slug))
         ]
         forms = [form_src(slug, instance.form_id) for instance in project.forms_of(slug)]
@@ -353,15 +355,20 @@ def _form_link(instance: FormInstance, lang: str, page: Page) -> _FormLink:
     )
 
 
-def _guideline_page(entry: PolicyEntry, lang: str) -> Page:
+def _guideline_page(project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]) -> Page:
+    """A guideline's page: its title names the organisation ("Hjemmekontor – Kommunen"); the
+    navigation, already under the organisation, keeps the guideline's own title."""
     policy = entry.policy
+    title = entry.texts[lang].title
+    org = project.organisations[policy.organisation].name[lang]
     return Page(
         "guideline",
         lang,
         f"{policy.organisation}/{policy.id}.md",
-        entry.texts[lang].title,
+        s["page_title"].format(title=title, org=org),
         org=policy.organisation,
         id=policy.id,
+        nav_title=title,
     )
 
 
@@ -369,7 +376,7 @@ def _guideline_context(
     project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]
 ) -> dict[str, Any]:
     policy = entry.policy
-    page = _guideline_page(entry, lang)
+    page = _guideline_page(project, entry, lang, s)
     to_root = "../" * (page.url.count("/") + 1)  # from the page's folder up past the language
     forms = {i.form_id: i for i in project.forms_of(policy.organisation, policy.id)}
     attachments: list[_Attachment] = []
@@ -385,7 +392,7 @@ def _guideline_context(
             attachments.append(_Attachment("link", ref.title[lang], ref.url, info=s["web_page"]))
     org = project.organisations[policy.organisation]
     text = entry.texts[lang]
-    heading = s["page_title"].format(title=text.title, org=org.name[lang])
+    heading = page.title
     sections = [(section, _link_attachments(section.body, s, bool(attachments)))
                 for section in text.sections]  # fmt: skip
     return {
@@ -516,16 +523,16 @@ class _ChangeItem:
     entry_id: str
 
 
-def _changes(project: Project, lang: str) -> list[_ChangeItem]:
+def _changes(project: Project, lang: str, s: dict[str, Any]) -> list[_ChangeItem]:
     items = []
     for entry in project.policies:
-        page = _guideline_page(entry, lang)
+        page = _guideline_page(project, entry, lang, s)
         org_name = project.organisations[entry.policy.organisation].name[lang]
         for change in entry.policy.changelog:
             items.append(
                 _ChangeItem(
                     change,
-                    page.title,
+                    entry.texts[lang].title,
                     org_name,
                     page.src,
                     page.url,

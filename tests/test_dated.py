@@ -12,6 +12,7 @@ import pytest
 
 from generator.validate import load_project
 from tests.conftest import ROOT, build_site, fixture_content, serve
+from tests.pages import SUBMIT, SUMMARY
 
 POLICY = "policies/heimekontor/policy.yml"
 PAGE = "testkommune/heimekontor/index.html"
@@ -127,10 +128,13 @@ def test_date_fields_start_today(dated_site: Path, page: object) -> None:
         expected = dt.date(*today).isoformat()
         mins = page.locator('input[type="date"]').evaluate_all("els => els.map(e => e.min)")  # type: ignore[attr-defined]
         assert mins and set(mins) == {expected}
-        # A day before today is refused by the browser's own validation.
-        field = page.locator('input[type="date"]').first  # type: ignore[attr-defined]
+        # A day before today typed in is refused: by the browser's validity and the summary.
+        field = page.locator('input[name="startdato"]')  # type: ignore[attr-defined]
         field.fill("2020-01-01")
         assert field.evaluate("e => e.validity.rangeUnderflow")
+        page.locator(SUBMIT).click()  # type: ignore[attr-defined]
+        summary = page.locator(SUMMARY).inner_text()  # type: ignore[attr-defined]
+        assert "Velg en dato fra i dag eller senere: Avtalen gjelder fra" in summary
     finally:
         server.shutdown()
 
