@@ -85,7 +85,7 @@ STATEMENTS = {"nb": "Tilgjengelighetserklæring", "nn": "Tilgjengelegheitserklæ
 STATEMENT_LINK = ".md-footer a.ps-statement-link"
 
 LANG_KEY = "policy-site.lang"
-PRIVACY_PHRASE = {"nb": "bare i denne nettleseren", "nn": "berre i denne nettlesaren"}
+PRIVACY_PHRASE = {"nb": "bare lagret i denne nettleseren", "nn": "berre lagra i denne nettlesaren"}
 
 
 TYPED: dict[str, Answers] = {
