@@ -96,7 +96,7 @@ TYPED: dict[str, Answers] = {
     },
     "/nn/vestland-fylkeskommune/skjema/utstyrslan/": {
         "f-navn": "Åse Ødegård",
-        "f-dato": "2025-03-14",
+        "f-dato": "2099-03-14",
         "f-merknader": "Skjermen har ei ripe i hjørnet.",
         "f-utstyr-pc": True,
     },
