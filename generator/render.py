@@ -356,16 +356,17 @@ def _form_link(instance: FormInstance, lang: str, page: Page) -> _FormLink:
 
 
 def _guideline_page(project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]) -> Page:
-    """A guideline's page: its title names the organisation ("Hjemmekontor – Kommunen"); the
-    navigation, already under the organisation, keeps the guideline's own title."""
+    """A guideline's page: its title names the organisation ("Hjemmekontor – Kommunen") unless
+    the title does already; the navigation, under the organisation, keeps the own title."""
     policy = entry.policy
     title = entry.texts[lang].title
     org = project.organisations[policy.organisation].name[lang]
+    named = org.casefold() in title.casefold()
     return Page(
         "guideline",
         lang,
         f"{policy.organisation}/{policy.id}.md",
-        s["page_title"].format(title=title, org=org),
+        title if named else s["page_title"].format(title=title, org=org),
         org=policy.organisation,
         id=policy.id,
         nav_title=title,
