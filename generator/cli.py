@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
+import json
 import os
 import signal
 import sys
@@ -83,6 +85,43 @@ def check_command(paths: Paths, spelling: bool, strict: bool) -> None:
 
 STATE_WORDS = {"original": "original", "current": "up to date", "stale": "stale",
                "unmarked": "not marked"}  # fmt: skip
+
+
+@main.command("status")
+@_paths_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 1 when something needs action.")
+@click.option("--no-spelling", is_flag=True, help="Leave out the spelling check (hunspell).")
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    help="Look at the content as on this date (YYYY-MM-DD) [default: today].",
+)  # fmt: skip
+def status_command(
+    paths: Paths, as_json: bool, strict: bool, no_spelling: bool, today: dt.datetime | None
+) -> None:
+    """Report what maintainers should look at, per organisation and policy, each with the file
+    and line to change: reviews due or overdue, dated statements passed, stale or unmarked
+    translations, missing contacts, placeholder names, forms that do not apply, unknown words,
+    and a site_url not ready for publishing. Exit 0 (a report); with --strict, 1 when
+    something needs action."""
+    from generator.status import status
+
+    try:
+        report = status(paths, today.date() if today else None, spelling=not no_spelling)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found: fix them first.", err=True)
+        sys.exit(1)
+    except PolicySiteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.text())
+    if strict and report.actions:
+        sys.exit(1)
 
 
 @main.command("mark-translated")
@@ -223,3 +262,7 @@ def _run_build(
         click.echo(f"error: the build failed unexpectedly: {type(exc).__name__}: {exc}", err=True)
         click.echo("The build failed.", err=True)
         sys.exit(1)
+    from generator.status import status
+
+    with contextlib.suppress(PolicySiteError, OSError):  # the site is built; a courtesy
+        click.echo(status(paths).summary())

@@ -87,6 +87,16 @@ def latest_change(changelog: list[Change]) -> Change | None:
     return max(changelog, key=lambda change: (change.date, change.version or ""))
 
 
+def pinned_date(statement: Statement, policies: list[Policy]) -> dt.date:
+    """The newest date the content states (see Project.build_date)."""
+    dates = [statement.reviewed]
+    for policy in policies:
+        dates += [change.date for change in policy.changelog]
+        if policy.approval and policy.approval.date:
+            dates.append(policy.approval.date)
+    return max(dates)
+
+
 @dataclass(frozen=True)
 class FormInstance:
     """A form as one organisation's policy makes it, in every written form."""
@@ -109,18 +119,14 @@ class Project:
     forms: list[FormInstance] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     """Things to look at that do not stop a build (errors under --strict)."""
+    glossary: dict[str, Localized] = field(default_factory=dict)
+    """Abbreviation -> what it stands for (content/glossary.yml)."""
 
     @property
     def build_date(self) -> dt.date:
         """The newest date the content states: the site's pinned build date, so the same
         content always builds to the same bytes (and no date is made up)."""
-        dates = [self.statement.reviewed]
-        for entry in self.policies:
-            policy = entry.policy
-            dates += [change.date for change in policy.changelog]
-            if policy.approval and policy.approval.date:
-                dates.append(policy.approval.date)
-        return max(dates)
+        return pinned_date(self.statement, [entry.policy for entry in self.policies])
 
     def policies_of(self, slug: str) -> list[PolicyEntry]:
         return [entry for entry in self.policies if entry.policy.organisation == slug]

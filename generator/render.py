@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import functools
+import json
 import posixpath
 import re
 import traceback
@@ -19,7 +21,8 @@ from jinja2 import (
     TemplateError,
     TemplateSyntaxError,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from pymdownx.slugs import slugify
 
 from generator.errors import BuildError, ContentError, PolicySiteError, Problem, display_path
 from generator.fields import LANGUAGES
@@ -27,6 +30,7 @@ from generator.forms import ResolvedForm
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
 from generator.safety import markdown_text, own_html_front_matter, url_part, with_policy
 from generator.schema import Change
+from generator.timebound import dated_items, review_passed, written
 from generator.wording import format_date, format_list, format_number
 from generator.yamlload import Loc, Source, dotted, load_yaml
 
@@ -84,6 +88,8 @@ class Page:
     title: str
     org: str | None = None
     id: str | None = None
+    nav_title: str | None = None
+    """A shorter title for the navigation, where the page's own names more (its organisation)."""
 
     @property
     def url(self) -> str:
@@ -244,6 +250,7 @@ def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False
     env.filters["join_list"] = lambda words: format_list(list(words), lang)
     env.filters["md"] = lambda text: Markup(str(text))
     env.filters["url"] = url_part
+    env.filters["abbr"] = abbr
     return env
 
 
@@ -306,7 +313,7 @@ def render_language(
         )
         for entry in by_org[slug]:
             write(
-                _guideline_page(entry, lang),
+                _guideline_page(project, entry, lang, s),
                 "pages/guideline.md.j2",
                 **_guideline_context(project, entry, lang, s),
             )
@@ -353,7 +360,7 @@ def render_language(
         others=[o.name[lang] for o in project.organisations.values() if o.kind != "public-body"],
     )
 
-    changes = _changes(project, lang)
+    changes = _changes(project, lang, s)
     write(
         Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
         "pages/changelog.md.j2",
@@ -456,7 +463,7 @@ def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
     for slug, org in project.organisations.items():
         children: list[Any] = [f"{slug}/index.md"]
         children += [
-            {label(by_src[src].title): src}
+            {label(by_src[src].nav_title or by_src[src].title): src}
             for src in (f"{slug}/{entry.policy.id}.md" for entry in project.policies_of(slug))
         ]
         forms = [form_src(slug, instance.form_id) for instance in project.forms_of(slug)]
@@ -490,15 +497,21 @@ def _form_link(instance: FormInstance, lang: str, page: Page) -> _FormLink:
     )
 
 
-def _guideline_page(entry: PolicyEntry, lang: str) -> Page:
+def _guideline_page(project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]) -> Page:
+    """A guideline's page: its title names the organisation ("Hjemmekontor – Kommunen") unless
+    the title does already; the navigation, under the organisation, keeps the own title."""
     policy = entry.policy
+    title = entry.texts[lang].title
+    org = project.organisations[policy.organisation].name[lang]
+    named = org.casefold() in title.casefold()
     return Page(
         "guideline",
         lang,
         f"{policy.organisation}/{policy.id}.md",
-        entry.texts[lang].title,
+        title if named else s["page_title"].format(title=title, org=org),
         org=policy.organisation,
         id=policy.id,
+        nav_title=title,
     )
 
 
@@ -506,7 +519,7 @@ def _guideline_context(
     project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]
 ) -> dict[str, Any]:
     policy = entry.policy
-    page = _guideline_page(entry, lang)
+    page = _guideline_page(project, entry, lang, s)
     to_root = "../" * (page.url.count("/") + 1)  # from the page's folder up past the language
     forms = {i.form_id: i for i in project.forms_of(policy.organisation, policy.id)}
     attachments: list[_Attachment] = []
@@ -520,16 +533,105 @@ def _guideline_context(
             attachments.append(_Attachment("document", ref.title[lang], where, info=info))
         elif isinstance(ref, Link):
             attachments.append(_Attachment("link", ref.title[lang], ref.url, info=s["web_page"]))
+    org = project.organisations[policy.organisation]
+    text = entry.texts[lang]
+    heading = page.title
+    sections = [(section, _link_attachments(section.body, s, bool(attachments)))
+                for section in text.sections]  # fmt: skip
     return {
-        "org": project.organisations[policy.organisation],
+        "org": org,
+        "heading": heading,
+        # Front matter: the browser's title (Material prints it as it is, so escaped here).
+        "meta_title": json.dumps(str(escape(heading)), ensure_ascii=False),
+        "sections": sections,
+        "attachments_anchor": _slug(s["attachments"]),
+        "notice": _notice(entry, lang, s, project.build_date),
+        "abbreviations": _abbreviations(project, entry, lang),
         "entry": entry,
         "policy": policy,
-        "text": entry.texts[lang],
+        "text": text,
         "latest": entry.latest_change,
         "original_href": f"{to_root}{policy.original_language}/{page.url}",
         "pdf_href": href(page.url, guideline_pdf(policy.organisation, policy.id)),
         "attachments": attachments,
     }
+
+
+_slug = functools.partial(slugify(case="lower"), sep="-")
+"""A heading's anchor, as the toc extension makes it (mkdocs.yml)."""
+
+
+def _link_attachments(body: str, s: dict[str, Any], has_attachments: bool) -> str:
+    """ "(se vedlegg)" in the text becomes a link to the attachment list (the words stay)."""
+    if not has_attachments:
+        return body
+    words = r"\s+".join(re.escape(word) for word in s["see_attachments"].split())
+    anchor = _slug(s["attachments"])
+    return re.sub(rf"(?<![\[\w]){words}(?![\w\]])", lambda m: f"[{m.group(0)}](#{anchor})", body)
+
+
+def _abbreviations(project: Project, entry: PolicyEntry, lang: str) -> list[tuple[str, str]]:
+    """The glossary's abbreviations that the page uses, with their meaning."""
+    text = entry.texts[lang]
+    approval = entry.policy.approval
+    words = [text.title, text.summary, *(f"{x.heading or ''} {x.body}" for x in text.sections)]
+    if approval:
+        words += [approval.body or "", approval.reference[lang] if approval.reference else ""]
+    page = "\n".join(words)
+    return [(term, meaning[lang]) for term, meaning in project.glossary.items()
+            if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", page)]  # fmt: skip
+
+
+def abbr(text: str, abbreviations: list[tuple[str, str]]) -> Markup:
+    """Text as HTML, its abbreviations explained (<abbr title>)."""
+    html = str(escape(text))
+    for term, meaning in abbreviations:
+        html = re.sub(rf"(?<!\w){re.escape(str(escape(term)))}(?!\w)",
+                      f'<abbr title="{escape(meaning)}">{escape(term)}</abbr>', html)  # fmt: skip
+    return Markup(html)
+
+
+@dataclass(frozen=True)
+class _DatedLine:
+    until: str
+    """The last day it is current (ISO): the page's script shows it once that day is past."""
+    passed: bool
+    note: str
+    anchor: str | None
+
+
+@dataclass(frozen=True)
+class _Notice:
+    """The notice on a guideline that may be out of date; the script keeps it true later."""
+
+    shown: bool
+    intro: str
+    review: dt.date | None
+    review_passed: bool
+    items: list[_DatedLine]
+
+    @property
+    def any_passed(self) -> bool:
+        return any(item.passed for item in self.items)
+
+
+def _notice(entry: PolicyEntry, lang: str, s: dict[str, Any], today: dt.date) -> _Notice | None:
+    """What a guideline's readers are told about dated content, as of ``today`` (the build's
+    pinned date); None when nothing in it is bound to a time."""
+    items = dated_items(entry)
+    review = entry.policy.next_review
+    if not items and review is None:
+        return None
+    headings = {section.id: section.heading for section in entry.texts[lang].sections}
+    lines = [
+        _DatedLine(item.until.isoformat(), item.until < today, item.note[lang],
+                   _slug(headings[item.section]) if headings.get(item.section) else None)
+        for item in items
+    ]  # fmt: skip
+    since = written(entry)
+    intro = s["dated_intro"].format(year=since.year) if since else s["dated_intro_unknown"]
+    due = review_passed(entry, today)
+    return _Notice(due or any(line.passed for line in lines), intro, review, due, lines)
 
 
 @dataclass(frozen=True)
@@ -564,16 +666,16 @@ class _ChangeItem:
     entry_id: str
 
 
-def _changes(project: Project, lang: str) -> list[_ChangeItem]:
+def _changes(project: Project, lang: str, s: dict[str, Any]) -> list[_ChangeItem]:
     items = []
     for entry in project.policies:
-        page = _guideline_page(entry, lang)
+        page = _guideline_page(project, entry, lang, s)
         org_name = project.organisations[entry.policy.organisation].name[lang]
         for change in entry.policy.changelog:
             items.append(
                 _ChangeItem(
                     change,
-                    page.title,
+                    entry.texts[lang].title,
                     org_name,
                     page.src,
                     page.url,

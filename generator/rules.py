@@ -330,6 +330,9 @@ class RuleDeclaration(Model):
     """The allowed values of a choice rule."""
     formula: Text | None = None
     """Derive the value from other rules instead of setting it, e.g. 12 // rules.interval."""
+    time_bound: bool = False
+    """A date or year-month rule whose value stops being current once it has passed (the
+    guideline then says so, and status lists it)."""
 
     @field_validator("type")
     @classmethod
@@ -347,6 +350,8 @@ class RuleDeclaration(Model):
     @model_validator(mode="after")
     def _fits_type(self) -> RuleDeclaration:
         kind = TYPES[self.type]
+        if self.time_bound and self.type not in ("date", "year-month"):
+            raise ValueError(f"time_bound applies to date and year-month rules, not {self.type}")
         if not kind.bounds and (self.min is not None or self.max is not None):
             raise ValueError(f"min and max do not apply to a {self.type} rule")
         if (self.type == "choice") != bool(self.options):

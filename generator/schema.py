@@ -47,9 +47,9 @@ def describe_type(annotation: Any) -> str:
 def schema_text() -> str:
     """Every model of the schema with its fields, types and meaning."""
     lines: list[str] = []
-    models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Attachment,
-              FieldChange, AddedSection, AddedField, PolicyText, Section, Translation, Localized,
-              *FORM_MODELS)  # fmt: skip
+    models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Dated,
+              Attachment, FieldChange, AddedSection, AddedField, PolicyText, Section, Translation,
+              Abbreviation, Localized, *FORM_MODELS)  # fmt: skip
     for model in (*models, RuleDeclaration, RuleOption, ListItem, DayRange):
         lines += ["", f"{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}"]
         for name, info in model.model_fields.items():
@@ -200,6 +200,24 @@ class Attachment(Model):
         return "form" if self.form else "document" if self.document else "link"
 
 
+PeriodValue = int | dt.date | Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+"""A year (2021), a month ("2022-06") or a date (2022-06-30)."""
+
+
+class Dated(Model):
+    """A statement of a policy's text that was true when it was written and may not be now
+    ("for tida", "frå neste sommar", "vi arbeider med …"). The source is not rewritten: the
+    page tells its readers which statements are dated once their time has passed."""
+
+    section: Slug
+    """Id of the section the statement stands in (its heading is linked from the notice)."""
+    until: PeriodValue | None = None
+    """When the statement stops being current: a year, "YYYY-MM" or a date; leave out to
+    use the end of the policy's as_of."""
+    note: Localized
+    """What the statement says, in a few words, in each written form (shown in the notice)."""
+
+
 class Policy(Model):
     """A policy: metadata, rules and references (``policies/<folder>/policy.yml``)."""
 
@@ -219,6 +237,11 @@ class Policy(Model):
     """Date from which the policy applies, when known."""
     next_review: dt.date | None = None
     """Date of the next planned review, when set."""
+    as_of: PeriodValue | None = None
+    """When the text was written, as far as the source shows it (a year, "YYYY-MM" or a
+    date): the time its "now", "this year" and "next summer" speak from."""
+    dated: list[Dated] = []
+    """Statements of the text that are bound to a time (see Dated)."""
     changelog: list[Change] = []
     """The changes the source lists, any order; the newest date is shown as the latest."""
     rules: dict[str, Any] = {}
@@ -227,6 +250,12 @@ class Policy(Model):
     """Laws and regulations referred to."""
     attachments: list[Annotated[Attachment, BeforeValidator(_form_id_alone)]] = []
     """Forms (their id), documents and links that belong to the policy, in the order shown."""
+
+    @model_validator(mode="after")
+    def _dated_has_time(self) -> Policy:
+        if self.as_of is None and any(item.until is None for item in self.dated):
+            raise ValueError("a dated statement without until needs the policy's as_of")
+        return self
 
     @model_validator(mode="after")
     def _current_version_logged(self) -> Policy:
@@ -268,6 +297,16 @@ class Statement(Model):
     """What is tested and how, one point each."""
     limits: list[Localized] = []
     """Known limits, one point each."""
+
+
+class Abbreviation(Model):
+    """An abbreviation the texts use, explained on the pages (an item of
+    ``content/glossary.yml``)."""
+
+    term: Annotated[str, Field(pattern=r"^[A-ZÆØÅ0-9][A-Za-zÆØÅæøå0-9.&-]*$")]
+    """The abbreviation as the texts write it, e.g. MBM."""
+    meaning: Localized
+    """What it stands for, in each written form (shown as the abbreviation's title)."""
 
 
 class Translation(Model):

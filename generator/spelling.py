@@ -68,7 +68,7 @@ def _texts(content_dir: Path, forms_dir: Path, templates_dir: Path) -> Iterator[
         if path.stem in LANGUAGES:
             yield from _values(path, lambda loc, lang=path.stem: lang)
     localized = sorted(content_dir.glob("organisations/*.yml")) + sorted(forms_dir.glob("*.yml"))
-    localized += [content_dir / "accessibility.yml"]
+    localized += [content_dir / "accessibility.yml", content_dir / "glossary.yml"]
     localized += sorted(content_dir.glob("policies/*/policy.yml"))
     for path in localized:
         if path.is_file():

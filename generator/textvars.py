@@ -8,6 +8,7 @@ not set for the policy, is an error rather than an empty string; so is any failu
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import operator
@@ -34,6 +35,8 @@ class RuleSet:
 
     catalogue: Catalogue
     values: dict[str, Any] = field(default_factory=dict)
+    today: dt.date | None = None
+    """The build's pinned date, for ``is past`` (None: nothing is past yet)."""
 
     def is_set(self, rule_id: str) -> bool:
         return self.values.get(rule_id) is not None
@@ -128,8 +131,9 @@ class _UnsetRule(_RuleUndefined):
 
 
 @pass_context
-def _words(context: Any, number: Any) -> str:
-    return number_words(number, context["lang"])
+def _words(context: Any, number: Any, gender: str = "m") -> str:
+    """``words`` or ``words("f")``/``words("n")``: the number word agrees with its noun."""
+    return number_words(number, context["lang"], gender)
 
 
 @pass_context
@@ -137,7 +141,7 @@ def _month_year(context: Any, value: Any) -> str:
     if isinstance(value, YearMonth):
         return str(value)
     year, month = str(value).split("-")
-    return f"{month_name(int(month))} {year}"
+    return f"{month_name(int(month), context['lang'])} {year}"
 
 
 @pass_context
@@ -149,6 +153,26 @@ def _items(context: Any, items: Any) -> str:
 @pass_context
 def _date(context: Any, value: Any) -> str:
     return format_date(value, context["lang"])
+
+
+def period_end(value: Any) -> dt.date:
+    """The last day a date, a month (year-month) or a year refers to."""
+    if isinstance(value, YearMonth):
+        value = f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return dt.date(value, 12, 31)
+    year, month = (int(part) for part in str(value).split("-"))
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+@pass_context
+def _past(context: Any, value: Any) -> bool:
+    """``rules.x is past``: the date, month or year has ended by the build's date."""
+    today = context.get("today")
+    return value is not None and today is not None and period_end(value) < today
 
 
 _STATEMENTS_ALLOWED = (nodes.Output, nodes.If)
@@ -186,6 +210,7 @@ class TextEnvironment(SandboxedEnvironment):
         self.filters = {name: self.filters[name] for name in _SAFE_FILTERS}
         self.filters.update(words=_words, month_year=_month_year, items=_items, date=_date)
         self.tests.clear()
+        self.tests["past"] = _past
         # Many organisations share the form definitions and much of their wording.
         self._templates: dict[str, Template] = {}
         self._conditions: dict[str, TemplateExpression] = {}
@@ -246,7 +271,11 @@ def text_environment() -> TextEnvironment:
 
 
 def _context(rules: RuleSet, lang: str, org: OrgView | None, lenient: bool) -> dict[str, Any]:
-    context: dict[str, Any] = {"rules": RulesView(rules, lang, lenient=lenient), "lang": lang}
+    context: dict[str, Any] = {
+        "rules": RulesView(rules, lang, lenient=lenient),
+        "lang": lang,
+        "today": rules.today,
+    }
     if org is not None:
         context["org"] = org
     return context

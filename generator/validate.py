@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ContentError, Problem, display_path
-from generator.fields import LANGUAGES
+from generator.fields import LANGUAGES, Localized
 from generator.fill import fill
 from generator.forms import (
     AdaptedForm,
@@ -33,9 +33,10 @@ from generator.project import (
     Link,
     PolicyEntry,
     Project,
+    pinned_date,
 )
 from generator.rules import CATALOGUE_FILE, Catalogue, RuleDeclaration
-from generator.schema import Organisation, Policy, PolicyText, Statement
+from generator.schema import Abbreviation, Organisation, Policy, PolicyText, Statement
 from generator.textvars import OrgView, RuleSet, TextError, check_formula, derive
 from generator.translations import state as translation_state
 from generator.yamlload import Source, dotted, load_yaml
@@ -77,6 +78,7 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
     catalogue = _load_catalogue(content_dir / CATALOGUE_FILE, problems)
     organisations = _load_organisations(content_dir / "organisations", problems)
     statement = _load_statement(content_dir / "accessibility.yml", problems)
+    glossary = _load_glossary(content_dir / GLOSSARY, problems)
     definitions = _load_forms(forms_dir, problems)
 
     policies: list[PolicyEntry] = []
@@ -86,6 +88,7 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
     folders = sorted(p for p in policy_dir.iterdir() if p.is_dir()) if policy_dir.is_dir() else []
     if not folders:
         problems.append(Problem.at(policy_dir, 1, 1, "no policies: expected policies/*/policy.yml"))
+    loaded: list[PolicyEntry] = []
     for folder in folders:
         entry = _load_policy(folder, organisations, catalogue, problems)
         if entry is None:
@@ -96,7 +99,13 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
                 f"already defined in {seen[entry.key] / 'policy.yml'}"))  # fmt: skip
             continue
         seen[entry.key] = folder
+        loaded.append(entry)
+    # Forms read the build's pinned date (``is past``), which every policy's dates make up.
+    today = pinned_date(statement, [e.policy for e in loaded]) if statement else None
+    for entry in loaded:
         org = organisations[entry.policy.organisation]
+        assert entry.rules is not None
+        entry = replace(entry, rules=replace(entry.rules, today=today))
         # Forms keep the order the policy attaches them in (pages, navigation, manifest).
         entry, forms = _attach(entry, org, definitions, forms_dir, problems, warnings)
         policies.append(entry)
@@ -110,7 +119,7 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
     warnings += _translation_warnings(policies)
     organisations = dict(sorted(organisations.items()))
     project = Project(content_dir, organisations, statement, catalogue, policies, instances,
-                      sorted(set(warnings)))  # fmt: skip
+                      sorted(set(warnings)), glossary)  # fmt: skip
     return project, problems
 
 
@@ -169,6 +178,27 @@ def _load_organisations(org_dir: Path, problems: list[Problem]) -> dict[str, Org
             continue
         organisations[org.slug] = org
     return organisations
+
+
+GLOSSARY = "glossary.yml"
+"""Abbreviations the texts use (optional)."""
+
+
+def _load_glossary(path: Path, problems: list[Problem]) -> dict[str, Localized]:
+    if not path.is_file():
+        return {}
+    source, yaml_problems = load_yaml(path)
+    problems.extend(yaml_problems)
+    if source is None:
+        return {}
+    items = validate_list_at(source.data, Abbreviation, source, problems) or []
+    glossary: dict[str, Localized] = {}
+    for index, item in enumerate(items):
+        if item.term in glossary:
+            problems.append(source.problem((index, "term"), f"[{index}].term: '{item.term}' "
+                                           "is explained twice"))  # fmt: skip
+        glossary[item.term] = item.meaning
+    return glossary
 
 
 def _load_statement(path: Path, problems: list[Problem]) -> Statement | None:
@@ -305,6 +335,18 @@ def _load_policy(
 
     if len(texts) == len(LANGUAGES):
         _compare_sections(texts, problems)
+    if source is not None and policy is not None and texts:
+        ids = [section.id for section in next(iter(texts.values()))[1].sections]
+        for index, item in enumerate(policy.dated):
+            if item.section not in ids:
+                known = ", ".join(ids)
+                problems.append(
+                    source.problem(
+                        ("dated", index, "section"),
+                        f"dated[{index}]: no "
+                        f"section '{item.section}' in the texts (sections: {known})",
+                    )
+                )
     if policy is None or rules is None or len(texts) != len(LANGUAGES):
         return None
     assert source is not None  # a policy only validates when its file loaded

@@ -1,38 +1,46 @@
-"""How numbers, dates and lists are written in Norwegian running text (both written forms)."""
+"""How numbers, dates and lists are written in Norwegian running text (both written forms).
+
+The words themselves (month names, number words by gender, "og") are in the ``wording`` part of
+each written form in ``site_templates/strings.yml``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+from pathlib import Path
+from typing import Any
 
-MONTHS = (
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-)  # fmt: skip
-"""Month names; identical in Bokmål and Nynorsk."""
+import yaml
 
-_TWO_TO_TWELVE = ("to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv")
-NUMBER_WORDS = {"nb": ("null", "én", *_TWO_TO_TWELVE), "nn": ("null", "ein", *_TWO_TO_TWELVE)}
-"""Numbers up to twelve are written as words in running text (Språkrådet's advice)."""
+STRINGS = Path(__file__).resolve().parent.parent / "site_templates" / "strings.yml"
+"""The interface strings this package ships with; the words below are read from them."""
 
-AND = {"nb": "og", "nn": "og"}
+GENDERS = ("m", "f", "n")
+"""Grammatical gender a number word agrees with: masculine, feminine, neuter."""
 
 
-def month_name(month: int) -> str:
-    return MONTHS[month - 1]
+@functools.cache
+def _wording(lang: str) -> dict[str, Any]:
+    with STRINGS.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)[lang]["wording"]
+
+
+def month_name(month: int, lang: str = "nb") -> str:
+    return _wording(lang)["months"][month - 1]
 
 
 def format_date(value: dt.date, lang: str = "nb") -> str:
-    """A date as Norwegian text: 24. august 2021 (the same in both written forms)."""
-    del lang
-    return f"{value.day}. {month_name(value.month)} {value.year}"
+    """A date as Norwegian text: 24. august 2021."""
+    return f"{value.day}. {month_name(value.month, lang)} {value.year}"
 
 
 def format_list(words: list[str], lang: str) -> str:
     """'a, b og c' (no comma before 'og', as Norwegian writes it)."""
     if len(words) <= 1:
         return "".join(words)
-    return f"{', '.join(words[:-1])} {AND[lang]} {words[-1]}"
+    return f"{', '.join(words[:-1])} {_wording(lang)['and']} {words[-1]}"
 
 
 def format_number(value: decimal.Decimal | int, *, money: bool = False) -> str:
@@ -48,9 +56,16 @@ def format_number(value: decimal.Decimal | int, *, money: bool = False) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
-def number_words(number: object, lang: str) -> str:
-    """Numbers up to twelve as words ("to", "én"/"ein"); other values as they print."""
-    words = NUMBER_WORDS[lang]
+def number_words(number: object, lang: str, gender: str = "m") -> str:
+    """Numbers up to twelve as words (Språkrådet's advice for running text), agreeing with the
+    noun's gender where the word changes ("én dag", "ett år"; "ein dag", "ei veke", "eitt år");
+    other values as they print."""
+    if gender not in GENDERS:
+        raise ValueError(f"unknown gender '{gender}': use m, f or n (masculine, feminine, neuter)")
+    wording = _wording(lang)
+    words = wording["numbers"]
     if isinstance(number, int) and not isinstance(number, bool) and 0 <= number < len(words):
+        if number == 1:
+            return wording["one"][gender]
         return words[number]
     return str(number)

@@ -85,7 +85,7 @@ STATEMENTS = {"nb": "Tilgjengelighetserklæring", "nn": "Tilgjengelegheitserklæ
 STATEMENT_LINK = ".md-footer a.ps-statement-link"
 
 LANG_KEY = "policy-site.lang"
-PRIVACY_PHRASE = {"nb": "bare i denne nettleseren", "nn": "berre i denne nettlesaren"}
+PRIVACY_PHRASE = {"nb": "bare lagret i denne nettleseren", "nn": "berre lagra i denne nettlesaren"}
 
 
 TYPED: dict[str, Answers] = {
@@ -96,7 +96,7 @@ TYPED: dict[str, Answers] = {
     },
     "/nn/vestland-fylkeskommune/skjema/utstyrslan/": {
         "f-navn": "Åse Ødegård",
-        "f-dato": "2025-03-14",
+        "f-dato": "2099-03-14",
         "f-merknader": "Skjermen har ei ripe i hjørnet.",
         "f-utstyr-pc": True,
     },

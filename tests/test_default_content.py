@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 KOMMUNE = "kommune/hjemmekontor/index.html"
 VESTLAND = "vestland-fylkeskommune/heimekontor/index.html"
 
 
 def page(site: Path, lang: str, path: str) -> str:
-    """Page HTML with runs of white space folded, as a reader sees the text."""
-    return " ".join((site / lang / path).read_text(encoding="utf-8").split())
+    """Page HTML with runs of white space folded and inline markup (links, abbreviations)
+    around words taken out, as a reader sees the text."""
+    html = (site / lang / path).read_text(encoding="utf-8")
+    html = re.sub(r"</?abbr\b[^>]*>", "", html)
+    html = re.sub(r'<a href="#[^"]*">(.*?)</a>', r"\1", html, flags=re.S)
+    return " ".join(html.split())
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn"])
@@ -56,11 +62,11 @@ def test_municipality_procedure_keeps_its_facts(
 @pytest.mark.parametrize(
     ("lang", "facts"),
     [
-        ("nb", ["inntil 2 dager per uke", "flere enn 2 dager", "mindre enn 1 dag i uken",
+        ("nb", ["inntil to dager per uke", "flere enn to dager", "mindre enn én dag i uken",
                 "kortere varighet enn én måned", "fram til juni 2022", "Leverandøren Waco",
                 "PC, tastatur, mus, én skjerm", "og kontorstol", "hytte eller annet sted",
                 "FOR-2002-07-05-715", "Originalteksten er skrevet på nynorsk"]),
-        ("nn", ["inntil 2 dagar per veke", "fleire enn 2 dagar", "mindre enn 1 dag i veka",
+        ("nn", ["inntil to dagar per veke", "fleire enn to dagar", "mindre enn ein dag i veka",
                 "kortare varigheit enn ein månad", "fram til juni 2022", "Leverandøren Waco",
                 "PC, tastatur, mus, ein skjerm", "og kontorstol", "hytte eller annan stad",
                 "FOR-2002-07-05-715"]),
@@ -72,6 +78,93 @@ def test_vestland_guideline_keeps_its_facts(
     text = page(default_site, lang, VESTLAND)
     missing = [fact for fact in facts if fact not in text]
     assert not missing
+
+
+def _article(site: Path, lang: str, path: str) -> str:
+    html = page(site, lang, path)
+    return html[html.index("<article") : html.index("</article>")]
+
+
+def test_nynorsk_corrections_hold() -> None:
+    vestland = (ROOT / "content/policies/vestland-fylkeskommune-heimekontor/nn.yml").read_text(
+        encoding="utf-8"
+    )
+    folded = " ".join(vestland.split())
+    assert "eiga heim" not in folded and "eigen heim" in folded
+    assert "særskilt avtale" not in folded and "særskild avtale" in folded
+    kommune = " ".join((ROOT / "content/policies/kommune-hjemmekontor/nn.yml").read_text(
+        encoding="utf-8").split())  # fmt: skip
+    assert "Tiltaka vert dokumenterte i avtalen" in kommune
+    assert "(pult, stol og belysning)" in kommune
+    assert "delta fysisk på planlagde møte" in kommune
+    assert not re.search(r"\bpc\b", kommune)
+
+
+def test_nynorsk_site_says_vert_not_blir(default_site: Path) -> None:
+    # One choice for the whole Nynorsk site: the policies' own "vert".
+    pages = ["index.html", "uu/index.html", "endringslogg/index.html", KOMMUNE, VESTLAND,
+             "kommune/skjema/avtale/index.html", "vestland-fylkeskommune/skjema/avtale/index.html"]  # fmt: skip
+    for path in pages:
+        article = _article(default_site, "nn", path)
+        assert not re.search(r"\bblir\b", article), path
+    assert "vert berre lagra" in _article(default_site, "nn", "kommune/skjema/avtale/index.html")
+
+
+@pytest.mark.parametrize(
+    ("lang", "path", "heading"),
+    [
+        ("nb", KOMMUNE, "Hjemmekontor – Kommunen"),
+        ("nn", KOMMUNE, "Heimekontor – Kommunen"),
+        ("nb", VESTLAND, "Videre bruk av hjemmekontor – økt fleksibilitet – Vestland fylkeskommune"),
+        ("nn", VESTLAND, "Vidare bruk av heimekontor – auka fleksibilitet – Vestland fylkeskommune"),
+    ],
+)  # fmt: skip
+def test_guideline_heading_and_title_name_the_organisation(
+    default_site: Path, lang: str, path: str, heading: str
+) -> None:
+    html = page(default_site, lang, path)
+    assert re.search(rf"<h1 [^>]*>{re.escape(heading)}", html)
+    assert re.search(rf"<title>{re.escape(heading)} - ", html)
+
+
+@pytest.mark.parametrize(
+    ("lang", "see", "mbm", "pdf"),
+    [
+        ("nb", "se vedlegg", "medbestemmelsesmøte", "Avtale om hjemmekontor, utfyllbar PDF"),
+        ("nn", "sjå vedlegg", "medbestemmingsmøte", "Avtale om heimekontor, utfyllbar PDF"),
+    ],
+)  # fmt: skip
+def test_guideline_links_and_abbreviations(
+    default_site: Path, lang: str, see: str, mbm: str, pdf: str
+) -> None:
+    html = " ".join((default_site / lang / KOMMUNE).read_text(encoding="utf-8").split())
+    assert f'<a href="#vedlegg">{see}</a>' in html
+    assert '<h2 id="vedlegg">' in html
+    assert f'<abbr title="{mbm}">MBM</abbr>' in html
+    assert re.search(rf'<a href="[^"]*avtale\.pdf" type="application/pdf">{pdf}</a>', html)
+    vestland = " ".join((default_site / lang / VESTLAND).read_text(encoding="utf-8").split())
+    assert '<abbr title="Vestland fylkeskommune">VLFK</abbr>' in vestland
+
+
+def test_vestland_closing_paragraphs_have_their_own_heading(default_site: Path) -> None:
+    html = _article(default_site, "nn", VESTLAND)
+    headings = re.findall(r"<h2 [^>]*>([^<]*)", html)
+    assert headings[:6] == ["Kor mange dagar på heimekontor", "Fleksibilitet og tillit",
+                            "Kvar arbeidet skjer",
+                            "Tilrettelegging av arbeid i arbeidstakars heim/heimekontor",
+                            "Heimekontor og yrkesskadeforsikring", "Erfaringar og vidare arbeid"]  # fmt: skip
+    closing = html.index("Vi tek med oss gode erfaringar")
+    assert html.rindex("<h2", 0, closing) == html.index('<h2 id="erfaringar-og-vidare-arbeid"')
+
+
+def test_vestland_tells_readers_what_is_dated(default_site: Path) -> None:
+    for lang, intro in (("nb", "Denne retningslinjen er fra 2021 og er ikke gjennomgått siden."),
+                        ("nn", "Denne retningslina er frå 2021 og er ikkje gjennomgått sidan.")):  # fmt: skip
+        html = _article(default_site, lang, VESTLAND)
+        notice = html[html.index('class="admonition warning ps-dated"') :]
+        notice = notice[: notice.index("</div>")]
+        assert intro in notice
+        assert notice.count("<li data-ps-until") == 4 and "hidden" not in notice
 
 
 def test_nav_is_by_organisation(default_site: Path) -> None:

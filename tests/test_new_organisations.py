@@ -106,7 +106,7 @@ def test_documents_and_links_are_listed_in_order_and_published(site: Path) -> No
     shown = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip() for item in items]
     assert shown == [
         "Rutine for heimekontor (PDF, 1 kB)",
-        "Avtale om heimekontor (PDF)",
+        "Avtale om heimekontor (Avtale om heimekontor, utfyllbar PDF)",
         "Rettleiar for IT-tryggleik (ODT, 2 kB)",
         "Arbeidstilsynet om heimekontor (nettside)",
     ]

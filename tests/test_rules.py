@@ -137,3 +137,33 @@ def test_a_form_that_does_not_apply_is_a_warning_and_an_error_under_strict(
     assert relaxed.exit_code == 0
     assert any(line.startswith(expected) for line in relaxed.output.splitlines()), relaxed.output
     assert strict.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("gender", "nb", "nn"),
+    [(None, "én", "ein"), ("m", "én", "ein"), ("f", "én", "ei"), ("n", "ett", "eitt")],
+)
+def test_words_agree_with_the_nouns_gender(gender: str | None, nb: str, nn: str) -> None:
+    catalogue = Catalogue(rules=[RuleDeclaration.model_validate(
+        {"id": "days", "type": "integer", "label": {"nb": "d", "nn": "d"}, "description": "d"})])  # fmt: skip
+    rules = RuleSet(catalogue, {"days": 1})
+    call = f'words("{gender}")' if gender else "words"
+    env = text_environment()
+    assert expand(env, f"{{{{ rules.days | {call} }}}}", rules, "nb") == nb
+    assert expand(env, f"{{{{ rules.days | {call} }}}}", rules, "nn") == nn
+    assert (
+        expand(env, "{{ rules.days | words('n') }} år", RuleSet(catalogue, {"days": 2}), "nn")
+        == "to år"
+    )
+
+
+def test_words_with_an_unknown_gender_is_a_text_error() -> None:
+    catalogue = Catalogue(rules=[RuleDeclaration.model_validate(
+        {"id": "days", "type": "integer", "label": {"nb": "d", "nn": "d"}, "description": "d"})])  # fmt: skip
+    with pytest.raises(TextError, match="unknown gender 'x'"):
+        expand(
+            text_environment(),
+            '{{ rules.days | words("x") }}',
+            RuleSet(catalogue, {"days": 1}),
+            "nb",
+        )

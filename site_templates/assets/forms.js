@@ -73,6 +73,11 @@
         return;
       }
       var el = container.querySelector(":scope > input, :scope > textarea, :scope > select");
+      // dated.js gives date fields a min of today: an earlier day typed in is an error too.
+      if (el && el.type === "date" && el.value && el.min && el.value < el.min) {
+        found.push([container, msg.msgDate.replace("{label}", label), el]);
+        return;
+      }
       if (!el || !el.required) return;
       if (el.type === "checkbox") {
         if (!el.checked) found.push([container, msg.msgTick.replace("{label}", label), el]);

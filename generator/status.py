@@ -1,0 +1,249 @@
+"""``policy-site status``: what maintainers should look at, per organisation and policy.
+
+One report of everything that makes the site less true or less ready than it looks: reviews due
+or overdue, dated statements whose time has passed, stale or unmarked translations, missing
+contacts, placeholder names, attached forms that do not apply, unknown words, and site-wide
+settings not ready for publishing. Each item names the file and line to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.errors import Problem, display_path
+from generator.fields import LANGUAGES
+from generator.pipeline import Paths
+from generator.project import PolicyEntry, Project
+from generator.render import load_strings
+from generator.spelling import SpellingUnavailable, check_spelling
+from generator.timebound import dated_items
+from generator.validate import load_project
+from generator.yamlload import load_yaml
+
+REVIEW_SOON = dt.timedelta(days=60)
+"""A review this close is reported as due (not yet as something to act on)."""
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+KINDS = {
+    "site-url": "site address not ready for publishing",
+    "placeholder-name": "placeholder name",
+    "no-contact": "missing contact",
+    "review-overdue": "review overdue",
+    "review-due": "review due",
+    "review-unset": "no review date",
+    "dated": "dated statement passed",
+    "translation": "translation stale or unmarked",
+    "form": "attached form does not apply",
+    "spelling": "unknown word",
+    "spelling-unchecked": "spelling not checked",
+}
+"""Every kind of item, as the report's summary names it."""
+
+
+@dataclass(frozen=True, order=True)
+class Item:
+    """One thing to look at, at the place to change it."""
+
+    file: str
+    line: int
+    col: int
+    kind: str
+    message: str
+    org: str | None = None
+    policy: str | None = None
+    action: bool = True
+    """Needs a maintainer's action (``--strict`` fails); otherwise for information."""
+
+    @property
+    def place(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass
+class Report:
+    today: dt.date
+    build_date: dt.date
+    project: Project
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[Item]:
+        return [item for item in self.items if item.action]
+
+    def summary(self) -> str:
+        """One line: how many things need action, by kind."""
+        counts = Counter(item.kind for item in self.actions)
+        if not counts:
+            return "Status: nothing needs action."
+        kinds = ", ".join(f"{n} {KINDS[kind]}" for kind, n in sorted(counts.items()))
+        return (f"Status: {len(self.actions)} thing(s) need action ({kinds}); "
+                "run `policy-site status` for where.")  # fmt: skip
+
+    def text(self) -> str:
+        """The report for a terminal: site-wide first, then each organisation and policy."""
+        lines = [f"Status on {self.today.isoformat()} (the site's pinned date is "
+                 f"{self.build_date.isoformat()})."]  # fmt: skip
+        site = [item for item in self.items if item.org is None]
+        if site:
+            lines += ["", "Site", *(_line(item, 2) for item in site)]
+        for slug, org in self.project.organisations.items():
+            lines += ["", f"{org.name['nb']} ({slug})"]
+            own = [i for i in self.items if i.org == slug and i.policy is None]
+            lines += [_line(item, 2) for item in own]
+            for entry in self.project.policies_of(slug):
+                policy_id = entry.policy.id
+                lines.append(f"  {entry.texts['nb'].title} ({display_path(entry.folder)})")
+                mine = [i for i in self.items if i.org == slug and i.policy == policy_id]
+                lines += [_line(item, 4) for item in mine] or ["    nothing to do"]
+        lines += ["", self.summary()]
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "build_date": self.build_date.isoformat(),
+            "needs_action": len(self.actions),
+            "summary": self.summary(),
+            "items": [{**asdict(item), "place": item.place} for item in self.items],
+        }
+
+
+def _line(item: Item, indent: int) -> str:
+    mark = "" if item.action else "(info) "
+    return f"{' ' * indent}{item.place}: {mark}{item.message}"
+
+
+def status(paths: Paths, today: dt.date | None = None, *, spelling: bool = True) -> Report:
+    """Look at everything; raises ContentError when the content does not load."""
+    project = load_project(paths.content, paths.forms)
+    today = today or dt.date.today()
+    report = Report(today, project.build_date, project)
+    items = report.items
+    items += _site_url(paths.mkdocs_config)
+    names = load_strings(paths.templates).get("placeholder_names", [])
+    for slug, org in project.organisations.items():
+        items += _organisation(paths.content / "organisations" / f"{slug}.yml", org, names)
+    for entry in project.policies:
+        items += _policy(entry, today)
+    items += [_attributed(project, warning, _warning_kind(warning)) for warning in project.warnings]
+    if spelling:
+        try:
+            problems = check_spelling(paths.content, paths.forms, paths.templates)
+        except SpellingUnavailable as exc:
+            items.append(Item(display_path(paths.content), 1, 1, "spelling-unchecked",
+                              f"spelling was not checked: {exc}", action=False))  # fmt: skip
+        else:
+            items += [_attributed(project, problem, "spelling") for problem in problems]
+    report.items = sorted(set(items), key=_order)
+    return report
+
+
+def _order(item: Item) -> tuple[Any, ...]:
+    return (item.org or "", item.policy or "", item.file, item.line, item.col, item.message)
+
+
+def _site_url(config: Path) -> list[Item]:
+    """site_url must be the published address: PDFs, feeds, sitemaps and canonical links use
+    it. mkdocs.yml has Python tags, so the key is found by its line."""
+    where = display_path(config)
+    if not config.is_file():
+        return [Item(where, 1, 1, "site-url", "mkdocs.yml not found")]
+    for number, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1):
+        match = re.match(r"^site_url:\s*(.*?)\s*(#.*)?$", text)
+        if match is None:
+            continue
+        url = match.group(1).strip("\"'")
+        host = (urlsplit(url).hostname or "") if url else ""
+        col = match.start(1) + 1
+        if not url:
+            return [Item(where, number, col, "site-url", "site_url is empty: set it to the "
+                         "address the site is published at")]  # fmt: skip
+        if host in LOCAL_HOSTS or host.endswith((".local", ".localhost")) or not host:
+            message = (f"site_url is {url}, a local address: links in every PDF, the feeds, "
+                       "the sitemaps and the canonical links point to it; set it to the address "
+                       "the site is published at")  # fmt: skip
+            return [Item(where, number, col, "site-url", message)]
+        return []
+    return [Item(where, 1, 1, "site-url", "site_url is not set: add `site_url:` with the "
+                 "address the site is published at")]  # fmt: skip
+
+
+def _organisation(path: Path, org: Any, placeholders: list[str]) -> list[Item]:
+    source, _ = load_yaml(path)
+    where = display_path(path)
+    items = []
+    generic = {name.casefold() for name in placeholders}
+    for lang in LANGUAGES:
+        name = org.name[lang]
+        if name.strip().casefold() in generic:
+            line, col = source.position(("name", lang)) if source else (1, 1)
+            items.append(Item(where, line, col, "placeholder-name", f"name.{lang} '{name}' is "
+                              "only a generic word, not the organisation's name: write its real "
+                              "name", org.slug))  # fmt: skip
+    if org.contact is None or (org.contact.email is None and org.contact.url is None):
+        line = len(source.lines) + 1 if source and source.lines else 1
+        items.append(Item(where, line, 1, "no-contact", "no contact: readers cannot report "
+                          "problems (the accessibility statement says so); add "
+                          "`contact: {email: …, url: …}`", org.slug))  # fmt: skip
+    return items
+
+
+def _policy(entry: PolicyEntry, today: dt.date) -> list[Item]:
+    policy, source = entry.policy, entry.source
+    where = display_path(source.path)
+    org, pid = policy.organisation, policy.id
+    items = []
+    if policy.next_review is None:
+        items.append(Item(where, 1, 1, "review-unset", "no next_review: add "
+                          "`next_review: YYYY-MM-DD` so readers and maintainers know when it is "
+                          "looked at again", org, pid, action=False))  # fmt: skip
+    else:
+        line, col = source.position(("next_review",))
+        review = policy.next_review.isoformat()
+        if policy.next_review < today:
+            items.append(Item(where, line, col, "review-overdue", f"the review was due "
+                              f"{review}: review the policy, then set next_review to the next "
+                              "date", org, pid))  # fmt: skip
+        elif policy.next_review - today <= REVIEW_SOON:
+            items.append(Item(where, line, col, "review-due", f"the review is due {review}",
+                              org, pid, action=False))  # fmt: skip
+    for item in dated_items(entry):
+        if item.until >= today:
+            continue
+        line, col = source.position(item.loc)
+        what = "rule" if item.loc[0] == "rules" else "statement"
+        items.append(Item(where, line, col, "dated", f"time-bound {what} passed "
+                          f"{item.until.isoformat()} (as of {today.isoformat()}): "
+                          f"\"{item.note['nb']}\"; the page tells readers it may be out of date. "
+                          "Update the policy and this entry when the organisation has decided",
+                          org, pid))  # fmt: skip
+    return items
+
+
+def _warning_kind(warning: Problem) -> str:
+    return "translation" if Path(warning.file).stem in LANGUAGES else "form"
+
+
+def _attributed(project: Project, problem: Problem, kind: str) -> Item:
+    """A problem of check (a warning, an unknown word) as an item of its policy or
+    organisation."""
+    path = Path(problem.file).resolve()
+    org = policy = None
+    for entry in project.policies:
+        if entry.folder.resolve() in path.parents:
+            org, policy = entry.key
+    for slug in project.organisations:
+        if path == (project.content_dir / "organisations" / f"{slug}.yml").resolve():
+            org = slug
+    message = problem.message.removeprefix("warning: ")
+    return Item(problem.file, problem.line, problem.col, kind, message, org, policy)
+
+
+__all__ = ["KINDS", "Item", "Report", "status"]
