@@ -542,7 +542,9 @@ def _guideline_context(
         "org": org,
         "heading": heading,
         # Front matter: the browser's title (Material prints it as it is, so escaped here).
-        "meta_title": json.dumps(str(escape(heading)), ensure_ascii=False),
+        # Escaped, then quoted for YAML: safe as it stands (the page templates' own escaping
+        # would turn its quotes into entities that YAML reads as anchors).
+        "meta_title": Markup(json.dumps(str(escape(heading)), ensure_ascii=False)),
         "sections": sections,
         "attachments_anchor": _slug(s["attachments"]),
         "notice": _notice(entry, lang, s, project.build_date),

@@ -76,8 +76,21 @@ _TAGS = {
     "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 }  # fmt: skip
 _ATTRIBUTES = {
-    "*": {"class", "id", "title", "lang", "dir"},
-    "a": {"href", "hreflang", "type"},
+    # hidden and the data-ps-* markers: the dated-text notice, which its script keeps true.
+    "*": {
+        "class",
+        "id",
+        "title",
+        "lang",
+        "dir",
+        "hidden",
+        "data-ps-dated",
+        "data-ps-dated-lead",
+        "data-ps-dated-list",
+        "data-ps-until",
+        "data-ps-review",
+    },
+    "a": {"href", "hreflang", "type", "download"},
     "img": {"src", "alt", "width", "height"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},

@@ -173,22 +173,34 @@ def _delete_line(start: str, count: int = 2) -> Callable[[str], str]:
     return edit
 
 
+def _place(pattern: str, col: int, below: int = 0) -> str:
+    """'line:col' of the first line of strings.yml matching ``pattern``, or ``below`` lines
+    under it (a mapping's place is its first key): the file grows, the places move."""
+    lines = (ROOT / STRINGS).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if re.match(pattern, text))
+    return f"{line + below}:{col}"
+
+
+NB = _place(r"nb:", 3, below=1)
+HOME = _place(r"  home_title: ", 13, below=1)  # the parser stops on the next line
+FORM = _place(r"  form:", 5, below=1)
+
 # (case, edit of strings.yml or None to delete it, expected start of the message line)
 STRING_CASES = [
     ("missing strings.yml", None, f"{STRINGS}:1:1: file not found"),
     ("syntax error", lambda text: text.replace("  home_title: Retningslinjer",
                                                "  home_title: [Retningslinjer", 1),
-     f"{STRINGS}:6:11: YAML syntax error: expected ',' or ']', but got ':'"),
+     f"{STRINGS}:{HOME}: YAML syntax error: expected ',' or ']', but got ':'"),
     ("text in one written form only", _delete_line("  whats_changed:", 1),
-     f"{STRINGS}:4:3: nb: missing text 'whats_changed' (nn.whats_changed has it): add it"),
+     f"{STRINGS}:{NB}: nb: missing text 'whats_changed' (nn.whats_changed has it): add it"),
     ("text a page template uses", _delete_line("  whats_changed:"),
-     f"error: {STRINGS}:4:3: nb: missing text 'whats_changed': add it "
+     f"error: {STRINGS}:{NB}: nb: missing text 'whats_changed': add it "
      "(used by site_templates/pages/guideline.md.j2:"),
     ("text a form template uses", _delete_line("    signature:"),
-     f"error: {STRINGS}:61:5: nb.form: missing text 'signature': add it "
+     f"error: {STRINGS}:{FORM}: nb.form: missing text 'signature': add it "
      "(used by site_templates/forms/macros.html.j2:"),
     ("text the site configuration uses", _delete_line("  not_found_title:"),
-     f"error: {STRINGS}:4:3: nb: missing text 'not_found_title': add it"),
+     f"error: {STRINGS}:{NB}: nb: missing text 'not_found_title': add it"),
     ("unknown placeholder", lambda text: text.replace("{org}", "{organisation}"),
      # Whichever PDF is first; each names itself, the text and its place.
      re.compile(rf"error: PDF n[bn]/testkommune/\S+\.pdf could not be written: {STRINGS}:\d+:13: "

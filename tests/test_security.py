@@ -353,7 +353,8 @@ def test_injected_titles_are_shown_as_text(
         e for e in manifest_pages(injected) if e["kind"] == "guideline" and e["lang"] == "nb"
     )
     page.goto(f"{injected_server}/{guideline['path'].removesuffix('index.html')}")
-    expect(page.locator("article h1")).to_have_text(TITLE["nb"] + "¶")
+    # The heading names the organisation after the title: both shown as text.
+    expect(page.locator("article h1")).to_have_text(f"{TITLE['nb']} – {ORG['nb']}¶")
     assert page.title().startswith(TITLE["nb"])
     nav = page.locator(".md-nav--primary")
     expect(nav.get_by_text(TITLE["nb"], exact=True).first).to_be_attached()
@@ -367,7 +368,7 @@ def test_injected_titles_are_shown_as_text(
     nn = next(e for e in manifest_pages(injected) if e["kind"] == "guideline" and e["lang"] == "nn")
     page.goto(f"{injected_server}/{nn['path'].removesuffix('index.html')}")
     assert page.title().startswith(TITLE["nn"]), page.title()
-    expect(page.locator("article h1")).to_have_text(TITLE["nn"] + "¶")
+    expect(page.locator("article h1")).to_have_text(f"{TITLE['nn']} – {ORG['nn']}¶")
 
     form = next(e for e in manifest_pages(injected) if e["kind"] == "form" and e["lang"] == "nb"
                 and e["id"] == "avtale")  # fmt: skip
