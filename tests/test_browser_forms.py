@@ -512,3 +512,69 @@ def test_nothing_typed_leaves_the_device(printing_page: Page, default_server: st
     ]
     assert not outgoing, "requests that could carry answers:\n" + "\n".join(outgoing)
     assert not sockets, f"web sockets opened: {sockets}"
+
+
+# --------------------------------------------------------------------------- without JavaScript
+
+
+NO_SCRIPT_NOTE = {
+    "nb": "Uten JavaScript blir svarene verken lagret eller kontrollert her.",
+    "nn": "Utan JavaScript blir svara verken lagra eller kontrollerte her.",
+}
+
+
+@pytest.mark.parametrize("scripts", ["disabled", "not loaded"])
+def test_without_javascript_no_control_sends_the_answers(
+    browser: Any, default_server: str, manifest: dict[str, Any], scripts: str
+) -> None:
+    """JavaScript off, or forms.js not (yet) loaded: Enter in every field and every button of
+    every form page leave the page where it is and send nothing typed."""
+    context = browser.new_context(java_script_enabled=scripts != "disabled")
+    if scripts == "not loaded":
+        context.route("**/forms.js", lambda route: route.abort())
+    requests: list[Request] = []
+    context.on("request", lambda request: requests.append(request))
+    page = context.new_page()
+    typed: list[str] = []
+    try:
+        for entry in form_entries(manifest):
+            url = default_server + url_path(entry["path"])
+            page.goto(url)
+            expect(page.locator(".ps-nojs")).to_contain_text(NO_SCRIPT_NOTE[entry["lang"]])
+            expect(page.locator(".ps-actions")).to_be_hidden()
+            fields = page.locator(f"{FORM} input, {FORM} textarea")
+            for index in range(fields.count()):
+                field = fields.nth(index)
+                kind = field.get_attribute("type") or "textarea"
+                if kind in ("checkbox", "radio"):
+                    field.check()
+                    continue
+                value = {"date": "2026-03-14", "number": "3"}.get(kind, f"Hemmelig{index}x")
+                field.fill(value)
+                if kind != "number" and kind != "date":
+                    typed.append(value)
+            for index in range(fields.count()):
+                field = fields.nth(index)
+                if field.get_attribute("type") not in ("checkbox", "radio", None):
+                    field.press("Enter")
+            buttons = page.locator(f"{FORM} button")
+            assert buttons.count() >= 2
+            for index in range(buttons.count()):
+                buttons.nth(index).dispatch_event("click")
+            page.wait_for_timeout(200)
+            assert page.url == url, f"the page went to {page.url}"
+    finally:
+        context.close()
+    assert typed and requests
+    outgoing = [f"{r.method} {r.url}" for r in requests
+                if r.method not in ("GET", "HEAD") or r.post_data_buffer is not None
+                or "?" in r.url or any(text in r.url for text in typed)]  # fmt: skip
+    assert not outgoing, "requests that could carry answers:\n" + "\n".join(outgoing)
+
+
+def test_with_javascript_the_buttons_show_and_the_note_goes(
+    page: Page, default_server: str
+) -> None:
+    open_form(page, default_server, NB_AGREEMENT)
+    expect(page.locator(".ps-actions")).to_be_visible()
+    expect(page.locator(".ps-nojs")).to_be_hidden()

@@ -123,14 +123,23 @@
     form.addEventListener("input", save);
     form.addEventListener("change", save);
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    // The form never submits (method="dialog", no submit button); Enter does nothing either.
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+
+    function check() {
       form.querySelectorAll("[data-field]").forEach(function (c) { setError(form, c, ""); });
       var found = problems(form);
       found.forEach(function (problem) { setError(form, problem[0], problem[1]); });
       showSummary(form, found);
-      if (!found.length) window.print();
-    });
+      return found.length === 0;
+    }
+
+    var checkButton = form.querySelector("[data-ps-check]");
+    if (checkButton) {
+      checkButton.addEventListener("click", function () {
+        if (check()) window.print();
+      });
+    }
 
     var clear = form.querySelector("[data-ps-clear]");
     if (clear) {
@@ -145,4 +154,7 @@
   }
 
   document.querySelectorAll("form[data-ps-form]").forEach(init);
+  // Controls that need this script show only now; the note for readers without it goes.
+  document.querySelectorAll("[data-ps-needs-js]").forEach(function (el) { el.hidden = false; });
+  document.querySelectorAll("[data-ps-nojs]").forEach(function (el) { el.hidden = true; });
 })();
