@@ -268,6 +268,13 @@ def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary) -> None:
     # poppler ignores stored appearances while NeedAppearances is set and draws radio buttons
     # empty; every button carries its own appearances, and readers draw text as it is typed.
     acroform.NeedAppearances = False
+    # WeasyPrint writes rectangles top first; tools that fill the form (pdf-lib) then draw the
+    # text below the box. Lower left, upper right, as the standard puts it.
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            if "/Rect" in annot:
+                x1, y1, x2, y2 = (float(v) for v in annot.Rect)
+                annot.Rect = pikepdf.Array([min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)])
     for item in acroform.get("/Fields", []):
         kind = item.get("/FT")
         flags = int(item.get("/Ff", 0))

@@ -4,6 +4,7 @@ ticked box that shows when poppler renders it."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import shutil
 import subprocess
@@ -386,9 +387,15 @@ def _self_signed() -> tuple[object, object]:
             keys.PrivateKeyInfo.load(der_key))  # fmt: skip
 
 
-def test_a_filled_agreement_can_be_signed_in_its_signature_field(
-    default_site: Path, tmp_path: Path
-) -> None:
+def sign(unsigned: Path, signed: Path, field_name: str) -> None:
+    # pyHanko runs an event loop of its own: never in a thread that already has one (Playwright).
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(_sign, unsigned, signed, field_name).result()
+
+
+def _sign(unsigned: Path, signed: Path, field_name: str) -> None:
+    """Sign ``field_name`` with a throwaway certificate (pyHanko), then check the signature is
+    intact, valid and trusted (against that certificate) and the only one."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import signers
@@ -396,6 +403,23 @@ def test_a_filled_agreement_can_be_signed_in_its_signature_field(
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+    cert, key = _self_signed()
+    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
+                                  cert_registry=SimpleCertificateStore.from_certs([cert]))  # fmt: skip
+    with unsigned.open("rb") as inp, signed.open("wb") as out:
+        signers.sign_pdf(IncrementalPdfFileWriter(inp),
+                         signers.PdfSignatureMetadata(field_name=field_name),
+                         signer=signer, output=out)  # fmt: skip
+    with signed.open("rb") as inp:
+        (signature,) = PdfFileReader(inp).embedded_signatures
+        assert signature.field_name == field_name
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+
+
+def test_a_filled_agreement_can_be_signed_in_its_signature_field(
+    default_site: Path, tmp_path: Path
+) -> None:
     source = default_site / "nb" / "kommune" / "skjema" / "avtale.pdf"
     writer = PdfWriter(clone_from=PdfReader(source))
     values = {"arbeidstaker_navn": "Åse Ødegård", "varighet": "/fast"}
@@ -404,23 +428,8 @@ def test_a_filled_agreement_can_be_signed_in_its_signature_field(
     filled = tmp_path / "filled.pdf"
     writer.write(filled)
 
-    cert, key = _self_signed()
-    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                  cert_registry=SimpleCertificateStore.from_certs([cert]))  # fmt: skip
     signed = tmp_path / "signed.pdf"
-    with filled.open("rb") as inp, signed.open("wb") as out:
-        signers.sign_pdf(
-            IncrementalPdfFileWriter(inp),
-            signers.PdfSignatureMetadata(field_name="underskrift_arbeidstaker_signatur"),
-            signer=signer, output=out,
-        )  # fmt: skip
-
-    with signed.open("rb") as inp:
-        reader = PdfFileReader(inp)
-        (signature,) = reader.embedded_signatures
-        assert signature.field_name == "underskrift_arbeidstaker_signatur"
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
-        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    sign(filled, signed, "underskrift_arbeidstaker_signatur")
     fields = PdfReader(signed).get_fields()
     assert fields["arbeidstaker_navn"]["/V"] == "Åse Ødegård"
     assert fields["varighet"]["/V"] == "/fast"

@@ -4,6 +4,10 @@
 (function () {
   "use strict";
 
+  // pdf-lib sits next to this file (assets/vendor/) and is loaded only when a PDF is made.
+  var here = document.currentScript ? document.currentScript.src : "";
+  var PDF_LIB = here.replace(/forms\.js(\?.*)?$/, "vendor/pdf-lib.min.js");
+
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.type !== "submit" && el.type !== "button";
@@ -105,6 +109,89 @@
     if (found.length) summary.focus();
   }
 
+  function loadPdfLib() {
+    if (window.PDFLib) return Promise.resolve(window.PDFLib);
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = PDF_LIB;
+      script.onload = function () { resolve(window.PDFLib); };
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  function norwegianDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    return parts ? parts[3] + "." + parts[2] + "." + parts[1] : iso;
+  }
+
+  function today() {
+    var now = new Date();
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return pad(now.getDate()) + "." + pad(now.getMonth() + 1) + "." + now.getFullYear();
+  }
+
+  // "<form title> – <first name field> – <date>.pdf", without characters file systems refuse.
+  function fileName(form) {
+    var first = form.querySelector("input[type=text]");
+    var parts = [form.dataset.title, first && first.value.trim(), today()];
+    return parts.filter(Boolean).join(" \u2013 ").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, " ") + ".pdf";
+  }
+
+  // The form's own fillable PDF with the reader's answers: same field names and export values
+  // as the web form, appearances drawn for every text field so that every viewer shows them,
+  // still fillable. Everything happens in this browser.
+  function filledPdf(form, href) {
+    return Promise.all([loadPdfLib(), fetch(href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.arrayBuffer();
+      })]).then(function (loaded) {
+      var lib = loaded[0];
+      return lib.PDFDocument.load(loaded[1]).then(function (doc) {
+        return doc.embedFont(lib.StandardFonts.Helvetica).then(function (font) {
+          var pdfForm = doc.getForm();
+          var texts = [];
+          var viewerDraws = false;
+          fields(form).forEach(function (el) {
+            var field = pdfForm.getFieldMaybe(el.name);
+            if (!field) return;
+            if (field instanceof lib.PDFCheckBox) {
+              if (el.checked) field.check(); else field.uncheck();
+            } else if (field instanceof lib.PDFRadioGroup) {
+              if (el.checked) field.select(el.value);
+            } else if (field instanceof lib.PDFDropdown) {
+              if (el.value) field.select(el.value); else field.clear();
+            } else if (field instanceof lib.PDFTextField) {
+              field.setText(el.type === "date" ? norwegianDate(el.value) : el.value);
+              texts.push(field);
+            }
+          });
+          texts.forEach(function (field) {
+            // Helvetica (WinAnsi) has æ, ø, å and the dash; for a rarer letter the viewer draws
+            // the field from its own embedded font.
+            try { field.updateAppearances(font); } catch (e) { viewerDraws = true; }
+          });
+          if (viewerDraws) {
+            pdfForm.acroForm.dict.set(lib.PDFName.of("NeedAppearances"), lib.PDFBool.True);
+          }
+          return doc.save({ updateFieldAppearances: false });
+        });
+      });
+    });
+  }
+
+  function offer(bytes, name) {
+    var url = URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
   function init(form) {
     var key = form.dataset.storageKey;
     var status = form.querySelector(".ps-status");
@@ -139,6 +226,22 @@
       checkButton.addEventListener("click", function () {
         if (check()) window.print();
       });
+    }
+
+    var download = form.querySelector("[data-ps-download]");
+    var blank = document.querySelector(".ps-pdf a[type='application/pdf']");
+    if (download && blank) {
+      download.addEventListener("click", function () {
+        download.disabled = true;
+        filledPdf(form, blank.href).then(function (bytes) {
+          offer(bytes, fileName(form));
+          if (status) status.textContent = form.dataset.msgDownloaded;
+        }).catch(function () {
+          if (status) status.textContent = form.dataset.msgDownloadFailed;
+        }).then(function () { download.disabled = false; });
+      });
+    } else if (download) {
+      download.remove();
     }
 
     var clear = form.querySelector("[data-ps-clear]");
