@@ -291,6 +291,7 @@ STOP_JS = """pad => {
   else if (el.matches("a.policy-lang-switch")) key = "lang-switch";
   else if (el.matches('input[data-md-component="search-query"]')) key = "search";
   else if (form && el.matches(".ps-submit")) key = "submit";
+  else if (form && el.matches("[data-ps-download]")) key = "download";
   else if (form && el.matches("[data-ps-clear]")) key = "clear";
   else if (form && el.type === "radio") key = "radio:" + el.name;
   else if (form && el.id) key = "#" + el.id;
@@ -334,6 +335,7 @@ EXPECTED_STOPS_JS = """form => {
     if (el.type === "radio") {
       if (!stops.includes("radio:" + el.name)) stops.push("radio:" + el.name);
     } else if (el.matches(".ps-submit")) stops.push("submit");
+    else if (el.matches("[data-ps-download]")) stops.push("download");
     else if (el.matches("[data-ps-clear]")) stops.push("clear");
     else stops.push("#" + el.id);
   }
@@ -392,7 +394,7 @@ def test_tab_order_of_a_form_page_reaches_every_control_in_order(
     page.goto(default_server + KEYBOARD_FORM)
     assert page.evaluate("document.activeElement === document.body && scrollY === 0")
     expected = page.locator(FORM).evaluate(EXPECTED_STOPS_JS)
-    assert expected[-2:] == ["submit", "clear"] and len(expected) > 10, expected
+    assert expected[-3:] == ["submit", "download", "clear"] and len(expected) > 10, expected
 
     stops = tab_until(page, "clear")
     keys = [stop.key for stop in collapse(stops)]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, expect
+from pypdf import PdfReader
 
 from tests.pages import CLEAR, FORM, SAVED, STATUS, SUBMIT, SUMMARY, Answers, answer
 
@@ -578,3 +580,45 @@ def test_with_javascript_the_buttons_show_and_the_note_goes(
     open_form(page, default_server, NB_AGREEMENT)
     expect(page.locator(".ps-actions")).to_be_visible()
     expect(page.locator(".ps-nojs")).to_be_hidden()
+
+
+# --------------------------------------------------------------------------- print whole
+
+LONG_ANSWER = [f"Linje {n}: saker om helse og personvern tas aldri med hjem – nr. {n}."
+               for n in range(1, 13)]  # fmt: skip
+HINTS = {
+    "nb": "Skriv når arbeidsdagen begynner og slutter",
+    "nn": "Skriv når arbeidsdagen byrjar og sluttar",
+}
+FOOTERS = {"nb": "Kommunen – Avtale om hjemmekontor, versjon 1.0",
+           "nn": "Kommunen – Avtale om heimekontor, versjon 1.0"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_printing_gives_every_answer_whole_with_footer_and_norwegian_dates(
+    page: Page, default_server: str, lang: str, tmp_path: Path
+) -> None:
+    open_form(page, default_server, f"/{lang}/kommune/skjema/avtale/")
+    page.locator("#f-taushetsplikt").fill("\n".join(LONG_ANSWER))
+    page.locator("#f-startdato").fill("2026-03-14")
+    page.locator("#f-arbeidstaker-navn").fill("Åse Ødegård")
+    target = tmp_path / "print.pdf"
+    page.pdf(path=target, prefer_css_page_size=True)
+
+    reader = PdfReader(target)
+    for number, sheet in enumerate(reader.pages):
+        width, height = (float(v) for v in sheet.mediabox[2:])
+        assert (round(width), round(height)) == (595, 842), f"page {number + 1} is not A4"
+    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    flat = " ".join(text.split())
+    for line in LONG_ANSWER:
+        assert line in flat, f"cut from the print: {line}"
+    assert "14.03.2026" in flat and "2026-03-14" not in flat and "03/14/2026" not in flat
+    assert HINTS[lang] not in flat
+    assert "fylles ut" not in flat and "fyllast ut" not in flat
+    pages = text.split("\f")[: len(reader.pages)]
+    for number, sheet in enumerate(pages, start=1):
+        sheet_text = " ".join(sheet.split())
+        assert FOOTERS[lang] in sheet_text, f"page {number} has no footer"
+        assert f"Side {number} av {len(pages)}" in sheet_text

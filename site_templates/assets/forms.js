@@ -192,6 +192,31 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
+  // Print: a date input prints in the browser's own format, so a copy written dd.mm.yyyy
+  // prints instead; kept up to date as the reader types.
+  function printDates(form) {
+    form.querySelectorAll("input[type=date]").forEach(function (el) {
+      var copy = el.nextElementSibling;
+      if (!copy || !copy.classList.contains("ps-print-value")) {
+        copy = document.createElement("span");
+        copy.className = "ps-print-value";
+        copy.setAttribute("aria-hidden", "true");
+        el.after(copy);
+        el.classList.add("ps-has-print-value");
+      }
+      copy.textContent = norwegianDate(el.value);
+    });
+  }
+
+  function printFooter() {
+    var meta = document.querySelector("[data-print-footer]");
+    if (!meta) return;
+    var root = document.documentElement.style;
+    root.setProperty("--ps-footer", JSON.stringify(meta.dataset.printFooter));
+    root.setProperty("--ps-page", JSON.stringify(meta.dataset.printPage));
+    root.setProperty("--ps-of", JSON.stringify(meta.dataset.printOf));
+  }
+
   function init(form) {
     var key = form.dataset.storageKey;
     var status = form.querySelector(".ps-status");
@@ -201,6 +226,11 @@
     if (store && key) {
       try { write(form, JSON.parse(store.getItem(key) || "{}")); } catch (e) { /* bad draft */ }
     }
+
+    printDates(form);
+    form.addEventListener("input", function () { printDates(form); });
+    form.addEventListener("change", function () { printDates(form); });
+    form.addEventListener("reset", function () { setTimeout(function () { printDates(form); }); });
 
     function save() {
       if (!store || !key) return;
@@ -257,6 +287,7 @@
   }
 
   document.querySelectorAll("form[data-ps-form]").forEach(init);
+  printFooter();
   // Controls that need this script show only now; the note for readers without it goes.
   document.querySelectorAll("[data-ps-needs-js]").forEach(function (el) { el.hidden = false; });
   document.querySelectorAll("[data-ps-nojs]").forEach(function (el) { el.hidden = true; });
