@@ -169,7 +169,7 @@ REQUIRED_QUESTIONS_JS = """form => {
     const field = group ? group.dataset.field : el.name;
     questions.push({
       id: el.id,
-      type: el.type,
+      type: el.hasAttribute("data-number") ? "number" : el.type,
       field: field,
       label: group ? text(group.querySelector("legend"))
                    : text(document.querySelector(`label[for="${CSS.escape(el.id)}"]`)),
@@ -622,3 +622,97 @@ def test_printing_gives_every_answer_whole_with_footer_and_norwegian_dates(
         sheet_text = " ".join(sheet.split())
         assert FOOTERS[lang] in sheet_text, f"page {number} has no footer"
         assert f"Side {number} av {len(pages)}" in sheet_text
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def summary_texts(page: Page) -> list[str]:
+    return [text.strip() for text in page.locator(SUMMARY_LINKS).all_inner_texts()]
+
+
+def check(page: Page) -> None:
+    page.locator(SUBMIT).click()
+
+
+@pytest.mark.parametrize(
+    ("lang", "org", "most"),
+    [("nb", "kommune", 7), ("nn", "kommune", 7), ("nb", "vestland-fylkeskommune", 7)],
+)
+def test_numbers_take_a_decimal_comma_and_stay_within_the_limits(
+    printing_page: Page, default_server: str, lang: str, org: str, most: int
+) -> None:
+    page = printing_page
+    open_form(page, default_server, f"/{lang}/{org}/skjema/avtale/")
+    days = page.locator("#f-dager-per-uke")
+    label = {"nb": "Dager på hjemmekontor per uke", "nn": "Dagar på heimekontor per veke"}[lang]
+    too_many = {"nb": f"{label} kan ikke være mer enn {most}.",
+                "nn": f"{label} kan ikkje vere meir enn {most}."}[lang]  # fmt: skip
+    not_number = {"nb": f"Skriv et tall, for eksempel 2 eller 2,5: {label}",
+                  "nn": f"Skriv eit tal, til dømes 2 eller 2,5: {label}"}[lang]  # fmt: skip
+    for typed, message in (("9", too_many), ("to", not_number), ("-1", None), ("2,5", None)):
+        days.fill(typed)
+        check(page)
+        texts = summary_texts(page)
+        if message:
+            assert message in texts, (typed, texts)
+            expect(page.locator("#f-dager-per-uke-error")).to_have_text(message)
+        elif typed == "-1":
+            assert any(label in text and "0" in text for text in texts), texts
+        else:
+            assert not any(label in text for text in texts), (typed, texts)
+
+
+def test_the_organisations_maximum_is_the_limit_unless_it_allows_exceptions(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from tests.conftest import ROOT, build_site
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    policy = content / "policies" / "vestland-fylkeskommune-heimekontor" / "policy.yml"
+    text = policy.read_text(encoding="utf-8")
+    assert "home_days_per_week_max: 2" in text and "home_days_more_by_exception: true" in text
+    policy.write_text(text.replace("home_days_more_by_exception: true",
+                                   "home_days_more_by_exception: false"), encoding="utf-8")  # fmt: skip
+    site = build_site(content, tmp_path / "site")
+    for lang in ("nb", "nn"):
+        html = site / lang / "vestland-fylkeskommune" / "skjema" / "avtale" / "index.html"
+        days = re.search(r'<input[^>]*id="f-dager-per-uke"[^>]*>', html.read_text("utf-8"))
+        assert days is not None
+        assert 'data-max="2"' in days.group(0) and 'data-min="0"' in days.group(0)
+
+
+def test_end_dates_come_after_the_start_and_show_only_when_they_apply(
+    printing_page: Page, default_server: str
+) -> None:
+    page = printing_page
+    open_form(page, default_server, NB_AGREEMENT)
+    end, trial_end = page.locator("#f-sluttdato"), page.locator("#f-proveperiode-slutt")
+    expect(end).to_be_hidden()
+    expect(trial_end).to_be_hidden()
+    page.locator("#f-varighet-midlertidig").check()
+    expect(end).to_be_visible()
+    page.locator("#f-proveperiode-ja").check()
+    expect(trial_end).to_be_visible()
+    page.locator("#f-proveperiode-nei").check()
+    expect(trial_end).to_be_hidden()
+    page.locator("#f-proveperiode-ja").check()
+
+    page.locator("#f-startdato").fill("2026-03-14")
+    end.fill("2026-03-01")
+    trial_end.fill("2026-03-14")
+    check(page)
+    texts = summary_texts(page)
+    assert "Sluttdato må være en senere dato enn «Avtalen gjelder fra»." in texts
+    assert "Prøveperioden varer til må være en senere dato enn «Avtalen gjelder fra»." in texts
+    end.fill("2026-12-31")
+    check(page)
+    assert not any("senere dato" in text and "Sluttdato" in text for text in summary_texts(page))
+    # A question that no longer applies is neither checked nor printed.
+    page.locator("#f-varighet-fast").check()
+    expect(end).to_be_hidden()
+    check(page)
+    assert not any("Sluttdato" in text for text in summary_texts(page))

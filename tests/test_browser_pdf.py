@@ -36,6 +36,11 @@ def fill_everything(page: Page) -> dict[str, str]:
         field = fields.nth(index)
         name = field.get_attribute("name") or ""
         kind = field.get_attribute("type") or field.evaluate("el => el.tagName.toLowerCase()")
+        if field.evaluate("el => el.hasAttribute('data-number')"):
+            kind = "number"
+        if not field.is_visible():  # a question that does not apply stays empty in the PDF
+            expected[name] = "/Off" if kind in ("checkbox", "radio") else ""
+            continue
         if kind == "checkbox":
             if index % 2 == 0:
                 field.check()
@@ -47,8 +52,8 @@ def fill_everything(page: Page) -> dict[str, str]:
             field.fill("2026-03-14")
             expected[name] = "14.03.2026"
         elif kind == "number":
-            field.fill("3")
-            expected[name] = "3"
+            field.fill("2,5")
+            expected[name] = "2,5"
         elif kind == "textarea":
             field.fill(LONG)
             expected[name] = LONG

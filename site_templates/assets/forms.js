@@ -57,11 +57,66 @@
     return clone.textContent.trim();
   }
 
-  // Every required question that has no answer, in page order: [container, message, target].
+  // A number as the reader writes it: "2,5" or "2.5"; NaN when it is not one.
+  function readNumber(text) {
+    var plain = text.trim().replace(/\s+/g, "").replace(",", ".");
+    return /^[-+]?\d+(\.\d+)?$/.test(plain) ? parseFloat(plain) : NaN;
+  }
+
+  function writeNumber(value) {
+    return String(value).replace(".", ",");
+  }
+
+  // A question that applies only with a given answer to another (data-show-if).
+  function applies(form, container) {
+    var name = container.dataset.showIf;
+    if (!name) return true;
+    var wanted = container.dataset.showValue;
+    return Array.prototype.some.call(form.querySelectorAll("[name='" + name + "']"), function (el) {
+      if (el.type === "radio" || el.type === "checkbox") return el.checked && el.value === wanted;
+      return el.value === wanted;
+    });
+  }
+
+  function showApplicable(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (container) {
+      container.hidden = !applies(form, container);
+    });
+  }
+
+  // An answer that is there but breaks a rule of the form: a number that is not one or is out
+  // of bounds, a date not after the one it must follow. The message, or "".
+  function ruleProblem(form, el, label) {
+    var msg = form.dataset;
+    var value = el.value.trim();
+    if (!value) return "";
+    if (el.hasAttribute("data-number")) {
+      var number = readNumber(value);
+      if (isNaN(number)) return msg.msgNumber.replace("{label}", label);
+      if (el.dataset.min !== undefined && number < parseFloat(el.dataset.min)) {
+        return msg.msgMin.replace("{label}", label).replace("{limit}", writeNumber(el.dataset.min));
+      }
+      if (el.dataset.max !== undefined && number > parseFloat(el.dataset.max)) {
+        return msg.msgMax.replace("{label}", label).replace("{limit}", writeNumber(el.dataset.max));
+      }
+    }
+    if (el.dataset.after) {
+      var other = form.querySelector("[name='" + el.dataset.after + "']");
+      var otherBox = other && other.closest("[data-field]");
+      if (other && other.value && value <= other.value) {  // ISO dates compare as text
+        return msg.msgAfter.replace("{label}", label).replace("{other}", labelOf(otherBox));
+      }
+    }
+    return "";
+  }
+
+  // Every required question without an answer and every answer that breaks a rule, in page
+  // order, among the questions that apply: [container, message, target].
   function problems(form) {
     var msg = form.dataset;
     var found = [];
     form.querySelectorAll("[data-field]").forEach(function (container) {
+      if (container.closest("[hidden]")) return;
       var label = labelOf(container);
       if (container.dataset.requiredOne) {
         var boxes = container.querySelectorAll("input[type=checkbox]");
@@ -77,7 +132,13 @@
         return;
       }
       var el = container.querySelector(":scope > input, :scope > textarea, :scope > select");
-      if (!el || !el.required) return;
+      if (!el) return;
+      var broken = ruleProblem(form, el, label);
+      if (broken) {
+        found.push([container, broken, el]);
+        return;
+      }
+      if (!el.required) return;
       if (el.type === "checkbox") {
         if (!el.checked) found.push([container, msg.msgTick.replace("{label}", label), el]);
       } else if (el.value.trim() === "") {
@@ -155,7 +216,7 @@
           var viewerDraws = false;
           fields(form).forEach(function (el) {
             var field = pdfForm.getFieldMaybe(el.name);
-            if (!field) return;
+            if (!field || el.closest("[hidden]")) return;  // a question that does not apply
             if (field instanceof lib.PDFCheckBox) {
               if (el.checked) field.check(); else field.uncheck();
             } else if (field instanceof lib.PDFRadioGroup) {
@@ -228,9 +289,13 @@
     }
 
     printDates(form);
+    showApplicable(form);
+    form.addEventListener("change", function () { showApplicable(form); });
     form.addEventListener("input", function () { printDates(form); });
     form.addEventListener("change", function () { printDates(form); });
-    form.addEventListener("reset", function () { setTimeout(function () { printDates(form); }); });
+    form.addEventListener("reset", function () {
+      setTimeout(function () { printDates(form); showApplicable(form); });
+    });
 
     function save() {
       if (!store || !key) return;
