@@ -332,6 +332,7 @@ EXPECTED_STOPS_JS = """form => {
   const stops = [];
   for (const el of form.querySelectorAll("input, select, textarea, button")) {
     if (el.disabled || el.type === "hidden" || el.tabIndex < 0) continue;
+    if (el.closest("[hidden]")) continue;  // a question that does not apply (yet)
     if (el.type === "radio") {
       if (!stops.includes("radio:" + el.name)) stops.push("radio:" + el.name);
     } else if (el.matches(".ps-submit")) stops.push("submit");
@@ -527,6 +528,13 @@ def test_typed_answers_are_printed(page: Page, default_server: str, tmp_path: Pa
     assert not chrome_shown(page), f"{path}: printed with {chrome_shown(page)}"
     for element_id, value in answers.items():
         field = page.locator(f"#{element_id}")
+        if field.get_attribute("type") == "date":  # printed as its dd.mm.yyyy copy
+            year, month, day = str(value).split("-")
+            copy = page.locator(f"#{element_id} + .ps-print-value")
+            expect(copy, f"#{element_id} should be printed").to_have_text(f"{day}.{month}.{year}")
+            box = copy.bounding_box()
+            assert box and box["width"] > 50 and box["height"] > 10, f"#{element_id}: {box}"
+            continue
         expect(field, f"#{element_id} should be printed").to_be_visible()
         if value is True:
             expect(field, f"#{element_id} should be printed ticked").to_be_checked()
