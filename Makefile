@@ -18,13 +18,21 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PIP) -e '.[test]'
 	touch $@
 
-site: $(VENV)/.runtime
+# pdf-lib fills a form's PDF in the reader's browser: from the npm registry, pinned by the
+# lock file, copied into the site's assets (and from there into every build).
+PDFLIB := site_templates/assets/vendor/pdf-lib.min.js
+$(PDFLIB): tools/pdf-lib/package.json tools/pdf-lib/package-lock.json
+	cd tools/pdf-lib && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp tools/pdf-lib/node_modules/pdf-lib/dist/pdf-lib.min.js $@
+
+site: $(VENV)/.runtime $(PDFLIB)
 	$(BIN)/policy-site build
 
 check: $(VENV)/.runtime
 	$(BIN)/policy-site check
 
-serve: $(VENV)/.runtime
+serve: $(VENV)/.runtime $(PDFLIB)
 	$(BIN)/policy-site serve
 
 lint: $(VENV)/.test
@@ -43,9 +51,10 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test
-	$(MAKE) $(AXE)
+	$(MAKE) $(AXE) $(PDFLIB)
 	$(BIN)/policy-site check --spelling --strict
 	$(BIN)/pytest
 
 clean:
-	rm -rf site .site.new-* .site.old-* .site.cache .site.lock $(VENV) tests/js/node_modules
+	rm -rf site .site.new-* .site.old-* .site.cache .site.lock $(VENV) tests/js/node_modules \
+		tools/pdf-lib/node_modules $(PDFLIB)

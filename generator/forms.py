@@ -45,6 +45,13 @@ class Control:
     options: tuple[tuple[str, str], ...] = ()
     """(value, label) for radio and select."""
     rows: int | None = None
+    minimum: float | None = None
+    """For a number: the smallest answer (the definition's min, with the rules filled in)."""
+    maximum: float | None = None
+    after: str | None = None
+    """For a date: the name of the date control it must come after."""
+    show_if: tuple[str, str] | None = None
+    """(control name, value): asked only while that control has that answer."""
 
 
 @dataclass(frozen=True)
@@ -301,8 +308,28 @@ class _Resolver:
             controls = self.equipment(f, source, loc)
         else:
             options = tuple((o.value, o.label[lang]) for o in f.options)
-            controls = (Control(f.name, f.type, label, hint, f.required, options, f.rows),)
+            show_if = (f.show_if.field, f.show_if.value) if f.show_if else None
+            controls = (Control(f.name, f.type, label, hint, f.required, options, f.rows,
+                                self.number(f.min, source, (*loc, "min")),
+                                self.number(f.max, source, (*loc, "max")),
+                                f.after, show_if),)  # fmt: skip
         return Item(f.name, label, hint, f.type, controls, f.required)
+
+    def number(self, value: float | str | None, source: Source, loc: Loc) -> float | None:
+        """A limit: a number, or a text whose rules give one."""
+        if value is None or isinstance(value, float | int):
+            return value
+        try:
+            text = expand(text_environment(), value, self.rules, self.lang, self.org).strip()
+        except TextError as exc:
+            self.problems.append(problem_in_text(source, loc, value, exc))
+            return None
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            self.problems.append(source.problem(loc, f"{_dotted(loc)}: '{text}' is not a number "
+                                                "once the rules are filled in"))  # fmt: skip
+            return None
 
     def equipment(self, f: FormField, source: Source, loc: Loc) -> tuple[Control, ...]:
         """One box and one serial-number field per item of the field's list rule."""
@@ -361,6 +388,7 @@ def check_resolved(form: AdaptedForm, resolved: ResolvedForm, covered: set[int],
                 loc, f"{_dotted(loc)}: field name '{control.name}' is used twice in the form "
                 "(each name becomes a PDF field and must be unique)"))  # fmt: skip
         seen[control.name] = control.label
+    _check_references(form, resolved, problems)
     definition = form.form.definition
     for point in definition.must_cover:
         if point not in covered:
@@ -368,6 +396,35 @@ def check_resolved(form: AdaptedForm, resolved: ResolvedForm, covered: set[int],
                 ("must_cover",), f"must_cover: § 2 point {point} ({REGULATION_POINTS[point].nb}) "
                 f"is not covered by any field for organisation '{org_slug}': add covers: "
                 f"[{point}] to a field or section that applies to it"))  # fmt: skip
+
+
+def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[Problem]) -> None:
+    """``after`` names an earlier date field, ``show_if`` an earlier field and one of its answers,
+    as the organisation's form has them (a ``when`` may leave a field out)."""
+    earlier: dict[str, Control] = {}
+    for control in resolved.controls:
+        source, loc = _field_place(form, control.name)
+        loc = loc[:-1] if loc and loc[-1] == "name" else loc
+        if control.after is not None:
+            other = earlier.get(control.after)
+            if other is None or other.type != "date":
+                problems.append(source.problem((*loc, "after"), (
+                    f"{_dotted((*loc, 'after'))}: '{control.after}' is not a date field before "
+                    f"'{control.name}' in this form: name one")))  # fmt: skip
+        if control.show_if is not None:
+            name, value = control.show_if
+            other = earlier.get(name)
+            answers = ["on"] if other is not None and other.type == "checkbox" else [
+                option for option, _ in (other.options if other is not None else ())]  # fmt: skip
+            if other is None or other.type not in ("radio", "select", "checkbox"):
+                problems.append(source.problem((*loc, "show_if", "field"), (
+                    f"{_dotted((*loc, 'show_if', 'field'))}: '{name}' is not a radio, select or "
+                    f"checkbox field before '{control.name}' in this form: name one")))  # fmt: skip
+            elif value not in answers:
+                problems.append(source.problem((*loc, "show_if", "value"), (
+                    f"{_dotted((*loc, 'show_if', 'value'))}: '{name}' has no answer '{value}' "
+                    f"(its answers: {', '.join(answers)})")))  # fmt: skip
+        earlier[control.name] = control
 
 
 def _field_place(form: AdaptedForm, name: str) -> tuple[Source, Loc]:

@@ -48,6 +48,15 @@ class Option(Model):
     """What the reader sees."""
 
 
+class ShowIf(Model):
+    """Another field's answer that makes a field apply (the field is shown only then)."""
+
+    field: FieldName
+    """Name of a radio, select or checkbox field earlier in the form."""
+    value: FieldName
+    """The option value (``on`` for a checkbox) that shows the field."""
+
+
 class FormField(Model):
     """One field. Its ``name`` is unique in the form and becomes the PDF field name."""
 
@@ -71,6 +80,14 @@ class FormField(Model):
     """Include the field only where this condition on the rules holds."""
     covers: list[Point] = []
     """Points of the regulation's § 2 (1-8) this field covers."""
+    min: float | str | None = None
+    """For a number field: the smallest answer; a number, or text using rules that gives one."""
+    max: float | str | None = None
+    """For a number field: the largest answer; a number, or text using rules that gives one."""
+    after: FieldName | None = None
+    """For a date field: the date field (earlier in the form) whose date it must come after."""
+    show_if: ShowIf | None = None
+    """Ask the question only while another field has this answer (checked in the browser)."""
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FormField:
@@ -86,6 +103,10 @@ class FormField(Model):
                 "an equipment field names its list rule (items: <rule id>), "
                 "and only an equipment field takes items"
             )
+        if (self.min is not None or self.max is not None) and self.type != "number":
+            raise ValueError("min and max apply to number fields only")
+        if self.after is not None and self.type != "date":
+            raise ValueError("after applies to date fields only")
         values = [option.value for option in self.options]
         if len(values) != len(set(values)):
             raise ValueError("option values must be unique")
@@ -128,5 +149,5 @@ class FormDefinition(Model):
     """The sections, in order."""
 
 
-FORM_MODELS = (FormDefinition, FormSection, FormField, Option)
+FORM_MODELS = (FormDefinition, FormSection, FormField, Option, ShowIf)
 """The form models, in the order ``policy-site schema`` prints them."""

@@ -155,9 +155,11 @@ def write_pdf(job: PdfJob) -> None:
         except BuildError as exc:  # names the template and its line; add the document
             raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
         document = HTML(string=html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
-        data = document.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
+        rendered = document.render(pdf_forms=True, pdf_variant="pdf/ua-1")
+        signatures = _signature_places(rendered)
+        data = rendered.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)
-        _finish(data, job)
+        _finish(data, job, signatures)
     except (BuildError, KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
@@ -174,12 +176,47 @@ def _pdf_failure(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _finish(data: bytes, job: PdfJob) -> None:
+@dataclass(frozen=True)
+class SignaturePlace:
+    """Where a signature block's line is drawn: an empty signature field goes there."""
+
+    name: str
+    label: str
+    page: int
+    rect: tuple[float, float, float, float]
+    """In PDF points from the page's lower left corner."""
+
+
+def _signature_places(document) -> list[SignaturePlace]:  # a rendered WeasyPrint document
+    """The signature lines of a form (marked ``data-signature-field`` by the print template)."""
+    places = []
+    for number, page in enumerate(document.pages):
+        height = page.height * 0.75  # CSS px to points
+        seen = set()
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            name = element.get("data-signature-field") if element is not None else None
+            if not name or name in seen or box.element_tag != "div":
+                continue
+            seen.add(name)
+            left, top = box.border_box_x() * 0.75, box.border_box_y() * 0.75
+            right = left + box.border_width() * 0.75
+            bottom = top + box.border_height() * 0.75
+            label = element.get("data-signature-label") or name
+            rect = (left, height - bottom, right, height - top)
+            places.append(SignaturePlace(name, label, number, rect))
+    return places
+
+
+def _finish(data: bytes, job: PdfJob, signatures: list[SignaturePlace] = ()) -> None:
     """Tidy the form fields, describe each, then save without anything that varies between runs."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         acroform = pdf.Root.get("/AcroForm")
         if acroform is not None:
             _radio_buttons_as_widgets(acroform)
+            _viewer_ready(pdf, acroform)
+            for place in signatures:
+                _add_signature_field(pdf, acroform, place)
         missing = set(job.descriptions)
         for item in acroform.get("/Fields", []) if acroform is not None else []:
             name = str(item.get("/T", ""))
@@ -207,3 +244,127 @@ def _radio_buttons_as_widgets(acroform: pikepdf.Dictionary) -> None:
             continue
         kept.append(item)
     acroform.Fields = kept
+
+
+CHECK_FONT = pikepdf.Name("/ZaDb")
+"""ZapfDingbats, one of the 14 fonts every viewer has: the tick ('4') and the dot ('l')."""
+
+
+def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary) -> None:
+    """Make the fields show the same in poppler, PDFium and pdf.js.
+
+    A viewer that draws a field itself reads its DA string: a button without a font in it shows
+    empty in poppler ("Missing 'Tf' operator"). Radio buttons get the web form's
+    values as their states (WeasyPrint names them /0, /1... with an /Opt list), each button an
+    "Off" appearance, and multi-line text a font size of 0 so that long answers shrink to fit.
+    """
+    resources = acroform.get("/DR")
+    if resources is None:
+        resources = acroform.DR = pikepdf.Dictionary()
+    fonts = resources.get("/Font")
+    if fonts is None:
+        fonts = resources.Font = pikepdf.Dictionary()
+    if CHECK_FONT not in fonts:
+        fonts[CHECK_FONT] = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.ZapfDingbats))  # fmt: skip
+    # poppler ignores stored appearances while NeedAppearances is set and draws radio buttons
+    # empty; every button carries its own appearances, and readers draw text as it is typed.
+    acroform.NeedAppearances = False
+    # WeasyPrint writes rectangles top first; tools that fill the form (pdf-lib) then draw the
+    # text below the box. Lower left, upper right, as the standard puts it.
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            if "/Rect" in annot:
+                x1, y1, x2, y2 = (float(v) for v in annot.Rect)
+                annot.Rect = pikepdf.Array([min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)])
+    for item in acroform.get("/Fields", []):
+        kind = item.get("/FT")
+        flags = int(item.get("/Ff", 0))
+        if kind == "/Tx" and flags & 4096 and "/DA" in item:
+            item.DA = pikepdf.String(re.sub(r"(/\S+) [\d.]+ Tf", r"\1 0 Tf", str(item.DA)))
+        elif kind == "/Btn":
+            radio = bool(flags & 32768)
+            options = [str(o) for o in item.get("/Opt", [])] if radio else []
+            if options:
+                del item["/Opt"]
+                if str(item.get("/V", "/Off")).lstrip("/").isdigit():
+                    item.V = pikepdf.Name("/" + options[int(str(item.V).lstrip("/"))])
+            # poppler reads the DA of the field (the group, for radio buttons), not the widget.
+            item.DA = pikepdf.String(f"{CHECK_FONT} 0 Tf 0 g")
+            for widget in item.get("/Kids", [item]):
+                _button_widget(pdf, widget, options, radio)
+
+
+def _button_widget(pdf: pikepdf.Pdf, widget: pikepdf.Dictionary, options: list[str],
+                   radio: bool) -> None:  # fmt: skip
+    widget.DA = pikepdf.String(f"{CHECK_FONT} 0 Tf 0 g")
+    characteristics = widget.get("/MK")
+    if characteristics is None:
+        characteristics = widget.MK = pikepdf.Dictionary()
+    characteristics.CA = pikepdf.String("l" if radio else "4")
+    appearances = widget.get("/AP")
+    if appearances is None:
+        return
+    normal = appearances.get("/N")
+    if not isinstance(normal, pikepdf.Dictionary):
+        return
+    states = {}
+    for state, stream in list(normal.items()):
+        name = state.lstrip("/")
+        if options and name.isdigit() and int(name) < len(options):
+            name = options[int(name)]
+        states[name] = stream
+    if "Off" not in states:
+        on = next(iter(states.values()), None)
+        box = on.get("/BBox") if on is not None else None
+        states["Off"] = pdf.make_stream(b"", BBox=box or pikepdf.Array([0, 0, 0, 0]),
+                                        Type=pikepdf.Name.XObject,
+                                        Subtype=pikepdf.Name.Form)  # fmt: skip
+    appearances.N = pikepdf.Dictionary({"/" + name: stream for name, stream in states.items()})
+    state = str(widget.get("/AS", "/Off")).lstrip("/")
+    if options and state.isdigit() and int(state) < len(options):
+        widget.AS = pikepdf.Name("/" + options[int(state)])
+
+
+def _add_signature_field(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary,
+                         place: SignaturePlace) -> None:  # fmt: skip
+    """An empty signature field over a signature line, tagged as a form field for PDF/UA, so
+    that a reader can sign the filled document there."""
+    page = pdf.pages[place.page]
+    left, bottom, right, top = place.rect
+    empty = pdf.make_stream(b"", BBox=pikepdf.Array([0, 0, right - left, top - bottom]),
+                            Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)  # fmt: skip
+    widget = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig,
+        T=pikepdf.String(place.name), TU=pikepdf.String(place.label), F=4,
+        Rect=pikepdf.Array([left, bottom, right, top]), P=page.obj,
+        AP=pikepdf.Dictionary(N=empty)))  # fmt: skip
+    _tag_widget(pdf, page, widget)
+    if "/Annots" not in page.obj:
+        page.obj.Annots = pikepdf.Array()
+    page.obj.Annots.append(widget)
+    acroform.Fields.append(widget)
+
+
+def _tag_widget(pdf: pikepdf.Pdf, page: pikepdf.Page, widget: pikepdf.Dictionary) -> None:
+    """Put a new widget into the structure tree (a Form element) as PDF/UA asks of annotations."""
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/ParentTree" not in tree:
+        return
+    document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
+    parents = pikepdf.NumberTree(tree.ParentTree)
+    key = int(tree.get("/ParentTreeNextKey", 0)) or max((int(k) for k, _ in parents.items()),
+                                                        default=-1) + 1  # fmt: skip
+    element = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Form, P=document,
+        K=pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=widget, Pg=page.obj),
+        Alt=widget.TU))  # fmt: skip
+    kids = document.get("/K")
+    if isinstance(kids, pikepdf.Array):
+        kids.append(element)
+    else:
+        document.K = pikepdf.Array([element] if kids is None else [kids, element])
+    widget.StructParent = key
+    parents[key] = element
+    tree.ParentTreeNextKey = key + 1

@@ -25,6 +25,8 @@ from generator.render import STATEMENT, STORAGE_KEY, template_place
 from generator.safety import ContentSafety
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
+PDF_LIBRARY = "vendor/pdf-lib.min.js"
+"""Under the assets: fills a form's PDF in the browser (see the Makefile)."""
 
 
 def build_language(
@@ -50,6 +52,10 @@ def build_language(
     """
     site_url = language_url(shared_config, lang)
     assets = templates_dir / "assets"
+    vendored = assets / PDF_LIBRARY
+    if not vendored.is_file():
+        raise BuildError(f"{display_path(vendored)}: missing; run `make site`, which installs "
+                         "pdf-lib (tools/pdf-lib) with npm ci and copies it there")  # fmt: skip
     shutil.copytree(assets, docs_dir / "assets", dirs_exist_ok=True)
 
     config_path = work_dir / f"mkdocs.{lang}.yml"

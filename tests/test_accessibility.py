@@ -293,6 +293,7 @@ STOP_JS = """pad => {
   else if (el.matches("a.policy-lang-switch")) key = "lang-switch";
   else if (el.matches('input[data-md-component="search-query"]')) key = "search";
   else if (form && el.matches(".ps-submit")) key = "submit";
+  else if (form && el.matches("[data-ps-download]")) key = "download";
   else if (form && el.matches("[data-ps-clear]")) key = "clear";
   else if (form && el.type === "radio") key = "radio:" + el.name;
   else if (form && el.id) key = "#" + el.id;
@@ -333,9 +334,11 @@ EXPECTED_STOPS_JS = """form => {
   const stops = [];
   for (const el of form.querySelectorAll("input, select, textarea, button")) {
     if (el.disabled || el.type === "hidden" || el.tabIndex < 0) continue;
+    if (el.closest("[hidden]")) continue;  // a question that does not apply (yet)
     if (el.type === "radio") {
       if (!stops.includes("radio:" + el.name)) stops.push("radio:" + el.name);
     } else if (el.matches(".ps-submit")) stops.push("submit");
+    else if (el.matches("[data-ps-download]")) stops.push("download");
     else if (el.matches("[data-ps-clear]")) stops.push("clear");
     else stops.push("#" + el.id);
   }
@@ -394,7 +397,7 @@ def test_tab_order_of_a_form_page_reaches_every_control_in_order(
     page.goto(default_server + KEYBOARD_FORM)
     assert page.evaluate("document.activeElement === document.body && scrollY === 0")
     expected = page.locator(FORM).evaluate(EXPECTED_STOPS_JS)
-    assert expected[-2:] == ["submit", "clear"] and len(expected) > 10, expected
+    assert expected[-3:] == ["submit", "download", "clear"] and len(expected) > 10, expected
 
     stops = tab_until(page, "clear")
     keys = [stop.key for stop in collapse(stops)]
@@ -527,6 +530,13 @@ def test_typed_answers_are_printed(page: Page, default_server: str, tmp_path: Pa
     assert not chrome_shown(page), f"{path}: printed with {chrome_shown(page)}"
     for element_id, value in answers.items():
         field = page.locator(f"#{element_id}")
+        if field.get_attribute("type") == "date":  # printed as its dd.mm.yyyy copy
+            year, month, day = str(value).split("-")
+            copy = page.locator(f"#{element_id} + .ps-print-value")
+            expect(copy, f"#{element_id} should be printed").to_have_text(f"{day}.{month}.{year}")
+            box = copy.bounding_box()
+            assert box and box["width"] > 50 and box["height"] > 10, f"#{element_id}: {box}"
+            continue
         expect(field, f"#{element_id} should be printed").to_be_visible()
         if value is True:
             expect(field, f"#{element_id} should be printed ticked").to_be_checked()

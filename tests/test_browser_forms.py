@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, expect
+from pypdf import PdfReader
 
 from tests.pages import CLEAR, FORM, SAVED, STATUS, SUBMIT, SUMMARY, Answers, answer
 
@@ -167,7 +169,7 @@ REQUIRED_QUESTIONS_JS = """form => {
     const field = group ? group.dataset.field : el.name;
     questions.push({
       id: el.id,
-      type: el.type,
+      type: el.hasAttribute("data-number") ? "number" : el.type,
       field: field,
       label: group ? text(group.querySelector("legend"))
                    : text(document.querySelector(`label[for="${CSS.escape(el.id)}"]`)),
@@ -512,3 +514,205 @@ def test_nothing_typed_leaves_the_device(printing_page: Page, default_server: st
     ]
     assert not outgoing, "requests that could carry answers:\n" + "\n".join(outgoing)
     assert not sockets, f"web sockets opened: {sockets}"
+
+
+# --------------------------------------------------------------------------- without JavaScript
+
+
+NO_SCRIPT_NOTE = {
+    "nb": "Uten JavaScript blir svarene verken lagret eller kontrollert her.",
+    "nn": "Utan JavaScript blir svara verken lagra eller kontrollerte her.",
+}
+
+
+@pytest.mark.parametrize("scripts", ["disabled", "not loaded"])
+def test_without_javascript_no_control_sends_the_answers(
+    browser: Any, default_server: str, manifest: dict[str, Any], scripts: str
+) -> None:
+    """JavaScript off, or forms.js not (yet) loaded: Enter in every field and every button of
+    every form page leave the page where it is and send nothing typed."""
+    context = browser.new_context(java_script_enabled=scripts != "disabled")
+    if scripts == "not loaded":
+        context.route("**/forms.js", lambda route: route.abort())
+    requests: list[Request] = []
+    context.on("request", lambda request: requests.append(request))
+    page = context.new_page()
+    typed: list[str] = []
+    try:
+        for entry in form_entries(manifest):
+            url = default_server + url_path(entry["path"])
+            page.goto(url)
+            expect(page.locator(".ps-nojs")).to_contain_text(NO_SCRIPT_NOTE[entry["lang"]])
+            expect(page.locator(".ps-actions")).to_be_hidden()
+            fields = page.locator(f"{FORM} input, {FORM} textarea")
+            for index in range(fields.count()):
+                field = fields.nth(index)
+                kind = field.get_attribute("type") or "textarea"
+                if kind in ("checkbox", "radio"):
+                    field.check()
+                    continue
+                value = {"date": "2026-03-14", "number": "3"}.get(kind, f"Hemmelig{index}x")
+                field.fill(value)
+                if kind != "number" and kind != "date":
+                    typed.append(value)
+            for index in range(fields.count()):
+                field = fields.nth(index)
+                if field.get_attribute("type") not in ("checkbox", "radio", None):
+                    field.press("Enter")
+            buttons = page.locator(f"{FORM} button")
+            assert buttons.count() >= 2
+            for index in range(buttons.count()):
+                buttons.nth(index).dispatch_event("click")
+            page.wait_for_timeout(200)
+            assert page.url == url, f"the page went to {page.url}"
+    finally:
+        context.close()
+    assert typed and requests
+    outgoing = [f"{r.method} {r.url}" for r in requests
+                if r.method not in ("GET", "HEAD") or r.post_data_buffer is not None
+                or "?" in r.url or any(text in r.url for text in typed)]  # fmt: skip
+    assert not outgoing, "requests that could carry answers:\n" + "\n".join(outgoing)
+
+
+def test_with_javascript_the_buttons_show_and_the_note_goes(
+    page: Page, default_server: str
+) -> None:
+    open_form(page, default_server, NB_AGREEMENT)
+    expect(page.locator(".ps-actions")).to_be_visible()
+    expect(page.locator(".ps-nojs")).to_be_hidden()
+
+
+# --------------------------------------------------------------------------- print whole
+
+LONG_ANSWER = [f"Linje {n}: saker om helse og personvern tas aldri med hjem – nr. {n}."
+               for n in range(1, 13)]  # fmt: skip
+HINTS = {
+    "nb": "Skriv når arbeidsdagen begynner og slutter",
+    "nn": "Skriv når arbeidsdagen byrjar og sluttar",
+}
+FOOTERS = {"nb": "Kommunen – Avtale om hjemmekontor, versjon 1.0",
+           "nn": "Kommunen – Avtale om heimekontor, versjon 1.0"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_printing_gives_every_answer_whole_with_footer_and_norwegian_dates(
+    page: Page, default_server: str, lang: str, tmp_path: Path
+) -> None:
+    open_form(page, default_server, f"/{lang}/kommune/skjema/avtale/")
+    page.locator("#f-taushetsplikt").fill("\n".join(LONG_ANSWER))
+    page.locator("#f-startdato").fill("2026-03-14")
+    page.locator("#f-arbeidstaker-navn").fill("Åse Ødegård")
+    target = tmp_path / "print.pdf"
+    page.pdf(path=target, prefer_css_page_size=True)
+
+    reader = PdfReader(target)
+    for number, sheet in enumerate(reader.pages):
+        width, height = (float(v) for v in sheet.mediabox[2:])
+        assert (round(width), round(height)) == (595, 842), f"page {number + 1} is not A4"
+    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    flat = " ".join(text.split())
+    for line in LONG_ANSWER:
+        assert line in flat, f"cut from the print: {line}"
+    assert "14.03.2026" in flat and "2026-03-14" not in flat and "03/14/2026" not in flat
+    assert HINTS[lang] not in flat
+    assert "fylles ut" not in flat and "fyllast ut" not in flat
+    pages = text.split("\f")[: len(reader.pages)]
+    for number, sheet in enumerate(pages, start=1):
+        sheet_text = " ".join(sheet.split())
+        assert FOOTERS[lang] in sheet_text, f"page {number} has no footer"
+        assert f"Side {number} av {len(pages)}" in sheet_text
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def summary_texts(page: Page) -> list[str]:
+    return [text.strip() for text in page.locator(SUMMARY_LINKS).all_inner_texts()]
+
+
+def check(page: Page) -> None:
+    page.locator(SUBMIT).click()
+
+
+@pytest.mark.parametrize(
+    ("lang", "org", "most"),
+    [("nb", "kommune", 7), ("nn", "kommune", 7), ("nb", "vestland-fylkeskommune", 7)],
+)
+def test_numbers_take_a_decimal_comma_and_stay_within_the_limits(
+    printing_page: Page, default_server: str, lang: str, org: str, most: int
+) -> None:
+    page = printing_page
+    open_form(page, default_server, f"/{lang}/{org}/skjema/avtale/")
+    days = page.locator("#f-dager-per-uke")
+    label = {"nb": "Dager på hjemmekontor per uke", "nn": "Dagar på heimekontor per veke"}[lang]
+    too_many = {"nb": f"{label} kan ikke være mer enn {most}.",
+                "nn": f"{label} kan ikkje vere meir enn {most}."}[lang]  # fmt: skip
+    not_number = {"nb": f"Skriv et tall, for eksempel 2 eller 2,5: {label}",
+                  "nn": f"Skriv eit tal, til dømes 2 eller 2,5: {label}"}[lang]  # fmt: skip
+    for typed, message in (("9", too_many), ("to", not_number), ("-1", None), ("2,5", None)):
+        days.fill(typed)
+        check(page)
+        texts = summary_texts(page)
+        if message:
+            assert message in texts, (typed, texts)
+            expect(page.locator("#f-dager-per-uke-error")).to_have_text(message)
+        elif typed == "-1":
+            assert any(label in text and "0" in text for text in texts), texts
+        else:
+            assert not any(label in text for text in texts), (typed, texts)
+
+
+def test_the_organisations_maximum_is_the_limit_unless_it_allows_exceptions(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from tests.conftest import ROOT, build_site
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    policy = content / "policies" / "vestland-fylkeskommune-heimekontor" / "policy.yml"
+    text = policy.read_text(encoding="utf-8")
+    assert "home_days_per_week_max: 2" in text and "home_days_more_by_exception: true" in text
+    policy.write_text(text.replace("home_days_more_by_exception: true",
+                                   "home_days_more_by_exception: false"), encoding="utf-8")  # fmt: skip
+    site = build_site(content, tmp_path / "site")
+    for lang in ("nb", "nn"):
+        html = site / lang / "vestland-fylkeskommune" / "skjema" / "avtale" / "index.html"
+        days = re.search(r'<input[^>]*id="f-dager-per-uke"[^>]*>', html.read_text("utf-8"))
+        assert days is not None
+        assert 'data-max="2"' in days.group(0) and 'data-min="0"' in days.group(0)
+
+
+def test_end_dates_come_after_the_start_and_show_only_when_they_apply(
+    printing_page: Page, default_server: str
+) -> None:
+    page = printing_page
+    open_form(page, default_server, NB_AGREEMENT)
+    end, trial_end = page.locator("#f-sluttdato"), page.locator("#f-proveperiode-slutt")
+    expect(end).to_be_hidden()
+    expect(trial_end).to_be_hidden()
+    page.locator("#f-varighet-midlertidig").check()
+    expect(end).to_be_visible()
+    page.locator("#f-proveperiode-ja").check()
+    expect(trial_end).to_be_visible()
+    page.locator("#f-proveperiode-nei").check()
+    expect(trial_end).to_be_hidden()
+    page.locator("#f-proveperiode-ja").check()
+
+    page.locator("#f-startdato").fill("2026-03-14")
+    end.fill("2026-03-01")
+    trial_end.fill("2026-03-14")
+    check(page)
+    texts = summary_texts(page)
+    assert "Sluttdato må være en senere dato enn «Avtalen gjelder fra»." in texts
+    assert "Prøveperioden varer til må være en senere dato enn «Avtalen gjelder fra»." in texts
+    end.fill("2026-12-31")
+    check(page)
+    assert not any("senere dato" in text and "Sluttdato" in text for text in summary_texts(page))
+    # A question that no longer applies is neither checked nor printed.
+    page.locator("#f-varighet-fast").check()
+    expect(end).to_be_hidden()
+    check(page)
+    assert not any("Sluttdato" in text for text in summary_texts(page))

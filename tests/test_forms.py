@@ -62,6 +62,16 @@ CASES = [
      AGREEMENT, 15, 13, "must_cover: § 2 point 6 (eventuell prøveperiode) is not covered by any field for organisation 'testkommune'"),
     ("unknown form attached", in_content(replace("policies/heimekontor/policy.yml", "attachments: [avtale,", "attachments: [skjemaet, avtale,")),
      "policies/heimekontor/policy.yml", 35, 15, "attachments[0]: unknown form 'skjemaet' (known: avtale, oppfolgingssamtale, sjekkliste, utstyrslan)"),
+    ("show_if naming no earlier choice", in_forms(replace(AGREEMENT, "show_if: {field: proveperiode, value: ja}", "show_if: {field: proveperode, value: ja}")),
+     AGREEMENT, 307, 26, "sections[7].fields[1].show_if.field: 'proveperode' is not a radio, select or checkbox field before 'proveperiode_slutt' in this form: name one"),
+    ("show_if with an answer the choice lacks", in_forms(replace(AGREEMENT, "show_if: {field: proveperiode, value: ja}", "show_if: {field: proveperiode, value: kanskje}")),
+     AGREEMENT, 307, 47, "sections[7].fields[1].show_if.value: 'proveperiode' has no answer 'kanskje' (its answers: ja, nei)"),
+    ("a date after a field that is no date", in_forms(replace(AGREEMENT, "        after: startdato\n", "        after: varighet\n")),
+     AGREEMENT, 206, 16, "sections[5].fields[2].after: 'varighet' is not a date field before 'sluttdato' in this form: name one"),
+    ("a limit that is no number", in_forms(replace(AGREEMENT, "        min: 0\n        # The policy's", "        min: fem\n        # The policy's")),
+     AGREEMENT, 89, 14, "sections[2].fields[0].min: 'fem' is not a number once the rules are filled in"),
+    ("min on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        min: 1\n        type: text")),
+     CHECKLIST, 23, 9, "sections[0].fields[0]: min and max apply to number fields only"),
 ]  # fmt: skip
 
 

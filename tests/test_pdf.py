@@ -4,6 +4,7 @@ ticked box that shows when poppler renders it."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import shutil
 import subprocess
@@ -62,8 +63,8 @@ def test_pdf_fields_match_the_definition_and_are_described_by_their_labels(
 ) -> None:
     for entry in entries(default_site, "form-pdf"):
         form = resolved[entry["lang"], entry["org"], entry["id"]]
-        with pikepdf.open(default_site / entry["path"]) as pdf:
-            fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
+        pdf = pikepdf.open(default_site / entry["path"])  # open while its objects are read
+        fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields if f.FT != "/Sig"}
         assert list(fields) == entry["fields"] == form.field_names, entry["path"]
         for control in form.controls:
             field = fields[control.name]
@@ -76,9 +77,14 @@ def test_pdf_fields_match_the_definition_and_are_described_by_their_labels(
                 assert field.FT == "/Btn" and not flags & RADIO
             elif control.type == "radio":
                 assert field.FT == "/Btn" and flags & RADIO
-                assert [str(o) for o in field.Opt] == [value for value, _ in control.options]
+                # Each button's "on" state is the web form's value, not an index into /Opt.
+                assert "/Opt" not in field
+                states = [next(str(s) for s in kid.AP.N if s != "/Off")
+                          for kid in field.Kids]  # fmt: skip
+                assert states == [f"/{value}" for value, _ in control.options], control.name
             elif control.type == "select":
                 assert field.FT == "/Ch"
+        pdf.close()
 
 
 @pytest.mark.parametrize("kind", ["form-pdf", "guideline-pdf"])
@@ -271,3 +277,160 @@ def test_pdfs_are_identical_whatever_the_number_of_workers(tmp_path: Path) -> No
         build(Paths.default(ROOT, content, site), jobs=jobs)
         sites.append({p.relative_to(site): p.read_bytes() for p in site.rglob("*.pdf")})
     assert sites[0] and sites[0] == sites[1]
+
+
+def _widgets(pdf: Path) -> dict[str, list[tuple[int, list[float]]]]:
+    """Field name -> (page number, rectangle) of each of its widgets."""
+    found: dict[str, list[tuple[int, list[float]]]] = {}
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        for annot in page.get("/Annots", []):
+            widget = annot.get_object()
+            name = widget.get("/T") or widget["/Parent"].get_object()["/T"]
+            found.setdefault(str(name), []).append((number, [float(v) for v in widget["/Rect"]]))
+    return found
+
+
+def test_buttons_can_be_drawn_by_any_viewer(default_site: Path) -> None:
+    for entry in entries(default_site, "form-pdf"):
+        with pikepdf.open(default_site / entry["path"]) as pdf:
+            acroform = pdf.Root.AcroForm
+            fonts = acroform.DR.Font
+            for field in acroform.Fields:
+                if field.FT == "/Btn":
+                    for widget in [field, *field.get("/Kids", [])]:
+                        # A viewer that draws the button itself needs a font in the DA string.
+                        font = str(widget.DA).split()[0]
+                        assert "Tf" in str(widget.DA) and font in fonts, entry["path"]
+                    for widget in field.get("/Kids", [field]):
+                        assert "/Off" in widget.AP.N and len(widget.AP.N.keys()) == 2
+                elif field.FT == "/Tx" and int(field.get("/Ff", 0)) & MULTILINE:
+                    # Size 0: long answers shrink to fit the box instead of being cut.
+                    assert " 0 Tf" in str(field.DA), f"{entry['path']}: {field.T}"
+
+
+def test_filled_radio_button_and_box_show_with_the_web_forms_values(
+    default_site: Path, tmp_path: Path
+) -> None:
+    source = default_site / "nn" / "kommune" / "skjema" / "avtale.pdf"
+    writer = PdfWriter(clone_from=PdfReader(source))
+    values = {"varighet": "/midlertidig", "leder_sier_opp": "/on",
+              "taushetsplikt": "\n".join(f"Linje {n} om teieplikt" for n in range(1, 13))}  # fmt: skip
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    filled = tmp_path / "filled.pdf"
+    writer.write(filled)
+
+    fields = PdfReader(filled).get_fields()
+    for name, value in values.items():
+        assert fields[name]["/V"] == value
+    widgets = _widgets(filled)
+    for name, index in (("varighet", 1), ("leder_sier_opp", 0)):
+        number, rect = widgets[name][index]
+        before = _dark_pixels(_render(source, number, tmp_path / f"{name}-before"), rect)
+        after = _dark_pixels(_render(filled, number, tmp_path / f"{name}-after"), rect)
+        assert after > before + 10, f"{name}: {before} -> {after} dark pixels"
+    # The unchosen button stays empty.
+    number, rect = widgets["varighet"][0]
+    assert _dark_pixels(_render(filled, number, tmp_path / "other"), rect) == _dark_pixels(
+        _render(source, number, tmp_path / "other-before"), rect
+    )
+
+
+def test_each_signature_block_has_an_empty_signature_field(default_site: Path) -> None:
+    source = default_site / "nb" / "kommune" / "skjema" / "avtale.pdf"
+    with pikepdf.open(source) as pdf:
+        signatures = [f for f in pdf.Root.AcroForm.Fields if f.FT == "/Sig"]
+        names = {str(f.T) for f in signatures}
+        assert names == {"underskrift_arbeidstaker_signatur", "underskrift_leder_signatur"}
+        for field in signatures:
+            assert "/V" not in field
+            assert str(field.TU).endswith(": Underskrift")
+            assert "/StructParent" in field  # tagged, as PDF/UA asks of every annotation
+            left, bottom, right, top = (float(v) for v in field.Rect)
+            assert right - left > 200 and top - bottom > 30
+    # Over the signature line, above the signer's name field of the same block.
+    widgets = _widgets(source)
+    for who in ("arbeidstaker", "leder"):
+        sig_page, sig = widgets[f"underskrift_{who}_signatur"][0]
+        name_page, name = widgets[f"underskrift_{who}_navn"][0]
+        assert sig_page == name_page and sig[1] > name[3]
+
+
+def _self_signed() -> tuple[object, object]:
+    """A throwaway certificate and key, as asn1crypto objects for pyHanko."""
+    import datetime
+
+    from asn1crypto import keys, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Kari Nordmann")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        cx509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(cx509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(cx509.KeyUsage(digital_signature=True, content_commitment=True,
+                                      key_encipherment=False, data_encipherment=False,
+                                      key_agreement=False, key_cert_sign=True, crl_sign=False,
+                                      encipher_only=False, decipher_only=False), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())  # fmt: skip
+    return (x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            keys.PrivateKeyInfo.load(der_key))  # fmt: skip
+
+
+def sign(unsigned: Path, signed: Path, field_name: str) -> None:
+    # pyHanko runs an event loop of its own: never in a thread that already has one (Playwright).
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(_sign, unsigned, signed, field_name).result()
+
+
+def _sign(unsigned: Path, signed: Path, field_name: str) -> None:
+    """Sign ``field_name`` with a throwaway certificate (pyHanko), then check the signature is
+    intact, valid and trusted (against that certificate) and the only one."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import signers
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    cert, key = _self_signed()
+    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
+                                  cert_registry=SimpleCertificateStore.from_certs([cert]))  # fmt: skip
+    with unsigned.open("rb") as inp, signed.open("wb") as out:
+        signers.sign_pdf(IncrementalPdfFileWriter(inp),
+                         signers.PdfSignatureMetadata(field_name=field_name),
+                         signer=signer, output=out)  # fmt: skip
+    with signed.open("rb") as inp:
+        (signature,) = PdfFileReader(inp).embedded_signatures
+        assert signature.field_name == field_name
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+
+
+def test_a_filled_agreement_can_be_signed_in_its_signature_field(
+    default_site: Path, tmp_path: Path
+) -> None:
+    source = default_site / "nb" / "kommune" / "skjema" / "avtale.pdf"
+    writer = PdfWriter(clone_from=PdfReader(source))
+    values = {"arbeidstaker_navn": "Åse Ødegård", "varighet": "/fast"}
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    filled = tmp_path / "filled.pdf"
+    writer.write(filled)
+
+    signed = tmp_path / "signed.pdf"
+    sign(filled, signed, "underskrift_arbeidstaker_signatur")
+    fields = PdfReader(signed).get_fields()
+    assert fields["arbeidstaker_navn"]["/V"] == "Åse Ødegård"
+    assert fields["varighet"]["/V"] == "/fast"
+    assert "/V" not in fields["underskrift_leder_signatur"]  # the other signer's field is free

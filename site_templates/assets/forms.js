@@ -4,6 +4,10 @@
 (function () {
   "use strict";
 
+  // pdf-lib sits next to this file (assets/vendor/) and is loaded only when a PDF is made.
+  var here = document.currentScript ? document.currentScript.src : "";
+  var PDF_LIB = here.replace(/forms\.js(\?.*)?$/, "vendor/pdf-lib.min.js");
+
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.type !== "submit" && el.type !== "button";
@@ -53,11 +57,66 @@
     return clone.textContent.trim();
   }
 
-  // Every required question that has no answer, in page order: [container, message, target].
+  // A number as the reader writes it: "2,5" or "2.5"; NaN when it is not one.
+  function readNumber(text) {
+    var plain = text.trim().replace(/\s+/g, "").replace(",", ".");
+    return /^[-+]?\d+(\.\d+)?$/.test(plain) ? parseFloat(plain) : NaN;
+  }
+
+  function writeNumber(value) {
+    return String(value).replace(".", ",");
+  }
+
+  // A question that applies only with a given answer to another (data-show-if).
+  function applies(form, container) {
+    var name = container.dataset.showIf;
+    if (!name) return true;
+    var wanted = container.dataset.showValue;
+    return Array.prototype.some.call(form.querySelectorAll("[name='" + name + "']"), function (el) {
+      if (el.type === "radio" || el.type === "checkbox") return el.checked && el.value === wanted;
+      return el.value === wanted;
+    });
+  }
+
+  function showApplicable(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (container) {
+      container.hidden = !applies(form, container);
+    });
+  }
+
+  // An answer that is there but breaks a rule of the form: a number that is not one or is out
+  // of bounds, a date not after the one it must follow. The message, or "".
+  function ruleProblem(form, el, label) {
+    var msg = form.dataset;
+    var value = el.value.trim();
+    if (!value) return "";
+    if (el.hasAttribute("data-number")) {
+      var number = readNumber(value);
+      if (isNaN(number)) return msg.msgNumber.replace("{label}", label);
+      if (el.dataset.min !== undefined && number < parseFloat(el.dataset.min)) {
+        return msg.msgMin.replace("{label}", label).replace("{limit}", writeNumber(el.dataset.min));
+      }
+      if (el.dataset.max !== undefined && number > parseFloat(el.dataset.max)) {
+        return msg.msgMax.replace("{label}", label).replace("{limit}", writeNumber(el.dataset.max));
+      }
+    }
+    if (el.dataset.after) {
+      var other = form.querySelector("[name='" + el.dataset.after + "']");
+      var otherBox = other && other.closest("[data-field]");
+      if (other && other.value && value <= other.value) {  // ISO dates compare as text
+        return msg.msgAfter.replace("{label}", label).replace("{other}", labelOf(otherBox));
+      }
+    }
+    return "";
+  }
+
+  // Every required question without an answer and every answer that breaks a rule, in page
+  // order, among the questions that apply: [container, message, target].
   function problems(form) {
     var msg = form.dataset;
     var found = [];
     form.querySelectorAll("[data-field]").forEach(function (container) {
+      if (container.closest("[hidden]")) return;
       var label = labelOf(container);
       if (container.dataset.requiredOne) {
         var boxes = container.querySelectorAll("input[type=checkbox]");
@@ -73,12 +132,18 @@
         return;
       }
       var el = container.querySelector(":scope > input, :scope > textarea, :scope > select");
+      if (!el) return;
       // dated.js gives date fields a min of today: an earlier day typed in is an error too.
-      if (el && el.type === "date" && el.value && el.min && el.value < el.min) {
+      if (el.type === "date" && el.value && el.min && el.value < el.min) {
         found.push([container, msg.msgDate.replace("{label}", label), el]);
         return;
       }
-      if (!el || !el.required) return;
+      var broken = ruleProblem(form, el, label);
+      if (broken) {
+        found.push([container, broken, el]);
+        return;
+      }
+      if (!el.required) return;
       if (el.type === "checkbox") {
         if (!el.checked) found.push([container, msg.msgTick.replace("{label}", label), el]);
       } else if (el.value.trim() === "") {
@@ -110,6 +175,114 @@
     if (found.length) summary.focus();
   }
 
+  function loadPdfLib() {
+    if (window.PDFLib) return Promise.resolve(window.PDFLib);
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = PDF_LIB;
+      script.onload = function () { resolve(window.PDFLib); };
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  function norwegianDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    return parts ? parts[3] + "." + parts[2] + "." + parts[1] : iso;
+  }
+
+  function today() {
+    var now = new Date();
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return pad(now.getDate()) + "." + pad(now.getMonth() + 1) + "." + now.getFullYear();
+  }
+
+  // "<form title> – <first name field> – <date>.pdf", without characters file systems refuse.
+  function fileName(form) {
+    var first = form.querySelector("input[type=text]");
+    var parts = [form.dataset.title, first && first.value.trim(), today()];
+    return parts.filter(Boolean).join(" \u2013 ").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, " ") + ".pdf";
+  }
+
+  // The form's own fillable PDF with the reader's answers: same field names and export values
+  // as the web form, appearances drawn for every text field so that every viewer shows them,
+  // still fillable. Everything happens in this browser.
+  function filledPdf(form, href) {
+    return Promise.all([loadPdfLib(), fetch(href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.arrayBuffer();
+      })]).then(function (loaded) {
+      var lib = loaded[0];
+      return lib.PDFDocument.load(loaded[1]).then(function (doc) {
+        return doc.embedFont(lib.StandardFonts.Helvetica).then(function (font) {
+          var pdfForm = doc.getForm();
+          var texts = [];
+          var viewerDraws = false;
+          fields(form).forEach(function (el) {
+            var field = pdfForm.getFieldMaybe(el.name);
+            if (!field || el.closest("[hidden]")) return;  // a question that does not apply
+            if (field instanceof lib.PDFCheckBox) {
+              if (el.checked) field.check(); else field.uncheck();
+            } else if (field instanceof lib.PDFRadioGroup) {
+              if (el.checked) field.select(el.value);
+            } else if (field instanceof lib.PDFDropdown) {
+              if (el.value) field.select(el.value); else field.clear();
+            } else if (field instanceof lib.PDFTextField) {
+              field.setText(el.type === "date" ? norwegianDate(el.value) : el.value);
+              texts.push(field);
+            }
+          });
+          texts.forEach(function (field) {
+            // Helvetica (WinAnsi) has æ, ø, å and the dash; for a rarer letter the viewer draws
+            // the field from its own embedded font.
+            try { field.updateAppearances(font); } catch (e) { viewerDraws = true; }
+          });
+          if (viewerDraws) {
+            pdfForm.acroForm.dict.set(lib.PDFName.of("NeedAppearances"), lib.PDFBool.True);
+          }
+          return doc.save({ updateFieldAppearances: false });
+        });
+      });
+    });
+  }
+
+  function offer(bytes, name) {
+    var url = URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  // Print: a date input prints in the browser's own format, so a copy written dd.mm.yyyy
+  // prints instead; kept up to date as the reader types.
+  function printDates(form) {
+    form.querySelectorAll("input[type=date]").forEach(function (el) {
+      var copy = el.nextElementSibling;
+      if (!copy || !copy.classList.contains("ps-print-value")) {
+        copy = document.createElement("span");
+        copy.className = "ps-print-value";
+        copy.setAttribute("aria-hidden", "true");
+        el.after(copy);
+        el.classList.add("ps-has-print-value");
+      }
+      copy.textContent = norwegianDate(el.value);
+    });
+  }
+
+  function printFooter() {
+    var meta = document.querySelector("[data-print-footer]");
+    if (!meta) return;
+    var root = document.documentElement.style;
+    root.setProperty("--ps-footer", JSON.stringify(meta.dataset.printFooter));
+    root.setProperty("--ps-page", JSON.stringify(meta.dataset.printPage));
+    root.setProperty("--ps-of", JSON.stringify(meta.dataset.printOf));
+  }
+
   function init(form) {
     var key = form.dataset.storageKey;
     var status = form.querySelector(".ps-status");
@@ -120,6 +293,15 @@
       try { write(form, JSON.parse(store.getItem(key) || "{}")); } catch (e) { /* bad draft */ }
     }
 
+    printDates(form);
+    showApplicable(form);
+    form.addEventListener("change", function () { showApplicable(form); });
+    form.addEventListener("input", function () { printDates(form); });
+    form.addEventListener("change", function () { printDates(form); });
+    form.addEventListener("reset", function () {
+      setTimeout(function () { printDates(form); showApplicable(form); });
+    });
+
     function save() {
       if (!store || !key) return;
       store.setItem(key, JSON.stringify(read(form)));
@@ -128,14 +310,39 @@
     form.addEventListener("input", save);
     form.addEventListener("change", save);
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    // The form never submits (method="dialog", no submit button); Enter does nothing either.
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+
+    function check() {
       form.querySelectorAll("[data-field]").forEach(function (c) { setError(form, c, ""); });
       var found = problems(form);
       found.forEach(function (problem) { setError(form, problem[0], problem[1]); });
       showSummary(form, found);
-      if (!found.length) window.print();
-    });
+      return found.length === 0;
+    }
+
+    var checkButton = form.querySelector("[data-ps-check]");
+    if (checkButton) {
+      checkButton.addEventListener("click", function () {
+        if (check()) window.print();
+      });
+    }
+
+    var download = form.querySelector("[data-ps-download]");
+    var blank = document.querySelector(".ps-pdf a[type='application/pdf']");
+    if (download && blank) {
+      download.addEventListener("click", function () {
+        download.disabled = true;
+        filledPdf(form, blank.href).then(function (bytes) {
+          offer(bytes, fileName(form));
+          if (status) status.textContent = form.dataset.msgDownloaded;
+        }).catch(function () {
+          if (status) status.textContent = form.dataset.msgDownloadFailed;
+        }).then(function () { download.disabled = false; });
+      });
+    } else if (download) {
+      download.remove();
+    }
 
     var clear = form.querySelector("[data-ps-clear]");
     if (clear) {
@@ -150,4 +357,8 @@
   }
 
   document.querySelectorAll("form[data-ps-form]").forEach(init);
+  printFooter();
+  // Controls that need this script show only now; the note for readers without it goes.
+  document.querySelectorAll("[data-ps-needs-js]").forEach(function (el) { el.hidden = false; });
+  document.querySelectorAll("[data-ps-nojs]").forEach(function (el) { el.hidden = true; });
 })();

@@ -1,0 +1,161 @@
+"""The filled PDF, made in the reader's browser (Debian's Chromium) from the form's own fillable
+PDF with pdf-lib: every answer of every form in both written forms is in it under the web form's
+values, poppler draws the typed text, ticks and chosen buttons, it stays fillable, and it can be
+signed in its signature field."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from tests.test_browser_forms import form_entries, url_path
+from tests.test_pdf import _dark_pixels, _render, _widgets, sign
+
+DOWNLOAD = "[data-ps-download]"
+LONG = "\n".join(f"Linje {n}: Ærlig Øystein Åsen svarer kl. 08.00–15.30" for n in range(1, 13))
+"""Twelve lines with Norwegian letters and en dashes."""
+
+
+@pytest.fixture(scope="module")
+def manifest(default_site: Path) -> dict[str, Any]:
+    return json.loads((default_site / "manifest.json").read_text(encoding="utf-8"))
+
+
+def fill_everything(page: Page) -> dict[str, str]:
+    """Answer every question on the form page; field name -> value as the PDF must hold it."""
+    expected: dict[str, str] = {}
+    fields = page.locator("form[data-ps-form] :is(input, textarea, select)")
+    for index in range(fields.count()):
+        field = fields.nth(index)
+        name = field.get_attribute("name") or ""
+        kind = field.get_attribute("type") or field.evaluate("el => el.tagName.toLowerCase()")
+        if field.evaluate("el => el.hasAttribute('data-number')"):
+            kind = "number"
+        if not field.is_visible():  # a question that does not apply stays empty in the PDF
+            expected[name] = "/Off" if kind in ("checkbox", "radio") else ""
+            continue
+        if kind == "checkbox":
+            if index % 2 == 0:
+                field.check()
+            expected[name] = "/on" if index % 2 == 0 else "/Off"
+        elif kind == "radio":
+            field.check()  # the last button of each group stays chosen
+            expected[name] = "/" + (field.get_attribute("value") or "")
+        elif kind == "date":
+            field.fill("2026-03-14")
+            expected[name] = "14.03.2026"
+        elif kind == "number":
+            field.fill("2,5")
+            expected[name] = "2,5"
+        elif kind == "textarea":
+            field.fill(LONG)
+            expected[name] = LONG
+        elif kind == "select":
+            field.select_option(index=1)
+            expected[name] = field.input_value()
+        else:
+            value = f"Åse Ødegård – {index}"
+            field.fill(value)
+            expected[name] = value
+    return expected
+
+
+def download_filled(page: Page, target: Path) -> tuple[Path, str]:
+    with page.expect_download() as info:
+        page.locator(DOWNLOAD).click()
+    download = info.value
+    path = target / "filled.pdf"
+    download.save_as(path)
+    return path, download.suggested_filename
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_every_answer_of_every_form_is_in_the_downloaded_pdf(
+    page: Page, default_server: str, manifest: dict[str, Any], index: int, tmp_path: Path
+) -> None:
+    entries = sorted(form_entries(manifest), key=lambda e: e["path"])
+    assert len(entries) == 12, "forms changed: adjust the range"
+    entry = entries[index]
+    page.goto(default_server + url_path(entry["path"]))
+    expected = fill_everything(page)
+    filled, name = download_filled(page, tmp_path)
+
+    title = page.locator("form[data-ps-form]").get_attribute("data-title")
+    first = page.locator("form[data-ps-form] input[type=text]").first.input_value()
+    day = datetime.date.today().strftime("%d.%m.%Y")
+    assert name == f"{title} – {first} – {day}.pdf"
+    expect(page.locator(".ps-status")).to_have_text(
+        {"nb": "PDF-en med svarene er lastet ned.", "nn": "PDF-en med svara er lasta ned."}[
+            entry["lang"]
+        ]
+    )
+
+    fields = PdfReader(filled).get_fields()
+    for field_name, value in expected.items():
+        assert str(fields[field_name].get("/V", "/Off")) == value, field_name
+    # Still fillable: the same fields as the blank PDF, signature fields free.
+    assert set(fields) == set(PdfReader(default_server_file(page, entry)).get_fields())
+
+
+def default_server_file(page: Page, entry: dict[str, Any]) -> Any:
+    import io
+    import urllib.request
+
+    href = page.locator(".ps-pdf a[type='application/pdf']").evaluate("a => a.href")
+    with urllib.request.urlopen(href) as response:
+        return io.BytesIO(response.read())
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_poppler(
+    page: Page, default_server: str, default_site: Path, lang: str, tmp_path: Path
+) -> None:
+    page.goto(f"{default_server}/{lang}/kommune/skjema/avtale/")
+    fill_everything(page)
+    filled, _ = download_filled(page, tmp_path)
+    blank = default_site / lang / "kommune" / "skjema" / "avtale.pdf"
+
+    reader = PdfReader(filled)
+    # Every answer carries its own appearance: no viewer has to draw one.
+    need = reader.trailer["/Root"]["/AcroForm"].get("/NeedAppearances")
+    assert need is None or need.value is False
+    widgets = _widgets(filled)
+    # A text field, a long answer, a ticked box and the chosen button of a group.
+    shown = [("arbeidstaker_navn", 0), ("taushetsplikt", 0), ("sjekkliste_utfylt", 0),
+             ("varighet", 1)]  # fmt: skip
+    for field_name, which in shown:
+        number, rect = widgets[field_name][which]
+        before = _dark_pixels(_render(blank, number, tmp_path / f"{field_name}-b"), rect)
+        after = _dark_pixels(_render(filled, number, tmp_path / f"{field_name}-a"), rect)
+        assert after > before + 10, f"{field_name}: {before} -> {after} dark pixels"
+    # The box left empty and the other button stay empty.
+    for field_name, which in (("varighet", 0), ("forsvarlig_arbeidsplass", 0)):
+        number, rect = widgets[field_name][which]
+        before = _dark_pixels(_render(blank, number, tmp_path / f"{field_name}-b"), rect)
+        after = _dark_pixels(_render(filled, number, tmp_path / f"{field_name}-a"), rect)
+        assert abs(after - before) <= 2, field_name
+    # The long answer is there whole in its appearance (shrunk to fit, not cut).
+    field = next(a.get_object() for p in reader.pages for a in p.get("/Annots", [])
+                 if a.get_object().get("/T") == "taushetsplikt")  # fmt: skip
+    drawn = field["/AP"]["/N"].get_data().decode("latin-1")
+    assert len(re.findall(r"\bTj\b", drawn)) >= 12
+
+
+def test_a_downloaded_agreement_can_be_signed(
+    page: Page, default_server: str, tmp_path: Path
+) -> None:
+    page.goto(f"{default_server}/nn/kommune/skjema/avtale/")
+    expected = fill_everything(page)
+    filled, _ = download_filled(page, tmp_path)
+    signed = tmp_path / "signed.pdf"
+    sign(filled, signed, "underskrift_leder_signatur")
+    fields = PdfReader(signed).get_fields()
+    for field_name, value in expected.items():
+        assert str(fields[field_name].get("/V", "/Off")) == value, field_name
