@@ -41,6 +41,13 @@ STATEMENT = "uu"
 FORMS = "skjema"
 """Address of the forms pages; the word is the same in Bokmål and Nynorsk."""
 
+ORGANISATIONS = "oversikt"
+"""Address of the organisation index, the same in both forms."""
+
+CHANGELOG_NEWEST = 30
+"""How many changes the site-wide change log and feed show: every organisation's own page
+lists all of its changes, so no page grows with the number of organisations."""
+
 
 def form_src(org: str, form_id: str) -> str:
     """Markdown source of a form page, inside a language's docs folder."""
@@ -270,19 +277,25 @@ def render_language(
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
+    write(Page("home", lang, "index.md", s["home_title"]), "pages/home.md.j2")
     write(
-        Page("home", lang, "index.md", s["home_title"]),
-        "pages/home.md.j2",
+        Page("organisations", lang, f"{ORGANISATIONS}.md", s["organisations_title"]),
+        "pages/organisations.md.j2",
         organisations=list(project.organisations.values()),
         policies_by_org=by_org,
     )
 
+    changes = _changes(project, lang)
     for slug, org in project.organisations.items():
+        org_page = Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug)
         write(
-            Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug),
+            org_page,
             "pages/organisation.md.j2",
             org=org,
             policies=by_org[slug],
+            forms=[_form_link(i, lang, org_page) for i in project.forms_of(slug)],
+            forms_anchor=FORMS,
+            changes=[item for item in changes if item.org == slug],
         )
         for entry in by_org[slug]:
             write(
@@ -318,10 +331,11 @@ def render_language(
         forms_page,
         "pages/forms.md.j2",
         forms_by_org=[
-            (org, [_form_link(i, lang, forms_page) for i in project.forms_of(slug)])
+            (org, len(project.forms_of(slug)))
             for slug, org in project.organisations.items()
             if project.forms_of(slug)
         ],
+        forms_anchor=FORMS,
     )
 
     write(
@@ -333,18 +347,18 @@ def render_language(
         others=[o.name[lang] for o in project.organisations.values() if o.kind != "public-body"],
     )
 
-    changes = _changes(project, lang)
+    newest = changes[:CHANGELOG_NEWEST]
     write(
         Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
         "pages/changelog.md.j2",
-        changes=changes,
+        changes=newest,
     )
     feed = _render(
         env,
         "pages/feed.xml.j2",
         s=s,
         lang=lang,
-        changes=changes,
+        changes=newest,
         base=site_url,
         feed_id=f"{site_url}feed.xml",
         updated=f"{max((i.change.date for i in changes), default=project.build_date)}T00:00:00Z",
@@ -424,11 +438,13 @@ def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -
 
 
 def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
-    """MkDocs navigation: start page, one section per organisation (its guidelines and forms),
-    the forms overview, the change log."""
+    """MkDocs navigation: start page, the organisation index, one section per organisation (its
+    guidelines and forms; a page shows only its own organisation's, see overrides/partials/
+    nav.html), the forms overview, the change log."""
     by_src = {page.src: page for page in pages}
     lang = pages[0].lang
-    items: list[Any] = [{home_label: "index.md"}]
+    index = f"{ORGANISATIONS}.md"
+    items: list[Any] = [{home_label: "index.md"}, {by_src[index].title: index}]
     for slug, org in project.organisations.items():
         children: list[Any] = [f"{slug}/index.md"]
         children += [
@@ -532,6 +548,7 @@ def file_size(size: int) -> str:
 class _ChangeItem:
     change: Change
     title: str
+    org: str
     org_name: str
     md_path: str
     url: str
@@ -548,6 +565,7 @@ def _changes(project: Project, lang: str) -> list[_ChangeItem]:
                 _ChangeItem(
                     change,
                     page.title,
+                    entry.policy.organisation,
                     org_name,
                     page.src,
                     page.url,
