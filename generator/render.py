@@ -257,13 +257,19 @@ def render_language(
     docs_dir: Path,
     site_url: str,
     memo: Memo = no_memo,
+    pdf_built: Callable[[str], bool] = lambda path: True,
 ) -> list[Page]:
     """Write one language's Markdown tree into ``docs_dir``; return its pages.
 
     ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
     published address, for the feed's absolute links. Form HTML, the slowest part, goes
-    through ``memo``.
+    through ``memo``. ``pdf_built`` says whether a PDF (its path below the language root) will
+    be on the site; a link to one that will not is replaced by a note saying so.
     """
+
+    def pdf_href(page: Page, path: str) -> str | None:
+        return href(page.url, path) if pdf_built(path) else None
+
     s = strings[lang]
     env = page_environment(templates_dir, lang)
     html_env = page_environment(templates_dir, lang, autoescape=True)
@@ -293,7 +299,7 @@ def render_language(
             "pages/organisation.md.j2",
             org=org,
             policies=by_org[slug],
-            forms=[_form_link(i, lang, org_page) for i in project.forms_of(slug)],
+            forms=[_form_link(i, lang, org_page, pdf_href) for i in project.forms_of(slug)],
             forms_anchor=FORMS,
             changes=[item for item in changes if item.org == slug],
         )
@@ -301,7 +307,7 @@ def render_language(
             write(
                 _guideline_page(entry, lang),
                 "pages/guideline.md.j2",
-                **_guideline_context(project, entry, lang, s),
+                **_guideline_context(project, entry, lang, s, pdf_href),
             )
             for document in entry.documents:
                 target = docs_dir / document_path(slug, entry.policy.id, document.name)
@@ -322,7 +328,7 @@ def render_language(
                 f=f,
                 org=org,
                 storage_key=key,
-                pdf_href=href(page.url, form_pdf(slug, f.id)),
+                pdf_href=pdf_href(page, form_pdf(slug, f.id)),
                 form_html="\n".join(line for line in form_html.splitlines() if line.strip()),
             )
 
@@ -466,17 +472,18 @@ class _FormLink:
     title: str
     md_path: str
     """Markdown link from the linking page's source (MkDocs checks it)."""
-    pdf_href: str
-    """Link from the linking page's address to the PDF."""
+    pdf_href: str | None
+    """Link from the linking page's address to the PDF; None when it is not built."""
 
 
-def _form_link(instance: FormInstance, lang: str, page: Page) -> _FormLink:
+def _form_link(instance: FormInstance, lang: str, page: Page,
+               pdf_href: Callable[[Page, str], str | None]) -> _FormLink:  # fmt: skip
     """A link to a form and its PDF, from ``page``."""
     src = form_src(instance.org, instance.form_id)
     return _FormLink(
         instance.forms[lang].title,
         posixpath.relpath(src, posixpath.dirname(page.src) or "."),
-        href(page.url, form_pdf(instance.org, instance.form_id)),
+        pdf_href(page, form_pdf(instance.org, instance.form_id)),
     )
 
 
@@ -493,8 +500,9 @@ def _guideline_page(entry: PolicyEntry, lang: str) -> Page:
 
 
 def _guideline_context(
-    project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]
-) -> dict[str, Any]:
+    project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any],
+    pdf_href: Callable[[Page, str], str | None],
+) -> dict[str, Any]:  # fmt: skip
     policy = entry.policy
     page = _guideline_page(entry, lang)
     to_root = "../" * (page.url.count("/") + 1)  # from the page's folder up past the language
@@ -502,7 +510,7 @@ def _guideline_context(
     attachments: list[_Attachment] = []
     for ref in entry.attachments:
         if isinstance(ref, FormRef):
-            link = _form_link(forms[ref.form_id], lang, page)
+            link = _form_link(forms[ref.form_id], lang, page, pdf_href)
             attachments.append(_Attachment("form", link.title, link.md_path, link.pdf_href))
         elif isinstance(ref, Document):
             where = href(page.url, document_path(policy.organisation, policy.id, ref.name))
@@ -517,7 +525,7 @@ def _guideline_context(
         "text": entry.texts[lang],
         "latest": entry.latest_change,
         "original_href": f"{to_root}{policy.original_language}/{page.url}",
-        "pdf_href": href(page.url, guideline_pdf(policy.organisation, policy.id)),
+        "pdf_href": pdf_href(page, guideline_pdf(policy.organisation, policy.id)),
         "attachments": attachments,
     }
 
