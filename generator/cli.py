@@ -120,9 +120,7 @@ _jobs = click.option(
     "--no-pdfs", is_flag=True,
     help="Quick preview: write no PDFs; keep the previous site's, mark the others not built.",
 )  # fmt: skip
-def build_command(
-    paths: Paths, jobs: int | None, full: bool, no_wait: bool, no_pdfs: bool
-) -> None:
+def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool, no_pdfs: bool) -> None:
     """Check, render and build the site; replace the site folder only on success.
 
     Only what changed is rendered again: unchanged MkDocs sites, pages and PDFs come from the
