@@ -422,6 +422,7 @@ class _Build:
             site_dir=site_dir, work_dir=self.work, build_date=build_date,
             sources=_sources(self.project, paths, pages),
             page_cache=(pages_folder, page_key),
+            organisations={slug: o.name[lang] for slug, o in self.project.organisations.items()},
         )  # fmt: skip
 
         def built(counts: tuple[int, int]) -> None:

@@ -22,6 +22,7 @@ from mkdocs.utils.yaml import yaml_load
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.render import STATEMENT, STORAGE_KEY, template_place
+from generator.searchtitles import SearchTitles
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 
@@ -40,12 +41,14 @@ def build_language(
     build_date: dt.date,
     sources: dict[str, Path],
     page_cache: tuple[Path, str] | None = None,
+    organisations: dict[str, str] | None = None,
 ) -> tuple[int, int]:
     """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build.
 
     With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
     are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
-    rendered and how many reused.
+    rendered and how many reused. ``organisations`` (folder -> name) name each search result's
+    organisation.
     """
     site_url = language_url(shared_config, lang)
     assets = templates_dir / "assets"
@@ -95,6 +98,10 @@ def build_language(
             pages.load_config({"folder": folder and str(folder), "key": key})
             # Registered here, not in mkdocs.yml: it is part of the pipeline, not a setting.
             mkdocs_config.plugins["policy-site-pages"] = pages
+            titles = SearchTitles()
+            titles.load_config({"organisations": organisations or {},
+                                "title": strings[lang]["search_title"]})  # fmt: skip
+            mkdocs_config.plugins["policy-site-search-titles"] = titles
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:
             details = _explain(records, sources) or f"  {exc}"
