@@ -85,6 +85,18 @@ def build_language(
                 "statement_path": f"{STATEMENT}/",
                 "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
+                # Where a search with no hits looks in the other written form(s).
+                "other_forms": [
+                    {
+                        "lang": other,
+                        "link": f"../{other}/",
+                        "text": strings[lang]["other_form_hits"].format(
+                            count="{count}", form=strings[lang]["language_names"][other]
+                        ),
+                    }
+                    for other in languages
+                    if other != lang
+                ],
             },
         },
     }
