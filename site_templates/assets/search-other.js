@@ -1,44 +1,52 @@
 // A search with no hits in this written form says how many pages the other one has for it
-// ("3 treff på nynorsk") and links to that search. The other site's index is on the same
-// host; it is fetched once, on the first search that finds nothing.
+// ("3 treff på nynorsk") and links to that search. The other site's index (same host) goes
+// into a second copy of Material's own search worker, so the count is the one the other site
+// shows; both are loaded once, on the first search that finds nothing.
 (function () {
   "use strict";
   var config = document.getElementById("ps-other-form");
+  var material = document.getElementById("__config");
   var meta = document.querySelector(".md-search-result__meta");
   var list = document.querySelector(".md-search-result__list");
   var input = document.querySelector("[data-md-component=search-query]");
-  if (!config || !meta || !list || !input) return;
-  var index = null;
+  if (!config || !material || !meta || !list || !input || !window.Worker) return;
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3; // Material's worker messages
+  var worker = null;
+  var ready = null;
+  var waiting = [];
 
-  function load() {
-    if (!index) {
-      index = fetch(config.dataset.index).then(function (response) {
+  function start() {
+    if (ready) return ready;
+    ready = fetch(config.dataset.index)
+      .then(function (response) {
         if (!response.ok) throw new Error(response.statusText);
         return response.json();
+      })
+      .then(function (index) {
+        return new Promise(function (resolve, reject) {
+          var url = new URL(JSON.parse(material.textContent).search, document.baseURI);
+          worker = new Worker(url);
+          worker.onerror = reject;
+          worker.onmessage = function (event) {
+            if (event.data.type === READY) resolve();
+            if (event.data.type === RESULT && waiting.length) waiting.shift()(event.data.data);
+          };
+          worker.postMessage({
+            type: SETUP,
+            data: { config: index.config, docs: index.docs, options: { suggest: false } }
+          });
+        });
       });
-    }
-    return index;
+    return ready;
   }
 
-  function words(text, separator) {
-    return text.toLowerCase().split(separator).filter(Boolean);
-  }
-
-  // Pages (not sections) where every word of the query starts a word of the page.
-  function count(data, query) {
-    var separator = new RegExp(data.config.separator);
-    var wanted = words(query, separator);
-    if (!wanted.length) return 0;
-    var pages = {};
-    data.docs.forEach(function (doc) {
-      var text = (doc.title + " " + doc.text).replace(/<[^>]*>/g, " ");
-      var have = words(text, separator);
-      var all = wanted.every(function (word) {
-        return have.some(function (token) { return token.indexOf(word) === 0; });
+  function count(query) {
+    return start().then(function () {
+      return new Promise(function (resolve) {
+        waiting.push(function (result) { resolve(result.items.length); });
+        worker.postMessage({ type: QUERY, data: query });
       });
-      if (all) pages[doc.location.split("#")[0]] = true;
     });
-    return Object.keys(pages).length;
   }
 
   function clear() {
@@ -50,10 +58,9 @@
     var query = input.value.trim();
     clear();
     if (!query || list.children.length) return;
-    load().then(function (data) {
-      // The reader may have typed on while the index loaded.
+    count(query).then(function (hits) {
+      // The reader may have typed on while the other index loaded.
       if (input.value.trim() !== query || list.children.length) return;
-      var hits = count(data, query);
       clear();
       if (!hits) return;
       var paragraph = document.createElement("p");
