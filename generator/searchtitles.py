@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin
 class SearchTitlesConfig(base.Config):
     organisations = c.Type(dict, default={})
     """Folder (slug) -> the organisation's name in this written form."""
-    title = c.Type(str, default="{title} ({org})")
+    title = c.Type(str, default="{title} ({name})")
     """How a title names its organisation (strings.yml: search_title)."""
 
 
@@ -37,6 +37,6 @@ class SearchTitles(BasePlugin[SearchTitlesConfig]):
             name = names.get(location.split("/", 1)[0])
             # The page's own entry heads its group of results; its sections stay as they are.
             if name and "#" not in location and doc.get("title") and doc["title"] != name:
-                doc["title"] = self.config.title.format(title=doc["title"], org=name)
+                doc["title"] = self.config.title.format(title=doc["title"], name=name)
         # Written as the search plugin writes it: compact, one line.
         index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")

@@ -90,8 +90,10 @@ def build_language(
                     {
                         "lang": other,
                         "link": f"../{other}/",
-                        "text": strings[lang]["other_form_hits"].format(
-                            count="{count}", form=strings[lang]["language_names"][other]
+                        "text": strings[lang]._fill(
+                            "other_form_hits",
+                            count="{count}",
+                            form=strings[lang]["language_names"][other],
                         ),
                     }
                     for other in languages
@@ -101,6 +103,8 @@ def build_language(
         },
     }
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+    # Filled once here, so a wrong placeholder is named with its place in strings.yml.
+    strings[lang]._fill("search_title", title="", name="")
 
     with _captured_log() as records, _build_epoch(build_date):
         try:

@@ -184,7 +184,7 @@ STRING_CASES = [
      f"error: {STRINGS}:4:3: nb: missing text 'whats_changed': add it "
      "(used by site_templates/pages/guideline.md.j2:"),
     ("text a form template uses", _delete_line("    signature:"),
-     f"error: {STRINGS}:58:5: nb.form: missing text 'signature': add it "
+     f"error: {STRINGS}:67:5: nb.form: missing text 'signature': add it "
      "(used by site_templates/forms/macros.html.j2:"),
     ("text the site configuration uses", _delete_line("  not_found_title:"),
      f"error: {STRINGS}:4:3: nb: missing text 'not_found_title': add it"),
