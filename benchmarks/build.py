@@ -2,7 +2,7 @@
 
 Run it from the project folder::
 
-    .venv/bin/python benchmarks/build.py [--orgs N] [--jobs-compare]
+    .venv/bin/python benchmarks/build.py [--orgs N] [--jobs-compare] [--no-pdfs]
 
 What it does
 ------------
@@ -43,6 +43,11 @@ What it does
      config the pipeline writes, nb then nn, as ``mkdocs build`` would be run by hand. The
      pipeline builds the two languages side by side when it has two workers, so it is timed
      with one worker per core and with a single worker (the languages one after another).
+
+3. Prints what a reader downloads after the full build: the largest and the median page HTML,
+   the whole site's size and each written form's search index (Material fetches it whole on
+   the first search), and the time of a build from scratch as ``policy-site build --no-pdfs``.
+   With ``--no-pdfs`` every measured build leaves the PDFs out, for hundreds of organisations.
 
 How to read it
 --------------
