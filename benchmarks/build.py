@@ -2,7 +2,7 @@
 
 Run it from the project folder::
 
-    .venv/bin/python benchmarks/build.py [--orgs N] [--jobs-compare]
+    .venv/bin/python benchmarks/build.py [--orgs N] [--jobs-compare] [--no-pdfs]
 
 What it does
 ------------
@@ -43,6 +43,11 @@ What it does
      config the pipeline writes, nb then nn, as ``mkdocs build`` would be run by hand. The
      pipeline builds the two languages side by side when it has two workers, so it is timed
      with one worker per core and with a single worker (the languages one after another).
+
+3. Prints what a reader downloads after the full build: the largest and the median page HTML,
+   the whole site's size and each written form's search index (Material fetches it whole on
+   the first search), and the time of a build from scratch as ``policy-site build --no-pdfs``.
+   With ``--no-pdfs`` every measured build leaves the PDFs out, for hundreds of organisations.
 
 How to read it
 --------------
@@ -382,8 +387,9 @@ def _from_scratch() -> dict[str, Any]:
     return {"incremental": False} if "incremental" in inspect.signature(build).parameters else {}
 
 
-def timed_build(paths: Paths, jobs: int, *, fresh: bool = False) -> BuildTiming:
-    """One ``generator.build`` with its stages timed; ``fresh``: from scratch."""
+def timed_build(paths: Paths, jobs: int, *, fresh: bool = False, pdfs: bool = True) -> BuildTiming:
+    """One ``generator.build`` with its stages timed; ``fresh``: from scratch; without ``pdfs``:
+    as ``policy-site build --no-pdfs``."""
     RecordingWorkers.runs.clear()
     with (
         stage_timers() as totals,
@@ -391,7 +397,8 @@ def timed_build(paths: Paths, jobs: int, *, fresh: bool = False) -> BuildTiming:
         mock.patch("generator.pipeline.Workers", RecordingWorkers),
     ):
         start = time.perf_counter()
-        entries = build(paths, jobs=jobs, **(_from_scratch() if fresh else {}))
+        extra = {**(_from_scratch() if fresh else {}), **({} if pdfs else {"pdfs": False})}
+        entries = build(paths, jobs=jobs, **extra)
         total = time.perf_counter() - start
     worker_seconds: dict[str, float] = defaultdict(float)
     for workers in RecordingWorkers.runs:
@@ -433,6 +440,32 @@ def without_pdfs_seconds(paths: Paths, jobs: int) -> float:
         start = time.perf_counter()
         build(paths, jobs=jobs, **_from_scratch())
         return time.perf_counter() - start
+
+
+@dataclass
+class Weight:
+    """What a reader downloads: page HTML, the whole site, each search index."""
+
+    largest_page: tuple[int, str]
+    median_page: float
+    pages: int
+    site_bytes: int
+    search_index: dict[str, int]
+    """Language -> bytes of search/search_index.json, which Material fetches whole on the
+    first search, whatever the query."""
+
+
+def site_weight(site: Path) -> Weight:
+    pages = {str(p.relative_to(site)): p.stat().st_size for p in site.rglob("*.html")}
+    largest = max(pages, key=pages.__getitem__)
+    return Weight(
+        largest_page=(pages[largest], largest),
+        median_page=statistics.median(pages.values()),
+        pages=len(pages),
+        site_bytes=sum(p.stat().st_size for p in site.rglob("*") if p.is_file()),
+        search_index={lang: (site / lang / "search" / "search_index.json").stat().st_size
+                      for lang in LANGUAGES},
+    )  # fmt: skip
 
 
 def _checksums(site: Path) -> dict[str, str]:
@@ -596,6 +629,11 @@ class Results:
     guideline_sizes: list[float]
     memory: tuple[float, float]
     """ru_maxrss of this process and of the largest child, taken right after the full build."""
+    weight: Weight
+    no_pdfs: float
+    """Seconds of a build from scratch as ``policy-site build --no-pdfs``."""
+    pdfs: bool = True
+    """False: every measured build left the PDFs out (--no-pdfs)."""
 
 
 def rows_of(r: Results) -> list[Row]:
@@ -603,7 +641,19 @@ def rows_of(r: Results) -> list[Row]:
     outputs = len(r.full.entries)
     work = r.full.worker_seconds
     busy = sum(work.values())
-    rows: list[Row] = [(f"Full build (fresh site, {r.cores} workers)", f"{full:7.1f} s", "", "")]
+    w = r.weight
+    size, largest = w.largest_page
+    rows: list[Row] = [
+        ("Largest page HTML", f"{size / KB:7.1f} KB", "", largest),
+        (f"Median page HTML ({w.pages} pages)", f"{w.median_page / KB:7.1f} KB", "", ""),
+        ("Site size", f"{w.site_bytes / KB / KB:7.1f} MB", "", ""),
+        *((f"Search index ({lang}), fetched whole by any query", f"{n / KB:7.1f} KB",
+           "<= 300 KB", _status(n <= 300 * KB)) for lang, n in w.search_index.items()),
+        ("Build from scratch, --no-pdfs", f"{r.no_pdfs:7.1f} s", "< 60 s at 370",
+         _status(r.no_pdfs < 60)),
+    ]  # fmt: skip
+    kind = "" if r.pdfs else ", no PDFs"
+    rows += [(f"Full build (fresh site, {r.cores} workers{kind})", f"{full:7.1f} s", "", "")]
     rows += [
         (f"  {stage}", _share(seconds, full), "", "") for stage, seconds in r.full.stages.items()
     ]
@@ -651,12 +701,13 @@ def rows_of(r: Results) -> list[Row]:
 
     form_ok = bool(r.form_sizes) and max(r.form_sizes) < 150
     over = sum(size >= 150 for size in r.form_sizes)
-    rows += [
-        (f"Form PDFs ({len(r.form_sizes)}), min / median / max", _sizes(r.form_sizes),
-         "< 150 KB each", _status(form_ok) + (f" ({over} over)" if over else "")),
-        (f"Guideline PDFs ({len(r.guideline_sizes)}), min / median / max",
-         _sizes(r.guideline_sizes), "", ""),
-    ]  # fmt: skip
+    if r.pdfs:
+        rows += [
+            (f"Form PDFs ({len(r.form_sizes)}), min / median / max", _sizes(r.form_sizes),
+             "< 150 KB each", _status(form_ok) + (f" ({over} over)" if over else "")),
+            (f"Guideline PDFs ({len(r.guideline_sizes)}), min / median / max",
+             _sizes(r.guideline_sizes), "", ""),
+        ]  # fmt: skip
 
     own, child = r.memory
     worker = "n/a" if r.full.worker_peak_mb is None else f"{r.full.worker_peak_mb:7.0f} MB"
@@ -671,7 +722,7 @@ def rows_of(r: Results) -> list[Row]:
 # --- main -------------------------------------------------------------------------------------
 
 
-def run(orgs: int, jobs_compare: bool, tmp: Path) -> Results:
+def run(orgs: int, jobs_compare: bool, tmp: Path, pdfs: bool = True) -> Results:
     cores = os.cpu_count() or 1
 
     _progress("warm-up: 1 organisation (checks the content, loads MkDocs and templates)")
@@ -687,32 +738,38 @@ def run(orgs: int, jobs_compare: bool, tmp: Path) -> Results:
     policy_files = write_content(content, orgs)
     paths = Paths.default(PROJECT_ROOT, content, tmp / "site")
 
-    _progress(f"full build: {orgs} organisations, {cores} workers")
-    full = timed_build(paths, jobs=cores, fresh=True)
+    _progress(f"full build: {orgs} organisations, {cores} workers{'' if pdfs else ', no PDFs'}")
+    full = timed_build(paths, jobs=cores, fresh=True, pdfs=pdfs)
     first = _checksums(paths.site)
+    weight = site_weight(paths.site)
     memory = peak_memory_mb()  # before a one-worker build runs WeasyPrint in this process
     form_sizes = pdf_sizes_kb(paths.site, full.entries, "form-pdf")
     guideline_sizes = pdf_sizes_kb(paths.site, full.entries, "guideline-pdf")
 
     pdf_stage: dict[int, float] = {}
-    if jobs_compare:
+    if jobs_compare and pdfs:
         for workers in sorted({1, cores}):
             _progress(f"the full build's PDFs alone, {workers} worker(s)")
             pdf_stage[workers] = pdf_stage_seconds(full.pdf_jobs, workers, tmp / "pdf-stage")
 
+    _progress("build from scratch with --no-pdfs")
+    no_pdfs_paths = Paths.default(PROJECT_ROOT, content, tmp / "site-no-pdfs")
+    no_pdfs = timed_build(no_pdfs_paths, jobs=cores, fresh=True, pdfs=False).total
+    shutil.rmtree(no_pdfs_paths.site)
+
     without_pdfs: dict[int, float] = {}
-    for workers in sorted({1, cores}):
+    for workers in sorted({1, cores}) if pdfs else ():
         _progress(f"full build with the PDFs left out, {workers} worker(s)")
         bare_paths = Paths.default(PROJECT_ROOT, content, tmp / f"site-without-pdfs-{workers}")
         without_pdfs[workers] = without_pdfs_seconds(bare_paths, workers)
 
     _progress("rebuild, nothing changed")
-    unchanged = timed_build(paths, jobs=cores)
+    unchanged = timed_build(paths, jobs=cores, pdfs=pdfs)
     second = _checksums(paths.site)
 
     change = change_one_rule(policy_files[len(policy_files) // 2])
     _progress(f"rebuild after one change ({change})")
-    changed = timed_build(paths, jobs=cores)
+    changed = timed_build(paths, jobs=cores, pdfs=pdfs)
     third = _checksums(paths.site)
 
     _progress("bare mkdocs build of the same Markdown")
@@ -733,6 +790,9 @@ def run(orgs: int, jobs_compare: bool, tmp: Path) -> Results:
         form_sizes=form_sizes,
         guideline_sizes=guideline_sizes,
         memory=memory,
+        weight=weight,
+        no_pdfs=no_pdfs,
+        pdfs=pdfs,
     )
 
 
@@ -750,6 +810,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also write the PDFs alone with 1 worker and with one per core, to compare",
     )
+    parser.add_argument(
+        "--no-pdfs",
+        action="store_true",
+        help="leave the PDFs out of every measured build (for hundreds of organisations)",
+    )
     args = parser.parse_args(argv)
     if args.orgs < 1:
         parser.error("--orgs must be at least 1")
@@ -758,7 +823,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     try:
         with tempfile.TemporaryDirectory(prefix="policy-site-bench-") as folder:
-            results = run(args.orgs, args.jobs_compare, Path(folder))
+            results = run(args.orgs, args.jobs_compare, Path(folder), pdfs=not args.no_pdfs)
     except PolicySiteError as exc:
         print(f"benchmark failed: the build stopped:\n{exc}", file=sys.stderr)
         return 1

@@ -155,7 +155,11 @@ _jobs = click.option(
     "--no-wait", is_flag=True,
     help="Fail at once if another build of the same site is running, instead of waiting.",
 )  # fmt: skip
-def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool) -> None:
+@click.option(
+    "--no-pdfs", is_flag=True,
+    help="Quick preview: write no PDFs; keep the previous site's, mark the others not built.",
+)  # fmt: skip
+def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool, no_pdfs: bool) -> None:
     """Check, render and build the site; replace the site folder only on success.
 
     Only what changed is rendered again: unchanged MkDocs sites, pages and PDFs come from the
@@ -164,7 +168,7 @@ def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool) -> 
     and the PDFs run side by side in --jobs processes. One build at a time writes a site
     (the lock file .site.lock beside it): a second one waits for the first.
     """
-    _run_build(paths, jobs, incremental=not full, wait=not no_wait)
+    _run_build(paths, jobs, incremental=not full, wait=not no_wait, pdfs=not no_pdfs)
 
 
 @main.command("serve")
@@ -236,12 +240,13 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 
 
 def _run_build(
-    paths: Paths, jobs: int | None = None, *, incremental: bool = True, wait: bool = True
-) -> None:
+    paths: Paths, jobs: int | None = None, *, incremental: bool = True, wait: bool = True,
+    pdfs: bool = True,
+) -> None:  # fmt: skip
     try:
         with _progress() as progress:
             build(paths, report=click.echo, jobs=jobs, progress=progress,
-                  incremental=incremental, wait=wait)  # fmt: skip
+                  incremental=incremental, wait=wait, pdfs=pdfs)  # fmt: skip
     except BuildStopped as exc:
         click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)
         sys.exit(1)

@@ -165,6 +165,7 @@ def build(
     incremental: bool = True,
     pool: ProcessPoolExecutor | None = None,
     wait: bool = True,
+    pdfs: bool = True,
 ) -> list[Entry]:
     """Check, render and build everything, then swap the new site into place.
 
@@ -173,7 +174,9 @@ def build(
     With ``incremental``, MkDocs sites, pages and PDFs whose inputs did not change are taken
     from the build cache instead of being rendered again; the result is the same to the byte.
     One build at a time writes a site and its cache: with ``wait``, a build waits for another
-    one to finish, else it raises BuildError.
+    one to finish, else it raises BuildError. Without ``pdfs`` (a quick preview), no PDF is
+    written: each is copied from the site being replaced where it has one, and a link to any
+    other says it is not built.
     """
     try:
         paths.site.parent.mkdir(parents=True, exist_ok=True)
@@ -181,12 +184,12 @@ def build(
         raise BuildError(f"cannot create {paths.site.parent}: {exc.strerror or exc}") from exc
     with site_lock(paths.site, report, wait=wait), _stopped_by_sigterm():
         _remove_leftovers(paths.site, report)  # first: it may hold the only copy of the site
-        return _build_locked(paths, report, jobs, progress, incremental, pool)
+        return _build_locked(paths, report, jobs, progress, incremental, pool, pdfs)
 
 
 def _build_locked(
     paths: Paths, report: Report, jobs: int | None, progress: Progress, incremental: bool,
-    pool: ProcessPoolExecutor | None,
+    pool: ProcessPoolExecutor | None, pdfs: bool = True,
 ) -> list[Entry]:  # fmt: skip
     """``build``, once this process alone writes the site and its cache."""
     # Raises ContentError before anything is written.
@@ -209,7 +212,7 @@ def _build_locked(
     cache.base = staging
     try:
         run = _Build(project, paths, staging, work, report, progress, jobs or os.cpu_count() or 1,
-                     cache, pool)  # fmt: skip
+                     cache, pool, write_pdfs=pdfs)  # fmt: skip
         entries = run.everything()
         write_manifest(staging, LANGUAGES, entries)
         _publish_modes(staging)
@@ -251,6 +254,8 @@ class _Build:
     cache: BuildCache
     pool: ProcessPoolExecutor | None = None
     """Worker processes lent by the caller, or None to start them for this build."""
+    write_pdfs: bool = True
+    """Write the PDFs; else keep the previous site's (see ``build``)."""
     rendered: int = 0
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
     pdfs: _PdfCount = field(default_factory=_PdfCount)
@@ -276,23 +281,33 @@ class _Build:
         workers = Workers(self.jobs, self.pool)
         entries: list[Entry] = []
         for lang in LANGUAGES:
+            pdf_built = functools.partial(self._pdf_built, lang)
             pages = render.render_language(self.project, lang, self.paths.templates, strings,
                                            self.work / "docs" / lang, site_urls[lang],
-                                           self._memo)  # fmt: skip
+                                           self._memo, pdf_built)  # fmt: skip
             entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}")
                         for p in pages]  # fmt: skip
             entries.append(Entry("changelog-feed", lang, None, None,
                                  strings[lang]["changelog_title"], f"{lang}/feed.xml"))  # fmt: skip
             entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
+            guideline_pdfs = functools.partial(self._guideline_pdfs, workers, lang,
+                                               site_urls[lang])  # fmt: skip
             self._site(workers, lang, strings, build_date, pages,
-                       then=functools.partial(self._guideline_pdfs, workers, lang,
-                                              site_urls[lang]))  # fmt: skip
+                       then=guideline_pdfs if self.write_pdfs else lambda site: None)  # fmt: skip
         for lang in LANGUAGES:
-            self._form_pdfs(workers, lang, site_urls[lang])
+            if self.write_pdfs:
+                self._form_pdfs(workers, lang, site_urls[lang])
+            else:
+                self._previous_pdfs(lang, site_urls[lang])
         workers.run(lambda done, total: self.progress("Rendering", done, total))
         self.rendered += self.pdfs.rendered
         busy = f" ({min(self.jobs, self.pdfs.rendered)} worker(s))" if self.pdfs.rendered else ""
-        self.report(f"PDFs: {self.pdfs.rendered} rendered{busy}, {self.pdfs.reused} unchanged.")
+        if self.write_pdfs:
+            self.report(f"PDFs: {self.pdfs.rendered} rendered{busy}, "
+                        f"{self.pdfs.reused} unchanged.")  # fmt: skip
+        else:
+            self.report(f"PDFs: none written (--no-pdfs); {self.pdfs.reused} kept from the "
+                        "previous site, the others' links say they are not built.")  # fmt: skip
 
         entries += self._place_pdfs(site_urls)
         entries += self._documents()
@@ -303,6 +318,21 @@ class _Build:
         if missing:
             raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
         return entries
+
+    def _pdf_built(self, lang: str, path: str) -> bool:
+        """Whether the PDF at ``path`` (below the language root) will be on the new site."""
+        return self.write_pdfs or (self.paths.site / lang / path).is_file()
+
+    def _previous_pdfs(self, lang: str, site_url: str) -> None:
+        """A build without PDFs: the previous site's PDFs, where it has them, as they are."""
+        for doc in (*self._form_documents(lang, site_url),
+                    *self._guideline_documents(lang, site_url)):  # fmt: skip
+            old = self.paths.site / doc.entry.path
+            if old.is_file():
+                target = self.pdf_dir / doc.entry.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(old, target)
+                self.pdfs.reused += 1
 
     def _prepare_field_font(self) -> None:
         """Name the form fields' font subset in the cache; a worker makes it when first needed."""
@@ -342,6 +372,8 @@ class _Build:
                 if written.is_file():
                     (self.out / doc.entry.path).parent.mkdir(parents=True, exist_ok=True)
                     written.replace(self.out / doc.entry.path)
+                elif not self.write_pdfs:
+                    continue  # not built; its links say so
                 entries.append(doc.entry)
         shutil.rmtree(self.pdf_dir, ignore_errors=True)
         return entries
@@ -390,6 +422,7 @@ class _Build:
             site_dir=site_dir, work_dir=self.work, build_date=build_date,
             sources=_sources(self.project, paths, pages),
             page_cache=(pages_folder, page_key),
+            organisations={slug: o.name[lang] for slug, o in self.project.organisations.items()},
         )  # fmt: skip
 
         def built(counts: tuple[int, int]) -> None:

@@ -46,6 +46,13 @@ STATEMENT = "uu"
 FORMS = "skjema"
 """Address of the forms pages; the word is the same in Bokmål and Nynorsk."""
 
+ORGANISATIONS = "oversikt"
+"""Address of the organisation index, the same in both forms."""
+
+CHANGELOG_NEWEST = 30
+"""How many changes the site-wide change log and feed show: every organisation's own page
+lists all of its changes, so no page grows with the number of organisations."""
+
 
 def form_src(org: str, form_id: str) -> str:
     """Markdown source of a form page, inside a language's docs folder."""
@@ -275,13 +282,19 @@ def render_language(
     docs_dir: Path,
     site_url: str,
     memo: Memo = no_memo,
+    pdf_built: Callable[[str], bool] = lambda path: True,
 ) -> list[Page]:
     """Write one language's Markdown tree into ``docs_dir``; return its pages.
 
     ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
     published address, for the feed's absolute links. Form HTML, the slowest part, goes
-    through ``memo``.
+    through ``memo``. ``pdf_built`` says whether a PDF (its path below the language root) will
+    be on the site; a link to one that will not is replaced by a note saying so.
     """
+
+    def pdf_href(page: Page, path: str) -> str | None:
+        return href(page.url, path) if pdf_built(path) else None
+
     s = strings[lang]
     env = page_environment(templates_dir, lang)
     html_env = page_environment(templates_dir, lang, autoescape=True)
@@ -297,25 +310,31 @@ def render_language(
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
+    write(Page("home", lang, "index.md", s["home_title"]), "pages/home.md.j2")
     write(
-        Page("home", lang, "index.md", s["home_title"]),
-        "pages/home.md.j2",
+        Page("organisations", lang, f"{ORGANISATIONS}.md", s["organisations_title"]),
+        "pages/organisations.md.j2",
         organisations=list(project.organisations.values()),
         policies_by_org=by_org,
     )
 
+    changes = _changes(project, lang, s)
     for slug, org in project.organisations.items():
+        org_page = Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug)
         write(
-            Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug),
+            org_page,
             "pages/organisation.md.j2",
             org=org,
             policies=by_org[slug],
+            forms=[_form_link(i, lang, org_page, pdf_href) for i in project.forms_of(slug)],
+            forms_anchor=FORMS,
+            changes=[item for item in changes if item.org == slug],
         )
         for entry in by_org[slug]:
             write(
                 _guideline_page(project, entry, lang, s),
                 "pages/guideline.md.j2",
-                **_guideline_context(project, entry, lang, s),
+                **_guideline_context(project, entry, lang, s, pdf_href),
             )
             for document in entry.documents:
                 target = docs_dir / document_path(slug, entry.policy.id, document.name)
@@ -336,7 +355,7 @@ def render_language(
                 f=f,
                 org=org,
                 storage_key=key,
-                pdf_href=href(page.url, form_pdf(slug, f.id)),
+                pdf_href=pdf_href(page, form_pdf(slug, f.id)),
                 own_html="\n".join(line for line in form_html.splitlines() if line.strip()),
             )
 
@@ -345,10 +364,11 @@ def render_language(
         forms_page,
         "pages/forms.md.j2",
         forms_by_org=[
-            (org, [_form_link(i, lang, forms_page) for i in project.forms_of(slug)])
+            (org, len(project.forms_of(slug)))
             for slug, org in project.organisations.items()
             if project.forms_of(slug)
         ],
+        forms_anchor=FORMS,
     )
 
     write(
@@ -360,18 +380,18 @@ def render_language(
         others=[o.name[lang] for o in project.organisations.values() if o.kind != "public-body"],
     )
 
-    changes = _changes(project, lang, s)
+    newest = changes[:CHANGELOG_NEWEST]
     write(
         Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
         "pages/changelog.md.j2",
-        changes=changes,
+        changes=newest,
     )
     feed = _render(
         env,
         "pages/feed.xml.j2",
         s=s,
         lang=lang,
-        changes=changes,
+        changes=newest,
         base=site_url,
         feed_id=f"{site_url}feed.xml",
         updated=f"{max((i.change.date for i in changes), default=project.build_date)}T00:00:00Z",
@@ -451,15 +471,18 @@ def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -
 
 
 def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
-    """MkDocs navigation: start page, one section per organisation (its guidelines and forms),
-    the forms overview, the change log. Titles are escaped: Material prints them as HTML."""
+    """MkDocs navigation: start page, the organisation index, one section per organisation (its
+    guidelines and forms; a page shows only its own organisation's, see overrides/partials/
+    nav.html), the forms overview, the change log. Titles are escaped: Material prints them as
+    HTML."""
 
     def label(title: str) -> str:
         return str(markdown_text(title))
 
     by_src = {page.src: page for page in pages}
     lang = pages[0].lang
-    items: list[Any] = [{label(home_label): "index.md"}]
+    index = f"{ORGANISATIONS}.md"
+    items: list[Any] = [{label(home_label): "index.md"}, {label(by_src[index].title): index}]
     for slug, org in project.organisations.items():
         children: list[Any] = [f"{slug}/index.md"]
         children += [
@@ -483,17 +506,18 @@ class _FormLink:
     title: str
     md_path: str
     """Markdown link from the linking page's source (MkDocs checks it)."""
-    pdf_href: str
-    """Link from the linking page's address to the PDF."""
+    pdf_href: str | None
+    """Link from the linking page's address to the PDF; None when it is not built."""
 
 
-def _form_link(instance: FormInstance, lang: str, page: Page) -> _FormLink:
+def _form_link(instance: FormInstance, lang: str, page: Page,
+               pdf_href: Callable[[Page, str], str | None]) -> _FormLink:  # fmt: skip
     """A link to a form and its PDF, from ``page``."""
     src = form_src(instance.org, instance.form_id)
     return _FormLink(
         instance.forms[lang].title,
         posixpath.relpath(src, posixpath.dirname(page.src) or "."),
-        href(page.url, form_pdf(instance.org, instance.form_id)),
+        pdf_href(page, form_pdf(instance.org, instance.form_id)),
     )
 
 
@@ -516,8 +540,9 @@ def _guideline_page(project: Project, entry: PolicyEntry, lang: str, s: dict[str
 
 
 def _guideline_context(
-    project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any]
-) -> dict[str, Any]:
+    project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any],
+    pdf_href: Callable[[Page, str], str | None],
+) -> dict[str, Any]:  # fmt: skip
     policy = entry.policy
     page = _guideline_page(project, entry, lang, s)
     to_root = "../" * (page.url.count("/") + 1)  # from the page's folder up past the language
@@ -525,7 +550,7 @@ def _guideline_context(
     attachments: list[_Attachment] = []
     for ref in entry.attachments:
         if isinstance(ref, FormRef):
-            link = _form_link(forms[ref.form_id], lang, page)
+            link = _form_link(forms[ref.form_id], lang, page, pdf_href)
             attachments.append(_Attachment("form", link.title, link.md_path, link.pdf_href))
         elif isinstance(ref, Document):
             where = href(page.url, document_path(policy.organisation, policy.id, ref.name))
@@ -554,7 +579,7 @@ def _guideline_context(
         "text": text,
         "latest": entry.latest_change,
         "original_href": f"{to_root}{policy.original_language}/{page.url}",
-        "pdf_href": href(page.url, guideline_pdf(policy.organisation, policy.id)),
+        "pdf_href": pdf_href(page, guideline_pdf(policy.organisation, policy.id)),
         "attachments": attachments,
     }
 
@@ -662,6 +687,7 @@ def file_size(size: int) -> str:
 class _ChangeItem:
     change: Change
     title: str
+    org: str
     org_name: str
     md_path: str
     url: str
@@ -678,6 +704,7 @@ def _changes(project: Project, lang: str, s: dict[str, Any]) -> list[_ChangeItem
                 _ChangeItem(
                     change,
                     entry.texts[lang].title,
+                    entry.policy.organisation,
                     org_name,
                     page.src,
                     page.url,

@@ -23,6 +23,7 @@ from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.render import STATEMENT, STORAGE_KEY, template_place
 from generator.safety import ContentSafety
+from generator.searchtitles import SearchTitles
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 PDF_LIBRARY = "vendor/pdf-lib.min.js"
@@ -43,12 +44,14 @@ def build_language(
     build_date: dt.date,
     sources: dict[str, Path],
     page_cache: tuple[Path, str] | None = None,
+    organisations: dict[str, str] | None = None,
 ) -> tuple[int, int]:
     """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build.
 
     With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
     are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
-    rendered and how many reused.
+    rendered and how many reused. ``organisations`` (folder -> name) name each search result's
+    organisation.
     """
     site_url = language_url(shared_config, lang)
     assets = templates_dir / "assets"
@@ -89,10 +92,26 @@ def build_language(
                 "statement_path": f"{STATEMENT}/",
                 "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
+                # Where a search with no hits looks in the other written form(s).
+                "other_forms": [
+                    {
+                        "lang": other,
+                        "link": f"../{other}/",
+                        "text": strings[lang]._fill(
+                            "other_form_hits",
+                            count="{count}",
+                            form=strings[lang]["language_names"][other],
+                        ),
+                    }
+                    for other in languages
+                    if other != lang
+                ],
             },
         },
     }
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+    # Filled once here, so a wrong placeholder is named with its place in strings.yml.
+    strings[lang]._fill("search_title", title="", name="")
 
     with _captured_log() as records, _build_epoch(build_date):
         try:
@@ -104,6 +123,10 @@ def build_language(
             # Safety first: the page cache stores (and reuses) cleaned pages with their policy.
             mkdocs_config.plugins["policy-site-safety"] = ContentSafety()
             mkdocs_config.plugins["policy-site-pages"] = pages
+            titles = SearchTitles()
+            titles.load_config({"organisations": organisations or {},
+                                "title": strings[lang]["search_title"]})  # fmt: skip
+            mkdocs_config.plugins["policy-site-search-titles"] = titles
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:
             details = _explain(records, sources) or f"  {exc}"

@@ -37,6 +37,7 @@ def test_manifest_lists_exactly_the_pages_produced(minimal_site: Path) -> None:
     for lang in ("nb", "nn"):
         expected |= {
             ("home", lang, None, None, f"{lang}/index.html"),
+            ("organisations", lang, None, None, f"{lang}/oversikt/index.html"),
             ("organisation", lang, "testkommune", None, f"{lang}/testkommune/index.html"),
             ("guideline", lang, "testkommune", "heimekontor", f"{lang}/{GUIDE}"),
             ("changelog", lang, None, None, f"{lang}/endringslogg/index.html"),

@@ -31,7 +31,7 @@ def test_in_ci_the_build_logs_plain_progress_lines(tmp_path: Path) -> None:
     assert steps and steps[-1] == ("10", "10"), run.stdout
     assert [int(done) for done, _ in steps] == list(range(1, 11))
     assert "\x1b[" not in run.stdout + run.stderr  # no terminal control codes in a log
-    assert "Built nb: 9 pages (9 rendered, 0 unchanged)." in run.stdout
+    assert "Built nb: 10 pages (10 rendered, 0 unchanged)." in run.stdout
     assert "PDFs: 8 rendered (2 worker(s)), 0 unchanged." in run.stdout
 
 
@@ -59,3 +59,18 @@ def test_on_a_terminal_the_build_shows_a_progress_bar(tmp_path: Path) -> None:
     assert "━" in text and "Rendering" in text, text  # rich's bar, redrawn in place
     assert not re.search(r"^Rendering \d+/\d+\r?$", text, flags=re.MULTILINE)
     assert "Site written to" in text
+
+
+def test_build_no_pdfs_is_a_preview_without_pdfs(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = tmp_path / "site"
+    run = subprocess.run(
+        [*build_command(content, site), "--no-pdfs"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "CI": "true"}, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "PDFs: none written (--no-pdfs)" in run.stdout, run.stdout
+    assert not list(site.rglob("*.pdf"))
+    guideline = (site / "nb" / "testkommune" / "heimekontor" / "index.html").read_text("utf-8")
+    assert "PDF ikke bygget i denne forhåndsvisningen" in guideline
+    assert ".pdf" not in guideline
