@@ -76,20 +76,11 @@ _TAGS = {
     "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 }  # fmt: skip
 _ATTRIBUTES = {
-    # hidden and the data-ps-* markers: the dated-text notice, which its script keeps true.
-    "*": {
-        "class",
-        "id",
-        "title",
-        "lang",
-        "dir",
-        "hidden",
-        "data-ps-dated",
-        "data-ps-dated-lead",
-        "data-ps-dated-list",
-        "data-ps-until",
-        "data-ps-review",
-    },
+    # hidden and the data-* markers the site's scripts read: the dated-text notice (dated.js),
+    # the no-script note and the print footer of a form page (forms.js). Harmless in content.
+    "*": {"class", "id", "title", "lang", "dir", "hidden", "data-ps-dated", "data-ps-dated-lead",
+          "data-ps-dated-list", "data-ps-until", "data-ps-review", "data-ps-nojs",
+          "data-print-footer", "data-print-page", "data-print-of"},  # fmt: skip
     "a": {"href", "hreflang", "type", "download"},
     "img": {"src", "alt", "width", "height"},
     "td": {"align", "colspan", "rowspan"},

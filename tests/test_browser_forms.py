@@ -521,7 +521,7 @@ def test_nothing_typed_leaves_the_device(printing_page: Page, default_server: st
 
 NO_SCRIPT_NOTE = {
     "nb": "Uten JavaScript blir svarene verken lagret eller kontrollert her.",
-    "nn": "Utan JavaScript blir svara verken lagra eller kontrollerte her.",
+    "nn": "Utan JavaScript vert svara verken lagra eller kontrollerte her.",
 }
 
 
@@ -551,7 +551,7 @@ def test_without_javascript_no_control_sends_the_answers(
                 if kind in ("checkbox", "radio"):
                     field.check()
                     continue
-                value = {"date": "2026-03-14", "number": "3"}.get(kind, f"Hemmelig{index}x")
+                value = {"date": "2099-03-14", "number": "3"}.get(kind, f"Hemmelig{index}x")
                 field.fill(value)
                 if kind != "number" and kind != "date":
                     typed.append(value)
@@ -600,7 +600,7 @@ def test_printing_gives_every_answer_whole_with_footer_and_norwegian_dates(
 ) -> None:
     open_form(page, default_server, f"/{lang}/kommune/skjema/avtale/")
     page.locator("#f-taushetsplikt").fill("\n".join(LONG_ANSWER))
-    page.locator("#f-startdato").fill("2026-03-14")
+    page.locator("#f-startdato").fill("2099-03-14")
     page.locator("#f-arbeidstaker-navn").fill("Åse Ødegård")
     target = tmp_path / "print.pdf"
     page.pdf(path=target, prefer_css_page_size=True)
@@ -614,7 +614,7 @@ def test_printing_gives_every_answer_whole_with_footer_and_norwegian_dates(
     flat = " ".join(text.split())
     for line in LONG_ANSWER:
         assert line in flat, f"cut from the print: {line}"
-    assert "14.03.2026" in flat and "2026-03-14" not in flat and "03/14/2026" not in flat
+    assert "14.03.2099" in flat and "2099-03-14" not in flat and "03/14/2099" not in flat
     assert HINTS[lang] not in flat
     assert "fylles ut" not in flat and "fyllast ut" not in flat
     pages = text.split("\f")[: len(reader.pages)]
@@ -701,14 +701,14 @@ def test_end_dates_come_after_the_start_and_show_only_when_they_apply(
     expect(trial_end).to_be_hidden()
     page.locator("#f-proveperiode-ja").check()
 
-    page.locator("#f-startdato").fill("2026-03-14")
-    end.fill("2026-03-01")
-    trial_end.fill("2026-03-14")
+    page.locator("#f-startdato").fill("2099-03-14")
+    end.fill("2099-03-01")
+    trial_end.fill("2099-03-14")
     check(page)
     texts = summary_texts(page)
     assert "Sluttdato må være en senere dato enn «Avtalen gjelder fra»." in texts
     assert "Prøveperioden varer til må være en senere dato enn «Avtalen gjelder fra»." in texts
-    end.fill("2026-12-31")
+    end.fill("2099-12-31")
     check(page)
     assert not any("senere dato" in text and "Sluttdato" in text for text in summary_texts(page))
     # A question that no longer applies is neither checked nor printed.

@@ -49,8 +49,8 @@ def fill_everything(page: Page) -> dict[str, str]:
             field.check()  # the last button of each group stays chosen
             expected[name] = "/" + (field.get_attribute("value") or "")
         elif kind == "date":
-            field.fill("2026-03-14")
-            expected[name] = "14.03.2026"
+            field.fill("2099-03-14")
+            expected[name] = "14.03.2099"
         elif kind == "number":
             field.fill("2,5")
             expected[name] = "2,5"
