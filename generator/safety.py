@@ -78,9 +78,23 @@ _TAGS = {
 _ATTRIBUTES = {
     # hidden and the data-* markers the site's scripts read: the dated-text notice (dated.js),
     # the no-script note and the print footer of a form page (forms.js). Harmless in content.
-    "*": {"class", "id", "title", "lang", "dir", "hidden", "data-ps-dated", "data-ps-dated-lead",
-          "data-ps-dated-list", "data-ps-until", "data-ps-review", "data-ps-nojs",
-          "data-print-footer", "data-print-page", "data-print-of"},  # fmt: skip
+    "*": {
+        "class",
+        "id",
+        "title",
+        "lang",
+        "dir",
+        "hidden",
+        "data-ps-dated",
+        "data-ps-dated-lead",
+        "data-ps-dated-list",
+        "data-ps-until",
+        "data-ps-review",
+        "data-ps-nojs",
+        "data-print-footer",
+        "data-print-page",
+        "data-print-of",
+    },
     "a": {"href", "hreflang", "type", "download"},
     "img": {"src", "alt", "width", "height"},
     "td": {"align", "colspan", "rowspan"},

@@ -181,26 +181,26 @@ def _place(pattern: str, col: int, below: int = 0) -> str:
     return f"{line + below}:{col}"
 
 
-NB = _place(r"nb:", 3, below=1)
-HOME = _place(r"  home_title: ", 13, below=1)  # the parser stops on the next line
-FORM = _place(r"  form:", 5, below=1)
+AT_NB = _place(r"nb:", 3, below=1)
+AT_HOME = _place(r"  home_title: ", 13, below=1)  # the parser stops on the next line
+AT_FORM = _place(r"  form:", 5, below=1)
 
 # (case, edit of strings.yml or None to delete it, expected start of the message line)
 STRING_CASES = [
     ("missing strings.yml", None, f"{STRINGS}:1:1: file not found"),
     ("syntax error", lambda text: text.replace("  home_title: Retningslinjer",
                                                "  home_title: [Retningslinjer", 1),
-     f"{STRINGS}:{HOME}: YAML syntax error: expected ',' or ']', but got ':'"),
+     f"{STRINGS}:{AT_HOME}: YAML syntax error: expected ',' or ']', but got ':'"),
     ("text in one written form only", _delete_line("  whats_changed:", 1),
-     f"{STRINGS}:{NB}: nb: missing text 'whats_changed' (nn.whats_changed has it): add it"),
+     f"{STRINGS}:{AT_NB}: nb: missing text 'whats_changed' (nn.whats_changed has it): add it"),
     ("text a page template uses", _delete_line("  whats_changed:"),
-     f"error: {STRINGS}:{NB}: nb: missing text 'whats_changed': add it "
+     f"error: {STRINGS}:{AT_NB}: nb: missing text 'whats_changed': add it "
      "(used by site_templates/pages/guideline.md.j2:"),
     ("text a form template uses", _delete_line("    signature:"),
-     f"error: {STRINGS}:{FORM}: nb.form: missing text 'signature': add it "
+     f"error: {STRINGS}:{AT_FORM}: nb.form: missing text 'signature': add it "
      "(used by site_templates/forms/macros.html.j2:"),
     ("text the site configuration uses", _delete_line("  not_found_title:"),
-     f"error: {STRINGS}:{NB}: nb: missing text 'not_found_title': add it"),
+     f"error: {STRINGS}:{AT_NB}: nb: missing text 'not_found_title': add it"),
     ("unknown placeholder", lambda text: text.replace("{org}", "{organisation}"),
      # Whichever PDF is first; each names itself, the text and its place.
      re.compile(rf"error: PDF n[bn]/testkommune/\S+\.pdf could not be written: {STRINGS}:\d+:13: "
