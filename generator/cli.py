@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -109,10 +109,7 @@ def status_command(
     try:
         report = status(paths, today.date() if today else None, spelling=not no_spelling)
     except ContentError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found: fix them first.", err=True)
-        sys.exit(1)
+        _fail_with(exc, f"{len(exc.problems)} problem(s) found: fix them first.")
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -133,9 +130,7 @@ def mark_translated_command(paths: Paths, folder: Path, lang: str) -> None:
     try:
         click.echo(mark_translated(paths, folder, lang))
     except ContentError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+        _fail_with(exc)
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -239,6 +234,15 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+def _fail_with(exc: ContentError, summary: str | None = None) -> NoReturn:
+    """Every problem as file:line:col: message, then the summary; exit 1."""
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    if summary:
+        click.echo(summary, err=True)
+    sys.exit(1)
+
+
 def _run_build(
     paths: Paths, jobs: int | None = None, *, incremental: bool = True, wait: bool = True,
     pdfs: bool = True,
@@ -251,10 +255,7 @@ def _run_build(
         click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)
         sys.exit(1)
     except ContentError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found; {paths.site} was not changed.", err=True)
-        sys.exit(1)
+        _fail_with(exc, f"{len(exc.problems)} problem(s) found; {paths.site} was not changed.")
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo(f"The build failed; {paths.site} was not changed.", err=True)
