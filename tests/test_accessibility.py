@@ -276,6 +276,8 @@ def test_axe_finds_no_violation_on_search_results(
     page.locator(SEARCH_BOX).click()
     page.locator(SEARCH_BOX).press_sequentially(QUERY[lang])
     expect(page.locator(RESULT_ITEM).first).to_be_visible()
+    # Results fade in: axe must judge their colours once the transitions have ended.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
 
     where = f"/{lang}/ searching {QUERY[lang]!r} ({page.locator(RESULT_ITEM).count()} results)"
     problems = axe_violations(page, axe_source, where)
