@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import difflib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -377,7 +378,11 @@ class Catalogue(Model):
 
     def model(self) -> type[BaseModel]:
         """The pydantic model of a policy's ``rules:`` (every rule optional; unknown ones are
-        errors that say where to declare them)."""
+        errors that say where to declare them). Made once per catalogue: every policy uses it."""
+        return self._model
+
+    @functools.cached_property
+    def _model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {
             rule.id: (
                 TYPES[rule.type].annotation(rule) | None,
