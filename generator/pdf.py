@@ -20,7 +20,7 @@ import pikepdf
 from generator.cache import read_framed, write_framed
 from generator.errors import BuildError
 from generator.forms import ResolvedForm
-from generator.render import GuidelinePrint, printer
+from generator.printing import GuidelinePrint, printer
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class PrintSource:
     process."""
 
     templates_dir: Path
+    mkdocs_config: Path
+    """The site's settings, for the Markdown extensions a guideline's text is converted with."""
     templates_key: str
-    """Digest of ``templates_dir``."""
+    """Digest of ``templates_dir`` and ``mkdocs_config``."""
     field_font: FieldFont
     lang: str
     org_name: str
@@ -53,7 +55,9 @@ class PrintSource:
     """For a guideline's PDF."""
 
     def render(self) -> str:
-        pages = printer(self.templates_dir, self.templates_key, self.field_font.css())
+        pages = printer(
+            self.templates_dir, self.mkdocs_config, self.templates_key, self.field_font.css()
+        )
         if self.form is not None:
             return pages.form(self.form, self.lang, self.org_name)
         if self.guideline is not None:
@@ -78,15 +82,26 @@ class PdfJob:
 
 
 FIELD_FONT = "DejaVu Sans"
-FIELD_CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), 0x2013, 0x2014, 0x2018, 0x2019,
-                    0x201C, 0x201D, 0x2026, 0x20AC]  # fmt: skip
+FIELD_CHARACTERS = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x180),
+    0x2013,
+    0x2014,
+    0x2018,
+    0x2019,
+    0x201C,
+    0x201D,
+    0x2026,
+    0x20AC,
+]
 """What a reader may type into a field: Latin-1 and Latin Extended-A (æ ø å, é, ü...)."""
 
 
 def field_font() -> Path:
     """The font file form fields are typed in (DejaVu Sans, as fontconfig finds it)."""
-    found = subprocess.run(["fc-match", "-f", "%{file}", FIELD_FONT], capture_output=True,
-                           text=True, check=False).stdout.strip()  # fmt: skip
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}", FIELD_FONT], capture_output=True, text=True, check=False
+    ).stdout.strip()
     if not found or not Path(found).is_file():
         raise BuildError(
             f"font '{FIELD_FONT}' not found (Debian: apt-get install fonts-dejavu-core)"
@@ -171,8 +186,10 @@ def write_pdf(job: PdfJob) -> None:
 def _pdf_failure(exc: BaseException) -> str:
     fetched = re.search(r'Error fetching "([^"]*)"', str(exc))
     if fetched:
-        return (f"it would load {fetched.group(1)}, and a PDF loads nothing from elsewhere: "
-                "remove that image or url() from the text")  # fmt: skip
+        return (
+            f"it would load {fetched.group(1)}, and a PDF loads nothing from elsewhere: "
+            "remove that image or url() from the text"
+        )
     return str(exc) or type(exc).__name__
 
 
@@ -265,9 +282,13 @@ def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary) -> None:
     if fonts is None:
         fonts = resources.Font = pikepdf.Dictionary()
     if CHECK_FONT not in fonts:
-        fonts[CHECK_FONT] = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-            BaseFont=pikepdf.Name.ZapfDingbats))  # fmt: skip
+        fonts[CHECK_FONT] = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.ZapfDingbats,
+            )
+        )
     # poppler ignores stored appearances while NeedAppearances is set and draws radio buttons
     # empty; every button carries its own appearances, and readers draw text as it is typed.
     acroform.NeedAppearances = False
@@ -296,8 +317,9 @@ def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary) -> None:
                 _button_widget(pdf, widget, options, radio)
 
 
-def _button_widget(pdf: pikepdf.Pdf, widget: pikepdf.Dictionary, options: list[str],
-                   radio: bool) -> None:  # fmt: skip
+def _button_widget(
+    pdf: pikepdf.Pdf, widget: pikepdf.Dictionary, options: list[str], radio: bool
+) -> None:
     widget.DA = pikepdf.String(f"{CHECK_FONT} 0 Tf 0 g")
     characteristics = widget.get("/MK")
     if characteristics is None:
@@ -318,28 +340,44 @@ def _button_widget(pdf: pikepdf.Pdf, widget: pikepdf.Dictionary, options: list[s
     if "Off" not in states:
         on = next(iter(states.values()), None)
         box = on.get("/BBox") if on is not None else None
-        states["Off"] = pdf.make_stream(b"", BBox=box or pikepdf.Array([0, 0, 0, 0]),
-                                        Type=pikepdf.Name.XObject,
-                                        Subtype=pikepdf.Name.Form)  # fmt: skip
+        states["Off"] = pdf.make_stream(
+            b"",
+            BBox=box or pikepdf.Array([0, 0, 0, 0]),
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form,
+        )
     appearances.N = pikepdf.Dictionary({"/" + name: stream for name, stream in states.items()})
     state = str(widget.get("/AS", "/Off")).lstrip("/")
     if options and state.isdigit() and int(state) < len(options):
         widget.AS = pikepdf.Name("/" + options[int(state)])
 
 
-def _add_signature_field(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary,
-                         place: SignaturePlace) -> None:  # fmt: skip
+def _add_signature_field(
+    pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary, place: SignaturePlace
+) -> None:
     """An empty signature field over a signature line, tagged as a form field for PDF/UA, so
     that a reader can sign the filled document there."""
     page = pdf.pages[place.page]
     left, bottom, right, top = place.rect
-    empty = pdf.make_stream(b"", BBox=pikepdf.Array([0, 0, right - left, top - bottom]),
-                            Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)  # fmt: skip
-    widget = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig,
-        T=pikepdf.String(place.name), TU=pikepdf.String(place.label), F=4,
-        Rect=pikepdf.Array([left, bottom, right, top]), P=page.obj,
-        AP=pikepdf.Dictionary(N=empty)))  # fmt: skip
+    empty = pdf.make_stream(
+        b"",
+        BBox=pikepdf.Array([0, 0, right - left, top - bottom]),
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Form,
+    )
+    widget = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Sig,
+            T=pikepdf.String(place.name),
+            TU=pikepdf.String(place.label),
+            F=4,
+            Rect=pikepdf.Array([left, bottom, right, top]),
+            P=page.obj,
+            AP=pikepdf.Dictionary(N=empty),
+        )
+    )
     _tag_widget(pdf, page, widget)
     if "/Annots" not in page.obj:
         page.obj.Annots = pikepdf.Array()
@@ -354,12 +392,19 @@ def _tag_widget(pdf: pikepdf.Pdf, page: pikepdf.Page, widget: pikepdf.Dictionary
         return
     document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
     parents = pikepdf.NumberTree(tree.ParentTree)
-    key = int(tree.get("/ParentTreeNextKey", 0)) or max((int(k) for k, _ in parents.items()),
-                                                        default=-1) + 1  # fmt: skip
-    element = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Form, P=document,
-        K=pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=widget, Pg=page.obj),
-        Alt=widget.TU))  # fmt: skip
+    key = (
+        int(tree.get("/ParentTreeNextKey", 0))
+        or max((int(k) for k, _ in parents.items()), default=-1) + 1
+    )
+    element = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem,
+            S=pikepdf.Name.Form,
+            P=document,
+            K=pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=widget, Pg=page.obj),
+            Alt=widget.TU,
+        )
+    )
     kids = document.get("/K")
     if isinstance(kids, pikepdf.Array):
         kids.append(element)

@@ -1,16 +1,16 @@
-"""The pipeline, top to bottom: load -> validate -> render -> MkDocs per language -> PDFs ->
-manifest.
+"""The pipeline, top to bottom: load and validate -> render Markdown -> plan the jobs -> run
+them (one MkDocs site per language, the PDFs) -> place files -> manifest -> swap.
 
-Loading and rendering the Markdown happen in this process; the MkDocs builds and the PDFs run
-side by side in worker processes (a guideline's PDF as soon as its language's site is built).
-The site folder is replaced only after every stage succeeded; a failed build leaves it as it was.
+Loading and rendering the Markdown happen in this process. The plan lists every job with its
+inputs, cache key and manifest entry; the MkDocs builds and the PDFs then run side by side in
+worker processes. The site folder is replaced only after every stage succeeded; a failed build
+leaves it as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import datetime as dt
 import errno as _errno
 import functools
 import os
@@ -19,13 +19,14 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator import render
+from generator import addresses as at
 from generator.cache import BuildCache, environment_key, tree_key
 from generator.errors import (
     BuildError,
@@ -36,21 +37,19 @@ from generator.errors import (
     display_path,
 )
 from generator.fields import LANGUAGES
-from generator.forms import ResolvedForm
 from generator.manifest import Entry, write_manifest
-from generator.pdf import FIELD_CHARACTERS, FieldFont, PdfJob, PrintSource, field_font, write_pdf
+from generator.pdf import FIELD_CHARACTERS, FieldFont, PrintSource, field_font, write_pdf
+from generator.pdf import PdfJob as WritePdf
+from generator.printing import GuidelinePrint
+from generator.project import Project
+from generator.render import Page, Rendered, render_chooser, render_language
+from generator.render import nav as render_nav
 from generator.sitebuild import build_language, language_url
 from generator.sitelock import site_lock
 from generator.spelling import check_spelling
+from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
-from generator.validate import (
-    FormInstance,
-    PolicyEntry,
-    Project,
-    check_content,
-    load_project,
-    load_project_text,
-)
+from generator.validate import check_content, load_project, load_project_text
 from generator.workers import Workers, stop_unfinished
 
 
@@ -126,8 +125,9 @@ def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     """Validate all content (and, with ``spelling``, spell-check it)."""
     project, problems = check_content(paths.content, paths.forms)
     if spelling:
-        problems = sorted(set(problems + check_spelling(paths.content, paths.forms,
-                                                        paths.templates)))  # fmt: skip
+        problems = sorted(
+            set(problems + check_spelling(paths.content, paths.forms, paths.templates))
+        )
     if project is None:
         return CheckResult(problems, [], [])
     states = [(display_path(entry.folder), dict(entry.translations)) for entry in project.policies]
@@ -166,8 +166,9 @@ def build(
     pool: ProcessPoolExecutor | None = None,
     wait: bool = True,
     pdfs: bool = True,
-) -> list[Entry]:
-    """Check, render and build everything, then swap the new site into place.
+) -> BuildResult:
+    """Check, render and build everything, then swap the new site into place; return the
+    manifest's entries and the stages' timings.
 
     ``jobs`` is the number of processes building the MkDocs sites and writing PDFs (default:
     one per core); ``pool``, worker processes to use and leave running (the live preview's).
@@ -188,35 +189,39 @@ def build(
 
 
 def _build_locked(
-    paths: Paths, report: Report, jobs: int | None, progress: Progress, incremental: bool,
-    pool: ProcessPoolExecutor | None, pdfs: bool = True,
-) -> list[Entry]:  # fmt: skip
-    """``build``, once this process alone writes the site and its cache."""
-    # Raises ContentError before anything is written.
-    project = load_project(paths.content, paths.forms)
-    report(
-        f"Content is valid: {len(project.organisations)} organisation(s), "
-        f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}."
-    )
-    for warning in project.warnings:
-        report(str(warning))
-    cache_dir = paths.site.with_name(f".{paths.site.name}.cache")
-    if not incremental:
-        shutil.rmtree(cache_dir, ignore_errors=True)
-    cache = BuildCache(cache_dir, environment_key(), report)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{paths.site.name}.new-", dir=paths.site.parent))
-        work = Path(tempfile.mkdtemp(prefix="policy-site-"))
-    except OSError as exc:
-        raise BuildError(f"cannot write beside {paths.site}: {exc.strerror or exc}") from exc
+    paths: Paths,
+    report: Report,
+    jobs: int | None,
+    progress: Progress,
+    incremental: bool,
+    pool: ProcessPoolExecutor | None,
+    pdfs: bool = True,
+) -> BuildResult:
+    """``build``, once this process alone writes the site and its cache: the stages in order."""
+    clock = _Clock()
+    with clock("load and validate"):
+        project = load_project(paths.content, paths.forms)  # ContentError: nothing written yet
+    _report_content(project, report)
+    cache = _open_cache(paths, incremental, report)
+    staging, work = _staging(paths.site)
     cache.base = staging
     try:
-        run = _Build(project, paths, staging, work, report, progress, jobs or os.cpu_count() or 1,
-                     cache, pool, write_pdfs=pdfs)  # fmt: skip
-        entries = run.everything()
-        write_manifest(staging, LANGUAGES, entries)
-        _publish_modes(staging)
-        _swap(staging, paths.site)
+        with clock("render Markdown"):
+            strings = load_strings(paths.templates)
+            inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs)
+            rendered = {lang: inputs.render(lang) for lang in LANGUAGES}
+        with clock("plan"):
+            plan = plan_jobs(inputs, rendered)
+        with clock("MkDocs sites and PDFs"):
+            counts = run_jobs(
+                plan, inputs, Workers(jobs or os.cpu_count() or 1, pool), report, progress
+            )
+        with clock("place files"):
+            entries = place_outputs(plan, inputs)
+        with clock("manifest and swap"):
+            write_manifest(staging, LANGUAGES, entries)
+            _publish_modes(staging)
+            _swap(staging, paths.site)
     except OSError as exc:  # disk full, read-only: the site was not written, so say so plainly
         stop_unfinished()
         shutil.rmtree(staging, ignore_errors=True)
@@ -228,167 +233,120 @@ def _build_locked(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     cache.prune()
-    if run.rendered == 0:
+    if counts.rendered == 0:
         report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
-    return entries
+    return BuildResult(entries, clock.seconds, counts.worker_seconds, counts.rendered)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced, and how long each stage took."""
+
+    entries: list[Entry]
+    """The manifest: every page and file of the site."""
+    stages: dict[str, float]
+    """Stage -> wall-clock seconds, in the order the stages ran."""
+    worker_seconds: dict[str, float]
+    """Kind of work ("MkDocs", "PDF") -> seconds the workers spent on it, added up."""
+    rendered: int
+    """MkDocs sites and PDFs rendered (not taken from the cache)."""
+
+
+class _Clock:
+    """Times the stages of one build."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = time.perf_counter() - start
+
+
+def _report_content(project: Project, report: Report) -> None:
+    report(
+        f"Content is valid: {len(project.organisations)} organisation(s), "
+        f"{len(project.policies)} polic{'y' if len(project.policies) == 1 else 'ies'}."
+    )
+    for warning in project.warnings:
+        report(str(warning))
+
+
+def _open_cache(paths: Paths, incremental: bool, report: Report) -> BuildCache:
+    cache_dir = paths.site.with_name(f".{paths.site.name}.cache")
+    if not incremental:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    return BuildCache(cache_dir, environment_key(), report)
+
+
+def _staging(site: Path) -> tuple[Path, Path]:
+    """A folder beside the site to build the new one in, and a private working folder."""
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{site.name}.new-", dir=site.parent))
+        work = Path(tempfile.mkdtemp(prefix="policy-site-"))
+    except OSError as exc:
+        raise BuildError(f"cannot write beside {site}: {exc.strerror or exc}") from exc
+    return staging, work
 
 
 @dataclass
-class _PdfCount:
-    rendered: int = 0
-    reused: int = 0
-
-
-@dataclass
-class _Build:
-    """One build into a staging folder: Markdown here, MkDocs sites and PDFs in workers."""
+class _Inputs:
+    """What every stage of one build reads: the project, the folders, the cache."""
 
     project: Project
     paths: Paths
+    strings: Strings
     out: Path
+    """The staging folder that becomes the site."""
     work: Path
-    report: Report
-    progress: Progress
-    jobs: int
     cache: BuildCache
-    pool: ProcessPoolExecutor | None = None
-    """Worker processes lent by the caller, or None to start them for this build."""
-    write_pdfs: bool = True
+    write_pdfs: bool
     """Write the PDFs; else keep the previous site's (see ``build``)."""
-    rendered: int = 0
-    """MkDocs sites and PDFs rendered (not taken from the cache)."""
-    pdfs: _PdfCount = field(default_factory=_PdfCount)
-    """PDFs rendered and taken from the cache."""
-    templates_key: str = ""
+
+    site_urls: dict[str, str] = field(init=False)
+    """Each written form's published address."""
+    templates_key: str = field(init=False)
     """Digest of site_templates/ (templates, strings, styles)."""
-    font: FieldFont | None = None
-    """The form fields' font; its subset is made in a worker, once, and kept in the cache."""
-    font_key: str = ""
-    """Cache key of that subset: the font file and the characters it keeps."""
+    print_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
+        self.templates_key = tree_key(self.paths.templates)
+        # What the print HTML is made with: the templates and the Markdown settings.
+        self.print_key = self.cache.key(
+            "print", self.templates_key, self.paths.mkdocs_config.read_bytes()
+        )
+
+    def docs(self, lang: str) -> Path:
+        return self.work / "docs" / lang
 
     @property
-    def pdf_dir(self) -> Path:
-        """Where PDFs are written while the MkDocs builds run."""
+    def aside(self) -> Path:
+        """Where PDFs wait while the MkDocs builds run (MkDocs empties the folders it builds)."""
         return self.out / ".pdf"
 
-    def everything(self) -> list[Entry]:
-        strings = render.load_strings(self.paths.templates)
-        build_date = self.project.build_date
-        site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
-        self.templates_key = tree_key(self.paths.templates)
-        self._prepare_field_font()
-        workers = Workers(self.jobs, self.pool)
-        entries: list[Entry] = []
-        for lang in LANGUAGES:
-            pdf_built = functools.partial(self._pdf_built, lang)
-            pages = render.render_language(self.project, lang, self.paths.templates, strings,
-                                           self.work / "docs" / lang, site_urls[lang],
-                                           self._memo, pdf_built)  # fmt: skip
-            entries += [Entry(p.kind, lang, p.org, p.id, p.title, f"{lang}/{p.output}")
-                        for p in pages]  # fmt: skip
-            entries.append(Entry("changelog-feed", lang, None, None,
-                                 strings[lang]["changelog_title"], f"{lang}/feed.xml"))  # fmt: skip
-            entries.append(Entry("not-found", lang, None, None, "404", f"{lang}/404.html"))
-            guideline_pdfs = functools.partial(self._guideline_pdfs, workers, lang,
-                                               site_urls[lang])  # fmt: skip
-            self._site(workers, lang, strings, build_date, pages,
-                       then=guideline_pdfs if self.write_pdfs else lambda site: None)  # fmt: skip
-        for lang in LANGUAGES:
-            if self.write_pdfs:
-                self._form_pdfs(workers, lang, site_urls[lang])
-            else:
-                self._previous_pdfs(lang, site_urls[lang])
-        workers.run(lambda done, total: self.progress("Rendering", done, total))
-        self.rendered += self.pdfs.rendered
-        busy = f" ({min(self.jobs, self.pdfs.rendered)} worker(s))" if self.pdfs.rendered else ""
-        if self.write_pdfs:
-            self.report(f"PDFs: {self.pdfs.rendered} rendered{busy}, "
-                        f"{self.pdfs.reused} unchanged.")  # fmt: skip
-        else:
-            self.report(f"PDFs: none written (--no-pdfs); {self.pdfs.reused} kept from the "
-                        "previous site, the others' links say they are not built.")  # fmt: skip
-
-        entries += self._place_pdfs(site_urls)
-        entries += self._documents()
-        render.render_chooser(self.paths.templates, strings, self.out / "index.html")
-        title = strings["chooser"]["title"]
-        entries.insert(0, Entry("language-choice", None, None, None, title, "index.html"))
-        missing = [entry.path for entry in entries if not (self.out / entry.path).is_file()]
-        if missing:
-            raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
-        return entries
-
-    def _pdf_built(self, lang: str, path: str) -> bool:
+    def pdf_built(self, lang: str, path: str) -> bool:
         """Whether the PDF at ``path`` (below the language root) will be on the new site."""
-        return self.write_pdfs or (self.paths.site / lang / path).is_file()
+        return self.write_pdfs or (self.paths.site / at.in_site(lang, path)).is_file()
 
-    def _previous_pdfs(self, lang: str, site_url: str) -> None:
-        """A build without PDFs: the previous site's PDFs, where it has them, as they are."""
-        for doc in (*self._form_documents(lang, site_url),
-                    *self._guideline_documents(lang, site_url)):  # fmt: skip
-            old = self.paths.site / doc.entry.path
-            if old.is_file():
-                target = self.pdf_dir / doc.entry.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(old, target)
-                self.pdfs.reused += 1
+    def render(self, lang: str) -> Rendered:
+        return render_language(
+            self.project,
+            lang,
+            self.paths.templates,
+            self.strings,
+            self.docs(lang),
+            self.site_urls[lang],
+            self.memo,
+            functools.partial(self.pdf_built, lang),
+        )
 
-    def _prepare_field_font(self) -> None:
-        """Name the form fields' font subset in the cache; a worker makes it when first needed."""
-        font = field_font()
-        self.font_key = self.cache.key("field-font", str(font), font.read_bytes(),
-                                       repr(FIELD_CHARACTERS))  # fmt: skip
-        self.font = FieldFont(font, self.cache.file(self.font_key))
-
-    def _form_pdfs(self, workers: Workers, lang: str, site_url: str) -> None:
-        for doc in self._form_documents(lang, site_url):
-            assert doc.instance is not None
-            f = doc.instance.forms[lang]
-            # Keyed by what the print HTML shows: an unchanged form is not rendered at all.
-            key = self.cache.key("form-pdf", self.templates_key, self.font_key, lang,
-                                 doc.org_name, repr(f), doc.page_url)  # fmt: skip
-            self._pdf(workers, key, doc, form=f)
-
-    def _guideline_pdfs(self, workers: Workers, lang: str, site_url: str, site: object) -> None:
-        """Once ``lang``'s site is built (or taken from the cache): its guidelines' PDFs."""
-        for doc in self._guideline_documents(lang, site_url):
-            assert doc.policy is not None
-            page = self.out / lang / str(doc.entry.org) / str(doc.entry.id) / "index.html"
-            shown = render.GuidelinePrint(doc.policy.texts[lang].title, doc.policy.policy.version,
-                                          page.read_text("utf-8"))  # fmt: skip
-            key = self.cache.key("guideline-pdf", self.templates_key, self.font_key, lang,
-                                 doc.org_name, repr(shown), doc.page_url)  # fmt: skip
-            self._pdf(workers, key, doc, guideline=shown)
-
-    def _place_pdfs(self, site_urls: dict[str, str]) -> list[Entry]:
-        """Move the PDFs into the language folders; MkDocs empties a folder when it builds it,
-        so they waited aside until every build was done."""
-        entries = []
-        for lang in LANGUAGES:
-            for doc in (*self._form_documents(lang, site_urls[lang]),
-                        *self._guideline_documents(lang, site_urls[lang])):  # fmt: skip
-                written = self.pdf_dir / doc.entry.path
-                if written.is_file():
-                    (self.out / doc.entry.path).parent.mkdir(parents=True, exist_ok=True)
-                    written.replace(self.out / doc.entry.path)
-                elif not self.write_pdfs:
-                    continue  # not built; its links say so
-                entries.append(doc.entry)
-        shutil.rmtree(self.pdf_dir, ignore_errors=True)
-        return entries
-
-    def _documents(self) -> list[Entry]:
-        """The policies' documents, which MkDocs copied into both language sites."""
-        return [
-            Entry("document", lang, entry.key[0], document.name, document.title[lang],
-                  f"{lang}/{render.document_path(*entry.key, document.name)}")
-            for lang in LANGUAGES
-            for entry in self.project.policies
-            for document in entry.documents
-        ]  # fmt: skip
-
-    def _memo(self, what: str, make: Callable[[], str]) -> str:
+    def memo(self, what: str, make: Callable[[], str]) -> str:
         """A rendered text from the cache, keyed by the templates and ``what`` it shows."""
         key = self.cache.key("text", self.templates_key, what)
         stored = self.cache.read(key)
@@ -398,105 +356,278 @@ class _Build:
         self.cache.write(key, text.encode("utf-8"))
         return text
 
-    def _site(
-        self, workers: Workers, lang: str, strings: dict, build_date: dt.date,
-        pages: list[render.Page], then: Callable[[object], None],
-    ) -> None:  # fmt: skip
-        """Build one language's Markdown with MkDocs, unless nothing it depends on changed."""
-        paths = self.paths
-        docs = self.work / "docs" / lang
-        nav = render.nav(self.project, pages, strings[lang]["home_nav"])
-        shared = (self.templates_key, paths.mkdocs_config.read_bytes())
-        key = self.cache.key("mkdocs", lang, str(build_date), repr(nav), tree_key(docs), *shared)
-        site_dir = self.out / lang
-        pages_folder = self.cache.folder(f"pages-{lang}")  # kept even when MkDocs does not run
-        if self.cache.fetch(key, site_dir):
-            self.report(f"{lang}: {len(pages)} pages unchanged, MkDocs not run.")
-            then(None)
-            return
-        page_key = self.cache.key("mkdocs-pages", lang, str(build_date), repr(nav), *shared)
-        task = functools.partial(
-            build_language,
-            shared_config=paths.mkdocs_config, templates_dir=paths.templates, lang=lang,
-            languages=LANGUAGES, strings=strings, nav=nav, docs_dir=docs,
-            site_dir=site_dir, work_dir=self.work, build_date=build_date,
-            sources=_sources(self.project, paths, pages),
-            page_cache=(pages_folder, page_key),
-            organisations={slug: o.name[lang] for slug, o in self.project.organisations.items()},
-        )  # fmt: skip
 
-        def built(counts: tuple[int, int]) -> None:
-            self.cache.store(key, site_dir)
-            self.rendered += 1
-            rendered, reused = counts
-            self.report(f"Built {lang}: {len(pages)} pages "
-                        f"({rendered} rendered, {reused} unchanged).")  # fmt: skip
-            then(counts)
+@dataclass(frozen=True)
+class SiteJob:
+    """One written form's MkDocs site, built from its rendered Markdown."""
 
-        workers.submit("MkDocs", f"MkDocs build for '{lang}'", task, then=built)
-
-    def _pdf(
-        self, workers: Workers, key: str, doc: _Document, *,
-        form: ResolvedForm | None = None, guideline: render.GuidelinePrint | None = None,
-    ) -> None:  # fmt: skip
-        """Take a PDF from the cache, or have a worker render its HTML and write it."""
-        target = self.pdf_dir / doc.entry.path
-        if self.cache.fetch(key, target):
-            self.pdfs.reused += 1
-            return
-        self.pdfs.rendered += 1
-        assert self.font is not None
-        source = PrintSource(self.paths.templates, self.templates_key, self.font,
-                             str(doc.entry.lang), doc.org_name, form, guideline)  # fmt: skip
-        job = PdfJob(source, target, doc.entry.path, doc.page_url, doc.descriptions)
-        workers.submit("PDF", f"PDF {job.name}", write_pdf, job,
-                       then=lambda result: self.cache.store(key, target))  # fmt: skip
-
-    def _form_documents(self, lang: str, site_url: str) -> Iterator[_Document]:
-        """Each form's fillable PDF."""
-        project = self.project
-        for instance in project.forms:
-            f = instance.forms[lang]
-            path = f"{lang}/{render.form_pdf(instance.org, f.id)}"
-            yield _Document(
-                entry=Entry("form-pdf", lang, instance.org, f.id, f.title, path,
-                            tuple(dict.fromkeys(f.field_names))),
-                page_url=site_url + render.form_src(instance.org, f.id).removesuffix(".md") + "/",
-                org_name=project.organisations[instance.org].name[lang],
-                descriptions=f.descriptions, instance=instance,
-            )  # fmt: skip
-
-    def _guideline_documents(self, lang: str, site_url: str) -> Iterator[_Document]:
-        """Each guideline's printable PDF, made from its built page."""
-        project = self.project
-        for policy_entry in project.policies:
-            policy = policy_entry.policy
-            path = f"{lang}/{render.guideline_pdf(policy.organisation, policy.id)}"
-            yield _Document(
-                entry=Entry("guideline-pdf", lang, policy.organisation, policy.id,
-                            policy_entry.texts[lang].title, path),
-                page_url=f"{site_url}{policy.organisation}/{policy.id}/",
-                org_name=project.organisations[policy.organisation].name[lang],
-                policy=policy_entry,
-            )  # fmt: skip
+    lang: str
+    key: str
+    """Cache key: everything the built site depends on."""
+    target: Path
+    task: Callable[[], tuple[int, int]]
+    """Builds the site; returns how many pages were rendered and how many reused."""
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True)
-class _Document:
-    """A PDF the site offers: its manifest entry and what its print HTML needs."""
+class PdfJob:
+    """One PDF: a form's fillable twin or a guideline's printable text."""
 
+    key: str
+    """Cache key: everything its print HTML shows."""
+    job: WritePdf
     entry: Entry
-    page_url: str
-    """Address of the page the PDF belongs to."""
-    org_name: str
-    descriptions: dict[str, str] = field(default_factory=dict)
-    instance: FormInstance | None = None
-    """The form, for a form's PDF."""
-    policy: PolicyEntry | None = None
-    """The policy, for a guideline's PDF."""
 
 
-def _sources(project: Project, paths: Paths, pages: list[render.Page]) -> dict[str, Path]:
+@dataclass(frozen=True)
+class KeptPdf:
+    """A build without PDFs: a PDF of the site being replaced, kept as it is."""
+
+    previous: Path
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class DocumentJob:
+    """A policy's document, copied beside its guideline page in a written form's site."""
+
+    source: Path
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one build writes, in manifest order."""
+
+    chooser: Entry
+    sites: tuple[SiteJob, ...]
+    pdfs: tuple[PdfJob | KeptPdf, ...]
+    documents: tuple[DocumentJob, ...]
+
+    def entries(self) -> list[Entry]:
+        return [
+            self.chooser,
+            *(e for site in self.sites for e in site.entries),
+            *(pdf.entry for pdf in self.pdfs),
+            *(doc.entry for doc in self.documents),
+        ]
+
+
+def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
+    """Every job of the build, each with its inputs, cache key and manifest entry."""
+    chooser = Entry(
+        "language-choice", None, None, None, inputs.strings["chooser"]["title"], at.CHOOSER
+    )
+    sites = tuple(_site_job(inputs, lang, rendered[lang]) for lang in LANGUAGES)
+    font = _field_font(inputs.cache)
+    pdfs: list[PdfJob | KeptPdf] = []
+    for lang in LANGUAGES:
+        for entry, source, url, descriptions in _printed(inputs, lang, rendered[lang], font):
+            if inputs.write_pdfs:
+                key = inputs.cache.key(
+                    entry.kind, inputs.print_key, font.stored.name, url, repr(source)
+                )
+                job = WritePdf(source, inputs.aside / entry.path, entry.path, url, descriptions)
+                pdfs.append(PdfJob(key, job, entry))
+            elif (inputs.paths.site / entry.path).is_file():
+                pdfs.append(KeptPdf(inputs.paths.site / entry.path, entry))
+    documents = tuple(
+        DocumentJob(
+            document.path,
+            Entry(
+                "document",
+                lang,
+                entry.key[0],
+                document.name,
+                document.title[lang],
+                at.in_site(lang, at.document_path(*entry.key, document.name)),
+            ),
+        )
+        for lang in LANGUAGES
+        for entry in inputs.project.policies
+        for document in entry.documents
+    )
+    return Plan(chooser, sites, tuple(pdfs), documents)
+
+
+def _site_job(inputs: _Inputs, lang: str, rendered: Rendered) -> SiteJob:
+    paths, project, cache = inputs.paths, inputs.project, inputs.cache
+    pages = rendered.pages
+    docs = inputs.docs(lang)
+    nav = render_nav(project, pages, inputs.strings[lang]["home_nav"])
+    shared = (
+        inputs.templates_key,
+        paths.mkdocs_config.read_bytes(),
+        str(project.build_date),
+        repr(nav),
+    )
+    site_dir = inputs.out / lang
+    task = functools.partial(
+        build_language,
+        shared_config=paths.mkdocs_config,
+        templates_dir=paths.templates,
+        lang=lang,
+        languages=LANGUAGES,
+        strings=inputs.strings,
+        nav=nav,
+        docs_dir=docs,
+        site_dir=site_dir,
+        work_dir=inputs.work,
+        build_date=project.build_date,
+        sources=_sources(project, paths, pages),
+        # Pages are kept even when MkDocs does not run.
+        page_cache=(cache.folder(f"pages-{lang}"), cache.key("mkdocs-pages", lang, *shared)),
+        organisations={slug: o.name[lang] for slug, o in project.organisations.items()},
+    )
+    s = inputs.strings[lang]
+    entries = (
+        *(Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages),
+        Entry("changelog-feed", lang, None, None, s["changelog_title"], at.in_site(lang, at.FEED)),
+        Entry("not-found", lang, None, None, "404", at.in_site(lang, at.NOT_FOUND)),
+    )
+    key = cache.key("mkdocs", lang, tree_key(docs), *shared)
+    return SiteJob(lang, key, site_dir, task, entries)
+
+
+def _field_font(cache: BuildCache) -> FieldFont:
+    """The form fields' font; its subset is made in a worker, once, and kept in the cache."""
+    font = field_font()
+    key = cache.key("field-font", str(font), font.read_bytes(), repr(FIELD_CHARACTERS))
+    return FieldFont(font, cache.file(key))
+
+
+def _printed(
+    inputs: _Inputs, lang: str, rendered: Rendered, font: FieldFont
+) -> Iterator[tuple[Entry, PrintSource, str, dict[str, str]]]:
+    """Each PDF of a written form: its entry, its print source, its page's address and its
+    fields' descriptions. The forms' first, then the guidelines'."""
+    project, site_url = inputs.project, inputs.site_urls[lang]
+
+    def source(org: str, **shown: Any) -> PrintSource:
+        return PrintSource(
+            inputs.paths.templates,
+            inputs.paths.mkdocs_config,
+            inputs.print_key,
+            font,
+            lang,
+            project.organisations[org].name[lang],
+            **shown,
+        )
+
+    for instance in project.forms:
+        f = instance.forms[lang]
+        entry = Entry(
+            "form-pdf",
+            lang,
+            instance.org,
+            f.id,
+            f.title,
+            at.in_site(lang, at.form_pdf(instance.org, f.id)),
+            tuple(dict.fromkeys(f.field_names)),
+        )
+        url = site_url + at.url(at.form_src(instance.org, f.id))
+        yield entry, source(instance.org, form=f), url, f.descriptions
+    for policy_entry in project.policies:
+        org, policy_id = policy_entry.key
+        src = at.guideline_src(org, policy_id)
+        title = policy_entry.texts[lang].title
+        shown = GuidelinePrint(title, policy_entry.policy.version, src, rendered.printed[src])
+        entry = Entry(
+            "guideline-pdf",
+            lang,
+            org,
+            policy_id,
+            title,
+            at.in_site(lang, at.guideline_pdf(org, policy_id)),
+        )
+        yield entry, source(org, guideline=shown), site_url + at.url(src), {}
+
+
+@dataclass
+class _Counts:
+    rendered: int = 0
+    pdfs_rendered: int = 0
+    pdfs_reused: int = 0
+    worker_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_jobs(
+    plan: Plan, inputs: _Inputs, workers: Workers, report: Report, progress: Progress
+) -> _Counts:
+    """Take each site and PDF from the cache, or have a worker make it."""
+    cache, counts = inputs.cache, _Counts()
+    for site in plan.sites:
+        pages = sum(
+            1 for entry in site.entries if entry.kind not in ("changelog-feed", "not-found")
+        )
+        if cache.fetch(site.key, site.target):
+            report(f"{site.lang}: {pages} pages unchanged, MkDocs not run.")
+            continue
+
+        def built(result: tuple[int, int], site: SiteJob = site, pages: int = pages) -> None:
+            cache.store(site.key, site.target)
+            counts.rendered += 1
+            report(
+                f"Built {site.lang}: {pages} pages ({result[0]} rendered, {result[1]} unchanged)."
+            )
+
+        workers.submit("MkDocs", f"MkDocs build for '{site.lang}'", site.task, then=built)
+    for pdf in plan.pdfs:
+        if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, pdf.job.target):
+            counts.pdfs_reused += 1
+        else:
+            counts.pdfs_rendered += 1
+            workers.submit(
+                "PDF",
+                f"PDF {pdf.job.name}",
+                write_pdf,
+                pdf.job,
+                then=lambda _, pdf=pdf: cache.store(pdf.key, pdf.job.target),
+            )
+    workers.run(lambda done, total: progress("Rendering", done, total))
+    counts.rendered += counts.pdfs_rendered
+    counts.worker_seconds = dict(workers.seconds)
+    if inputs.write_pdfs:
+        busy = (
+            f" ({min(workers.count, counts.pdfs_rendered)} worker(s))"
+            if counts.pdfs_rendered
+            else ""
+        )
+        report(f"PDFs: {counts.pdfs_rendered} rendered{busy}, {counts.pdfs_reused} unchanged.")
+    else:
+        report(
+            f"PDFs: none written (--no-pdfs); {counts.pdfs_reused} kept from the previous "
+            "site, the others' links say they are not built."
+        )
+    return counts
+
+
+def place_outputs(plan: Plan, inputs: _Inputs) -> list[Entry]:
+    """Put the PDFs and documents into the built sites, write the language chooser; return
+    the manifest's entries, each checked to be there."""
+    out = inputs.out
+    for pdf in plan.pdfs:
+        target = out / pdf.entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(pdf, KeptPdf):
+            shutil.copyfile(pdf.previous, target)
+        else:
+            pdf.job.target.replace(target)
+    shutil.rmtree(inputs.aside, ignore_errors=True)
+    for document in plan.documents:
+        target = out / document.entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(document.source, target)
+    render_chooser(inputs.paths.templates, inputs.strings, out / plan.chooser.path)
+    entries = plan.entries()
+    missing = [entry.path for entry in entries if not (out / entry.path).is_file()]
+    if missing:
+        raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
+    return entries
+
+
+def _sources(project: Project, paths: Paths, pages: list[Page]) -> dict[str, Path]:
     """Generated Markdown file -> the content or form file its text comes from."""
     folders = {entry.key: entry.folder for entry in project.policies}
     sources = {}
@@ -554,8 +685,13 @@ def _renameat2() -> Callable[..., int] | None:
         function = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):  # a C library older than glibc 2.28
         return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                         ctypes.c_uint]  # fmt: skip
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     function.restype = ctypes.c_int
     return function  # type: ignore[no-any-return]
 

@@ -6,82 +6,26 @@ import datetime as dt
 import decimal
 import functools
 import json
-import posixpath
 import re
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateSyntaxError,
-)
 from markupsafe import Markup, escape
 from pymdownx.slugs import slugify
 
-from generator.errors import BuildError, ContentError, PolicySiteError, Problem, display_path
-from generator.fields import LANGUAGES
-from generator.forms import ResolvedForm
+from generator import addresses as at
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
-from generator.safety import markdown_text, own_html_front_matter, url_part, with_policy
+from generator.safety import markdown_text, own_html_front_matter, with_policy
 from generator.schema import Change
+from generator.templates import page_environment, render_template
 from generator.timebound import dated_items, review_passed, written
-from generator.wording import format_date, format_list, format_number
-from generator.yamlload import Loc, Source, dotted, load_yaml
-
-STORAGE_KEY = "policy-site.lang"
-"""localStorage key holding the reader's chosen written form."""
-
-CHANGELOG = "endringslogg"
-"""Address of the change-log page; the word is the same in Bokmål and Nynorsk."""
-
-STATEMENT = "uu"
-"""Address of the accessibility statement ("universell utforming"), the same in both forms."""
-
-FORMS = "skjema"
-"""Address of the forms pages; the word is the same in Bokmål and Nynorsk."""
-
-ORGANISATIONS = "oversikt"
-"""Address of the organisation index, the same in both forms."""
+from generator.wording import format_number
 
 CHANGELOG_NEWEST = 30
 """How many changes the site-wide change log and feed show: every organisation's own page
 lists all of its changes, so no page grows with the number of organisations."""
-
-
-def form_src(org: str, form_id: str) -> str:
-    """Markdown source of a form page, inside a language's docs folder."""
-    return f"{org}/{FORMS}/{form_id}.md"
-
-
-def form_pdf(org: str, form_id: str) -> str:
-    """A form's PDF, relative to the language root."""
-    return f"{org}/{FORMS}/{form_id}.pdf"
-
-
-def guideline_pdf(org: str, policy_id: str) -> str:
-    """A guideline's PDF, relative to the language root."""
-    return f"{org}/{policy_id}.pdf"
-
-
-def document_path(org: str, policy_id: str, name: str) -> str:
-    """A policy's document, relative to the language root: beside its guideline page."""
-    return f"{org}/{policy_id}/{name}"
-
-
-def storage_key(lang: str, org: str, form_id: str) -> str:
-    """localStorage key of a form draft: one per organisation, form and written form."""
-    return f"policy-site.form.{lang}.{org}.{form_id}"
-
-
-def href(from_url: str, to_path: str) -> str:
-    """Relative link from a page's address (directory URL) to a file of the same site."""
-    return posixpath.relpath(to_path, from_url or ".")
 
 
 @dataclass(frozen=True)
@@ -100,174 +44,27 @@ class Page:
 
     @property
     def url(self) -> str:
-        """Address relative to the language root (directory URLs, as MkDocs writes them)."""
-        if self.src == "index.md":
-            return ""
-        stem = self.src.removesuffix(".md").removesuffix("/index")
-        return f"{stem}/"
+        """Address relative to the language root."""
+        return at.url(self.src)
 
     @property
     def output(self) -> str:
         """The HTML file MkDocs writes, relative to the language root."""
-        return f"{self.url}index.html"
-
-
-def css_string(text: str) -> Markup:
-    """Text as a quoted CSS string (for generated content such as page footers).
-
-    Every character but letters, digits and spaces is a CSS escape, ended by the space CSS
-    reads as part of it: nothing can end the string, the rule or the ``<style>`` element
-    around it (``"``, ``\\``, ``}``, ``</style>``, ``<!--``)."""
-    text = re.sub(r"\s", " ", str(text))  # line breaks too: a footer is one line
-    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text)
-    return Markup(f'"{escaped}"')
-
-
-class MissingText(BuildError):
-    """A text the templates or the pipeline ask for is not in strings.yml."""
-
-
-class Strings(dict[str, Any]):
-    """One mapping of strings.yml; asking for a key it lacks names the file, the place and the
-    key (a KeyError would show as a traceback, Jinja's undefined as 'dict object').
-
-    Its own names start with an underscore: templates read keys as attributes.
-    """
-
-    def __init__(self, items: dict[str, Any], label: str, where: str, places: dict[str, str]):
-        super().__init__(items)
-        self._label = label
-        """Its keys from the top ('nb.form'), for messages."""
-        self._where = where
-        """'file:line:col' of the mapping."""
-        self._places = places
-        """Key -> 'file:line:col' of its value."""
-
-    def __missing__(self, key: str) -> Any:
-        raise MissingText(f"{self._where}: {self._label}: missing text '{key}': add it")
-
-    def _fill(self, key: str, **values: Any) -> str:
-        """The text ``key`` with its {placeholders} filled in."""
-        try:
-            return str(self[key]).format(**values)
-        except (KeyError, IndexError, ValueError) as exc:
-            given = ", ".join("{" + name + "}" for name in values)
-            place = self._places.get(key, self._where)
-            raise BuildError(f"{place}: {self._label}.{key}: cannot fill in {exc}: "
-                             f"the placeholders here are {given}") from exc  # fmt: skip
-
-
-def load_strings(templates_dir: Path) -> Strings:
-    """strings.yml, checked: every written form has the same keys; raises ContentError."""
-    path = templates_dir / "strings.yml"
-    source, problems = load_yaml(path)
-    if source is None or problems:
-        raise ContentError(problems)
-    data = source.data
-    if not isinstance(data, dict):
-        wanted = ", ".join((*LANGUAGES, "chooser"))
-        raise ContentError([source.problem((), f"expected a mapping with the keys {wanted}")])
-    for key in (*LANGUAGES, "chooser"):
-        if not isinstance(data.get(key), dict):
-            what = f"{key}: expected" if key in data else f"missing key '{key}': expected"
-            problems.append(source.problem((key,) if key in data else (),
-                                           f"{what} a mapping of texts"))  # fmt: skip
-    if not problems:
-        first, *others = LANGUAGES
-        for other in others:
-            _same_keys(source, (first,), (other,), problems)
-            _same_keys(source, (other,), (first,), problems)
-    if problems:
-        raise ContentError(problems)
-    return _strings(data, (), source)
-
-
-def _same_keys(source: Source, have: Loc, lack: Loc, problems: list[Problem]) -> None:
-    """Report keys under ``have`` that ``lack`` does not have (recursively)."""
-    mine, theirs = source.data, source.data
-    for part in have:
-        mine = mine[part]
-    for part in lack:
-        theirs = theirs[part]
-    for key, value in mine.items():
-        if key not in theirs:
-            problems.append(source.problem(lack, f"{dotted(lack)}: missing text '{key}' "
-                                           f"({dotted((*have, key))} has it): add it"))  # fmt: skip
-        elif isinstance(value, dict) and isinstance(theirs[key], dict):
-            _same_keys(source, (*have, key), (*lack, key), problems)
-
-
-def _strings(data: Any, loc: Loc, source: Source) -> Any:
-    if not isinstance(data, dict):
-        return data
-
-    def where(at: Loc) -> str:
-        return "{}:{}:{}".format(display_path(source.path), *source.position(at))
-
-    return Strings({str(key): _strings(value, (*loc, key), source) for key, value in data.items()},
-                   dotted(loc) or "strings.yml", where(loc),
-                   {str(key): where((*loc, key)) for key in data})  # fmt: skip
-
-
-def _render(env: Environment, name: str, **context: Any) -> str:
-    """A template of site_templates rendered; a failure names the template file and line."""
-    try:
-        return env.get_template(name).render(**context)
-    except TemplateSyntaxError as exc:
-        place = f"{display_path(Path(exc.filename or name))}:{exc.lineno}"
-        raise BuildError(f"{place}: template error: {exc.message}") from exc
-    except MissingText as exc:
-        raise MissingText(f"{exc} (used by {template_place(exc, name)})") from exc
-    except PolicySiteError:
-        raise
-    except Exception as exc:
-        what = exc.message if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
-        raise BuildError(f"{template_place(exc, name)}: template error: {what}") from exc
-
-
-def template_place(exc: BaseException, name: str) -> str:
-    """'file:line' of the innermost template in the traceback (Jinja puts its lines there),
-    or ``name``."""
-    place = name
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        filename = frame.f_code.co_filename
-        if filename.endswith((".j2", ".html")):
-            place = f"{display_path(Path(filename))}:{line}"
-    return place
-
-
-def page_environment(templates_dir: Path, lang: str, *, autoescape: bool = False) -> Environment:
-    """Jinja for the site's own templates: HTML (HTML-escaped) or Markdown pages.
-
-    In Markdown pages every value is shown as plain text (``markdown_text``) unless a filter
-    says otherwise: ``md`` for content that is Markdown on purpose (cleaned once converted, see
-    ``generator.safety``), ``url`` for an address from content.
-    """
-    env = Environment(
-        loader=FileSystemLoader(templates_dir),
-        undefined=StrictUndefined,
-        autoescape=autoescape,
-        finalize=None if autoescape else _markdown_finalize,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["date"] = lambda value: format_date(value, lang)
-    env.filters["css_string"] = css_string
-    env.filters["join_list"] = lambda words: format_list(list(words), lang)
-    env.filters["md"] = lambda text: Markup(str(text))
-    env.filters["url"] = url_part
-    env.filters["abbr"] = abbr
-    return env
-
-
-def _markdown_finalize(value: Any) -> Any:
-    return value if isinstance(value, Markup) else markdown_text(value)
+        return at.output(self.src)
 
 
 Memo = Callable[[str, Callable[[], str]], str]
 """``memo(what, make)``: the text ``make()`` returns, where ``what`` names everything it depends
 on besides the templates. The pipeline keeps such texts in its build cache."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One language's Markdown, written to its docs folder."""
+
+    pages: list[Page]
+    printed: dict[str, str] = field(default_factory=dict)
+    """A guideline's source -> its Markdown as its PDF shows it (without the link to itself)."""
 
 
 def no_memo(what: str, make: Callable[[], str]) -> str:
@@ -283,8 +80,9 @@ def render_language(
     site_url: str,
     memo: Memo = no_memo,
     pdf_built: Callable[[str], bool] = lambda path: True,
-) -> list[Page]:
-    """Write one language's Markdown tree into ``docs_dir``; return its pages.
+) -> Rendered:
+    """Write one language's Markdown tree into ``docs_dir``; return its pages and what the
+    guidelines' PDFs print.
 
     ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
     published address, for the feed's absolute links. Form HTML, the slowest part, goes
@@ -293,26 +91,28 @@ def render_language(
     """
 
     def pdf_href(page: Page, path: str) -> str | None:
-        return href(page.url, path) if pdf_built(path) else None
+        return at.href(page.url, path) if pdf_built(path) else None
 
     s = strings[lang]
     env = page_environment(templates_dir, lang)
+    env.filters["abbr"] = abbr
     html_env = page_environment(templates_dir, lang, autoescape=True)
     pages: list[Page] = []
+    printed: dict[str, str] = {}
 
     def write(page: Page, template: str, own_html: str = "", **context: Any) -> None:
         target = docs_dir / page.src
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = _tidy(_render(env, template, s=s, lang=lang, **context))
+        text = _tidy(render_template(env, template, s=s, lang=lang, **context))
         if own_html:
             text = own_html_front_matter(own_html) + text
         target.write_text(text, encoding="utf-8")
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
-    write(Page("home", lang, "index.md", s["home_title"]), "pages/home.md.j2")
+    write(Page("home", lang, at.HOME, s["home_title"]), "pages/home.md.j2")
     write(
-        Page("organisations", lang, f"{ORGANISATIONS}.md", s["organisations_title"]),
+        Page("organisations", lang, at.organisations_src(), s["organisations_title"]),
         "pages/organisations.md.j2",
         organisations=list(project.organisations.values()),
         policies_by_org=by_org,
@@ -320,46 +120,52 @@ def render_language(
 
     changes = _changes(project, lang, s)
     for slug, org in project.organisations.items():
-        org_page = Page("organisation", lang, f"{slug}/index.md", org.name[lang], org=slug)
+        org_page = Page("organisation", lang, at.organisation_src(slug), org.name[lang], org=slug)
         write(
             org_page,
             "pages/organisation.md.j2",
             org=org,
             policies=by_org[slug],
             forms=[_form_link(i, lang, org_page, pdf_href) for i in project.forms_of(slug)],
-            forms_anchor=FORMS,
+            forms_anchor=at.FORMS,
             changes=[item for item in changes if item.org == slug],
         )
         for entry in by_org[slug]:
-            write(
-                _guideline_page(project, entry, lang, s),
-                "pages/guideline.md.j2",
-                **_guideline_context(project, entry, lang, s, pdf_href),
+            page = _guideline_page(project, entry, lang, s)
+            context = _guideline_context(project, entry, lang, s, pdf_href)
+            write(page, "pages/guideline.md.j2", for_print=False, **context)
+            printed[page.src] = _tidy(
+                render_template(
+                    env, "pages/guideline.md.j2", s=s, lang=lang, for_print=True, **context
+                )
             )
-            for document in entry.documents:
-                target = docs_dir / document_path(slug, entry.policy.id, document.name)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(document.path.read_bytes())
         for instance in project.forms_of(slug):
             f = instance.forms[lang]
-            page = Page("form", lang, form_src(slug, f.id), f.title, org=slug, id=f.id)
-            key = storage_key(lang, slug, f.id)
+            page = Page("form", lang, at.form_src(slug, f.id), f.title, org=slug, id=f.id)
+            key = at.storage_key(lang, slug, f.id)
             form_html = memo(
                 f"form-page\0{lang}\0{key}\0{f!r}",
-                functools.partial(_render, html_env, "forms/page.html.j2",
-                                  f=f, t=s["form"], key=key, print_mode=False),
-            )  # fmt: skip
+                functools.partial(
+                    render_template,
+                    html_env,
+                    "forms/page.html.j2",
+                    f=f,
+                    t=s["form"],
+                    key=key,
+                    print_mode=False,
+                ),
+            )
             write(
                 page,
                 "pages/form.md.j2",
                 f=f,
                 org=org,
                 storage_key=key,
-                pdf_href=pdf_href(page, form_pdf(slug, f.id)),
+                pdf_href=pdf_href(page, at.form_pdf(slug, f.id)),
                 own_html="\n".join(line for line in form_html.splitlines() if line.strip()),
             )
 
-    forms_page = Page("forms", lang, f"{FORMS}.md", s["forms_title"])
+    forms_page = Page("forms", lang, at.forms_src(), s["forms_title"])
     write(
         forms_page,
         "pages/forms.md.j2",
@@ -368,11 +174,11 @@ def render_language(
             for slug, org in project.organisations.items()
             if project.forms_of(slug)
         ],
-        forms_anchor=FORMS,
+        forms_anchor=at.FORMS,
     )
 
     write(
-        Page("statement", lang, f"{STATEMENT}.md", s["statement_title"]),
+        Page("statement", lang, at.statement_src(), s["statement_title"]),
         "pages/statement.md.j2",
         statement=project.statement,
         organisations=list(project.organisations.values()),
@@ -382,91 +188,30 @@ def render_language(
 
     newest = changes[:CHANGELOG_NEWEST]
     write(
-        Page("changelog", lang, f"{CHANGELOG}.md", s["changelog_title"]),
+        Page("changelog", lang, at.changelog_src(), s["changelog_title"]),
         "pages/changelog.md.j2",
         changes=newest,
     )
-    feed = _render(
+    feed = render_template(
         env,
         "pages/feed.xml.j2",
         s=s,
         lang=lang,
         changes=newest,
         base=site_url,
-        feed_id=f"{site_url}feed.xml",
+        feed_id=f"{site_url}{at.FEED}",
         updated=f"{max((i.change.date for i in changes), default=project.build_date)}T00:00:00Z",
     )
-    (docs_dir / "feed.xml").write_text(feed, encoding="utf-8")
-    return pages
-
-
-class Printer:
-    """Renders the HTML that WeasyPrint turns into PDFs; reads its templates and styles once."""
-
-    def __init__(self, templates_dir: Path, strings: dict[str, Any], field_font_css: str):
-        self.strings = strings
-        self.css = (templates_dir / "print" / "print.css").read_text(encoding="utf-8")
-        self.css += field_font_css
-        self.envs = {lang: page_environment(templates_dir, lang, autoescape=True)
-                     for lang in LANGUAGES}  # fmt: skip
-
-    def form(self, f: ResolvedForm, lang: str, org_name: str) -> str:
-        """A form's fillable PDF."""
-        t = self.strings[lang]["form"]
-        return _render(self.envs[lang], "print/form.html.j2",
-            print_mode=True, f=f, t=t, lang=lang, org=org_name, css=self.css,
-            footer=_footer(t, org_name, f.title, f.version),
-        )  # fmt: skip
-
-    def guideline(self, guideline: GuidelinePrint, lang: str, org_name: str) -> str:
-        """A guideline's PDF: the article of its built page."""
-        t = self.strings[lang]["form"]
-        title = guideline.title
-        return _render(self.envs[lang], "print/guideline.html.j2",
-            title=title, t=t, lang=lang, org=org_name, css=self.css,
-            article=_article(guideline.page_html),
-            footer=_footer(t, org_name, title, guideline.version),
-        )  # fmt: skip
-
-
-def _footer(t: Strings, org: str, title: str, version: str | None) -> str:
-    """The PDF footer: organisation, title and, when the source gives one, the version."""
-    if version is None:
-        return t._fill("footer_no_version", org=org, title=title)
-    return t._fill("footer", org=org, title=title, version=version)
-
-
-@dataclass(frozen=True)
-class GuidelinePrint:
-    """What a guideline's PDF shows besides the templates."""
-
-    title: str
-    version: str | None
-    page_html: str
-    """The guideline's page as MkDocs built it; the PDF shows its article."""
-
-
-@functools.lru_cache(maxsize=2)
-def printer(templates_dir: Path, templates_key: str, field_font_css: str) -> Printer:
-    """The printer for a state of the templates (``templates_key`` is their digest: a process
-    that outlives a build, like the live preview's, never prints with changed templates)."""
-    return Printer(templates_dir, load_strings(templates_dir), field_font_css)
-
-
-def _article(page_html: str) -> str:
-    """The content of a built Material page, without permalinks and the PDF link itself."""
-    match = re.search(r'<article class="md-content__inner md-typeset">(.*?)</article>',
-                      page_html, flags=re.DOTALL)  # fmt: skip
-    if match is None:
-        raise ValueError("the built page has no article")
-    article = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", match.group(1), flags=re.DOTALL)
-    return re.sub(r'<p class="ps-guideline-pdf">.*?</p>', "", article, flags=re.DOTALL)
+    (docs_dir / at.FEED).write_text(feed, encoding="utf-8")
+    return Rendered(pages, printed)
 
 
 def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -> None:
     """The root page where a reader picks Bokmål or Nynorsk (remembered in the browser)."""
     env = page_environment(templates_dir, "nb", autoescape=True)
-    html = _render(env, "pages/chooser.html.j2", c=strings["chooser"], storage_key=STORAGE_KEY)
+    html = render_template(
+        env, "pages/chooser.html.j2", c=strings["chooser"], storage_key=at.STORAGE_KEY
+    )
     target.write_text(with_policy(html), encoding="utf-8")
 
 
@@ -481,23 +226,25 @@ def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
 
     by_src = {page.src: page for page in pages}
     lang = pages[0].lang
-    index = f"{ORGANISATIONS}.md"
-    items: list[Any] = [{label(home_label): "index.md"}, {label(by_src[index].title): index}]
+    index = at.organisations_src()
+    items: list[Any] = [{label(home_label): at.HOME}, {label(by_src[index].title): index}]
     for slug, org in project.organisations.items():
-        children: list[Any] = [f"{slug}/index.md"]
+        children: list[Any] = [at.organisation_src(slug)]
         children += [
             {label(by_src[src].nav_title or by_src[src].title): src}
-            for src in (f"{slug}/{entry.policy.id}.md" for entry in project.policies_of(slug))
+            for src in (
+                at.guideline_src(slug, entry.policy.id) for entry in project.policies_of(slug)
+            )
         ]
-        forms = [form_src(slug, instance.form_id) for instance in project.forms_of(slug)]
+        forms = [at.form_src(slug, instance.form_id) for instance in project.forms_of(slug)]
         if forms:
             children.append(
-                {label(by_src[f"{FORMS}.md"].title): [{label(by_src[f].title): f} for f in forms]}
+                {label(by_src[at.forms_src()].title): [{label(by_src[f].title): f} for f in forms]}
             )
         items.append({label(org.name[lang]): children})
-    items.append({label(by_src[f"{FORMS}.md"].title): f"{FORMS}.md"})
-    items.append({label(by_src[f"{CHANGELOG}.md"].title): f"{CHANGELOG}.md"})
-    items.append({label(by_src[f"{STATEMENT}.md"].title): f"{STATEMENT}.md"})
+    items.append({label(by_src[at.forms_src()].title): at.forms_src()})
+    items.append({label(by_src[at.changelog_src()].title): at.changelog_src()})
+    items.append({label(by_src[at.statement_src()].title): at.statement_src()})
     return items
 
 
@@ -510,14 +257,15 @@ class _FormLink:
     """Link from the linking page's address to the PDF; None when it is not built."""
 
 
-def _form_link(instance: FormInstance, lang: str, page: Page,
-               pdf_href: Callable[[Page, str], str | None]) -> _FormLink:  # fmt: skip
+def _form_link(
+    instance: FormInstance, lang: str, page: Page, pdf_href: Callable[[Page, str], str | None]
+) -> _FormLink:
     """A link to a form and its PDF, from ``page``."""
-    src = form_src(instance.org, instance.form_id)
+    src = at.form_src(instance.org, instance.form_id)
     return _FormLink(
         instance.forms[lang].title,
-        posixpath.relpath(src, posixpath.dirname(page.src) or "."),
-        pdf_href(page, form_pdf(instance.org, instance.form_id)),
+        at.md_link(page.src, src),
+        pdf_href(page, at.form_pdf(instance.org, instance.form_id)),
     )
 
 
@@ -531,7 +279,7 @@ def _guideline_page(project: Project, entry: PolicyEntry, lang: str, s: dict[str
     return Page(
         "guideline",
         lang,
-        f"{policy.organisation}/{policy.id}.md",
+        at.guideline_src(policy.organisation, policy.id),
         title if named else s["page_title"].format(title=title, org=org),
         org=policy.organisation,
         id=policy.id,
@@ -540,12 +288,14 @@ def _guideline_page(project: Project, entry: PolicyEntry, lang: str, s: dict[str
 
 
 def _guideline_context(
-    project: Project, entry: PolicyEntry, lang: str, s: dict[str, Any],
+    project: Project,
+    entry: PolicyEntry,
+    lang: str,
+    s: dict[str, Any],
     pdf_href: Callable[[Page, str], str | None],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     policy = entry.policy
     page = _guideline_page(project, entry, lang, s)
-    to_root = "../" * (page.url.count("/") + 1)  # from the page's folder up past the language
     forms = {i.form_id: i for i in project.forms_of(policy.organisation, policy.id)}
     attachments: list[_Attachment] = []
     for ref in entry.attachments:
@@ -553,7 +303,7 @@ def _guideline_context(
             link = _form_link(forms[ref.form_id], lang, page, pdf_href)
             attachments.append(_Attachment("form", link.title, link.md_path, link.pdf_href))
         elif isinstance(ref, Document):
-            where = href(page.url, document_path(policy.organisation, policy.id, ref.name))
+            where = at.href(page.url, at.document_path(policy.organisation, policy.id, ref.name))
             info = f"{ref.type}, {file_size(ref.size)}"
             attachments.append(_Attachment("document", ref.title[lang], where, info=info))
         elif isinstance(ref, Link):
@@ -561,8 +311,10 @@ def _guideline_context(
     org = project.organisations[policy.organisation]
     text = entry.texts[lang]
     heading = page.title
-    sections = [(section, _link_attachments(section.body, s, bool(attachments)))
-                for section in text.sections]  # fmt: skip
+    sections = [
+        (section, _link_attachments(section.body, s, bool(attachments)))
+        for section in text.sections
+    ]
     return {
         "org": org,
         "heading": heading,
@@ -578,8 +330,8 @@ def _guideline_context(
         "policy": policy,
         "text": text,
         "latest": entry.latest_change,
-        "original_href": f"{to_root}{policy.original_language}/{page.url}",
-        "pdf_href": pdf_href(page, guideline_pdf(policy.organisation, policy.id)),
+        "original_href": at.same_page_in(policy.original_language, page.url),
+        "pdf_href": pdf_href(page, at.guideline_pdf(policy.organisation, policy.id)),
         "attachments": attachments,
     }
 
@@ -605,16 +357,22 @@ def _abbreviations(project: Project, entry: PolicyEntry, lang: str) -> list[tupl
     if approval:
         words += [approval.body or "", approval.reference[lang] if approval.reference else ""]
     page = "\n".join(words)
-    return [(term, meaning[lang]) for term, meaning in project.glossary.items()
-            if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", page)]  # fmt: skip
+    return [
+        (term, meaning[lang])
+        for term, meaning in project.glossary.items()
+        if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", page)
+    ]
 
 
 def abbr(text: str, abbreviations: list[tuple[str, str]]) -> Markup:
     """Text as HTML, its abbreviations explained (<abbr title>)."""
     html = str(escape(text))
     for term, meaning in abbreviations:
-        html = re.sub(rf"(?<!\w){re.escape(str(escape(term)))}(?!\w)",
-                      f'<abbr title="{escape(meaning)}">{escape(term)}</abbr>', html)  # fmt: skip
+        html = re.sub(
+            rf"(?<!\w){re.escape(str(escape(term)))}(?!\w)",
+            f'<abbr title="{escape(meaning)}">{escape(term)}</abbr>',
+            html,
+        )
     return Markup(html)
 
 
@@ -651,10 +409,14 @@ def _notice(entry: PolicyEntry, lang: str, s: dict[str, Any], today: dt.date) ->
         return None
     headings = {section.id: section.heading for section in entry.texts[lang].sections}
     lines = [
-        _DatedLine(item.until.isoformat(), item.until < today, item.note[lang],
-                   _slug(headings[item.section]) if headings.get(item.section) else None)
+        _DatedLine(
+            item.until.isoformat(),
+            item.until < today,
+            item.note[lang],
+            _slug(headings[item.section]) if headings.get(item.section) else None,
+        )
         for item in items
-    ]  # fmt: skip
+    ]
     since = written(entry)
     intro = s["dated_intro"].format(year=since.year) if since else s["dated_intro_unknown"]
     due = review_passed(entry, today)
@@ -713,8 +475,9 @@ def _changes(project: Project, lang: str, s: dict[str, Any]) -> list[_ChangeItem
                 )
             )
     # Newest first; ties broken by address and version so the order never depends on the disk.
-    items.sort(key=lambda item: (item.change.date, item.md_path, item.change.version or ""),
-               reverse=True)  # fmt: skip
+    items.sort(
+        key=lambda item: (item.change.date, item.md_path, item.change.version or ""), reverse=True
+    )
     return items
 
 
@@ -727,4 +490,4 @@ def _tidy(text: str) -> str:
     return "\n".join(lines).strip("\n") + "\n"
 
 
-__all__ = ["LANGUAGES", "Page", "nav", "render_chooser", "render_language"]
+__all__ = ["Page", "Rendered", "nav", "render_chooser", "render_language"]

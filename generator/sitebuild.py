@@ -19,11 +19,12 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
+from generator import addresses as at
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
-from generator.render import STATEMENT, STORAGE_KEY, template_place
 from generator.safety import ContentSafety
 from generator.searchtitles import SearchTitles
+from generator.templates import template_place
 
 LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 PDF_LIBRARY = "vendor/pdf-lib.min.js"
@@ -57,8 +58,10 @@ def build_language(
     assets = templates_dir / "assets"
     vendored = assets / PDF_LIBRARY
     if not vendored.is_file():
-        raise BuildError(f"{display_path(vendored)}: missing; run `make site`, which installs "
-                         "pdf-lib (tools/pdf-lib) with npm ci and copies it there")  # fmt: skip
+        raise BuildError(
+            f"{display_path(vendored)}: missing; run `make site`, which installs "
+            "pdf-lib (tools/pdf-lib) with npm ci and copies it there"
+        )
     shutil.copytree(assets, docs_dir / "assets", dirs_exist_ok=True)
 
     config_path = work_dir / f"mkdocs.{lang}.yml"
@@ -86,10 +89,10 @@ def build_language(
             ],
             "policy_site": {
                 "lang": lang,
-                "storage_key": STORAGE_KEY,
+                "storage_key": at.STORAGE_KEY,
                 "not_found_title": strings[lang]["not_found_title"],
                 "statement_title": strings[lang]["statement_title"],
-                "statement_path": f"{STATEMENT}/",
+                "statement_path": at.url(at.statement_src()),
                 "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
                 # Where a search with no hits looks in the other written form(s).
@@ -124,8 +127,9 @@ def build_language(
             mkdocs_config.plugins["policy-site-safety"] = ContentSafety()
             mkdocs_config.plugins["policy-site-pages"] = pages
             titles = SearchTitles()
-            titles.load_config({"organisations": organisations or {},
-                                "title": strings[lang]["search_title"]})  # fmt: skip
+            titles.load_config(
+                {"organisations": organisations or {}, "title": strings[lang]["search_title"]}
+            )
             mkdocs_config.plugins["policy-site-search-titles"] = titles
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:

@@ -20,8 +20,8 @@ from generator.errors import Problem, display_path
 from generator.fields import LANGUAGES
 from generator.pipeline import Paths
 from generator.project import PolicyEntry, Project
-from generator.render import load_strings
 from generator.spelling import SpellingUnavailable, check_spelling
+from generator.templates import load_strings
 from generator.timebound import dated_items
 from generator.validate import load_project
 from generator.yamlload import load_yaml

@@ -34,7 +34,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from generator import Paths, build
 from generator.pdf import PdfJob, write_pdf
-from generator.render import css_string
+from generator.printing import css_string
 from tests.conftest import ROOT, fixture_content, serve
 from tests.pages import FORM, SEARCH_BOX, SUBMIT, SUMMARY, SWITCH
 
