@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: site check serve test lint format clean
+.PHONY: site check serve test lint format clean record-manifest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ test: $(VENV)/.test lint
 	$(MAKE) $(AXE) $(PDFLIB)
 	$(BIN)/policy-site check --spelling --strict
 	$(BIN)/pytest
+
+# The default site's checksums that tests/test_reproducible.py compares against: record them
+# again only when a change to the output is meant.
+record-manifest: $(VENV)/.runtime $(PDFLIB)
+	rm -rf .record-site
+	$(BIN)/policy-site build --site .record-site --full
+	cp .record-site/manifest.json tests/fixtures/default-manifest.json
+	rm -rf .record-site .record-site.cache .record-site.lock
 
 clean:
 	rm -rf site .site.new-* .site.old-* .site.cache .site.lock $(VENV) tests/js/node_modules \

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from pymdownx.slugs import slugify
 
 from generator import addresses as at
+from generator.fields import LANGUAGES
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
 from generator.safety import markdown_text, own_html_front_matter, with_policy
 from generator.schema import Change
@@ -127,7 +128,6 @@ def render_language(
             org=org,
             policies=by_org[slug],
             forms=[_form_link(i, lang, org_page, pdf_href) for i in project.forms_of(slug)],
-            forms_anchor=at.FORMS,
             changes=[item for item in changes if item.org == slug],
         )
         for entry in by_org[slug]:
@@ -174,7 +174,6 @@ def render_language(
             for slug, org in project.organisations.items()
             if project.forms_of(slug)
         ],
-        forms_anchor=at.FORMS,
     )
 
     write(
@@ -210,7 +209,12 @@ def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -
     """The root page where a reader picks Bokmål or Nynorsk (remembered in the browser)."""
     env = page_environment(templates_dir, "nb", autoescape=True)
     html = render_template(
-        env, "pages/chooser.html.j2", c=strings["chooser"], storage_key=at.STORAGE_KEY
+        env,
+        "pages/chooser.html.j2",
+        c=strings["chooser"],
+        s=strings,
+        languages=LANGUAGES,
+        storage_key=at.STORAGE_KEY,
     )
     target.write_text(with_policy(html), encoding="utf-8")
 

@@ -26,7 +26,6 @@ from generator.safety import ContentSafety
 from generator.searchtitles import SearchTitles
 from generator.templates import template_place
 
-LANGUAGE_LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
 PDF_LIBRARY = "vendor/pdf-lib.min.js"
 """Under the assets: fills a form's PDF in the browser (see the Makefile)."""
 
@@ -80,9 +79,9 @@ def build_language(
         "extra": {
             "alternate": [
                 {
-                    "name": LANGUAGE_LABELS[other],
+                    "name": strings[other]["written_form"],
                     "lang": other,
-                    "link": f"../{other}/",
+                    "link": at.same_page_in(other, ""),
                     "title": strings[lang]["switch_title"],
                 }
                 for other in languages
@@ -90,6 +89,7 @@ def build_language(
             "policy_site": {
                 "lang": lang,
                 "storage_key": at.STORAGE_KEY,
+                "feed_path": at.FEED,
                 "not_found_title": strings[lang]["not_found_title"],
                 "statement_title": strings[lang]["statement_title"],
                 "statement_path": at.url(at.statement_src()),
@@ -99,7 +99,7 @@ def build_language(
                 "other_forms": [
                     {
                         "lang": other,
-                        "link": f"../{other}/",
+                        "link": at.same_page_in(other, ""),
                         "text": strings[lang]._fill(
                             "other_form_hits",
                             count="{count}",
