@@ -38,6 +38,7 @@ serve: $(VENV)/.runtime $(PDFLIB)
 lint: $(VENV)/.test
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/ruff format --check generator tests benchmarks
+	$(BIN)/mypy
 
 format: $(VENV)/.test
 	$(BIN)/ruff format generator tests benchmarks

@@ -407,9 +407,9 @@ def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]
     listed = set(sums["files"])
     if listed != present:
         lost, extra = sorted(listed - present), sorted(present - listed)
-        raise Damaged("; ".join(filter(None, [
-            lost and f"files missing: {_few(lost)}", extra and f"files added: {_few(extra)}",
-        ])))  # fmt: skip
+        found_wrong = [f"files missing: {_few(lost)}" if lost else "",
+                       f"files added: {_few(extra)}" if extra else ""]  # fmt: skip
+        raise Damaged("; ".join(filter(None, found_wrong)))
     files = {relative: _checked(stored / relative, sums["files"][relative], relative)
              for relative in sorted(listed)}  # fmt: skip
     return folders, files

@@ -183,26 +183,26 @@ def adapt(
         else:
             unknown("section", new.after, ids, (*where, "after"))
 
-    for index, new in enumerate(attachment.add_fields):
+    for index, added in enumerate(attachment.add_fields):
         where = (*loc, "add_fields", index)
         ids = [s.section.id for s in sections]
-        if new.section not in ids:
-            unknown("section", new.section, ids, (*where, "section"))
+        if added.section not in ids:
+            unknown("section", added.section, ids, (*where, "section"))
             continue
-        target = sections[ids.index(new.section)]
+        target = sections[ids.index(added.section)]
         names = [p.field.name for p in target.fields]
-        plain = FormField.model_validate(new.model_dump(exclude={"section", "after"}))
+        plain = FormField.model_validate(added.model_dump(exclude={"section", "after"}))
         item = PlacedField(policy, where, plain)
-        if new.after is None:
+        if added.after is None:
             position = len(names)
-        elif new.after in names:
-            position = names.index(new.after) + 1
+        elif added.after in names:
+            position = names.index(added.after) + 1
         else:
-            unknown("field", new.after, names, (*where, "after"))
+            unknown("field", added.after, names, (*where, "after"))
             continue
         fields = list(target.fields)
         fields.insert(position, item)
-        sections[ids.index(new.section)] = replace(target, fields=tuple(fields))
+        sections[ids.index(added.section)] = replace(target, fields=tuple(fields))
 
     for index, name in enumerate(attachment.leave_out):
         where = (*loc, "leave_out", index)

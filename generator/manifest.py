@@ -27,7 +27,7 @@ def write_manifest(site_dir: Path, languages: tuple[str, ...], entries: list[Ent
     rows = []
     for entry in entries:
         file = site_dir / entry.path
-        row = {
+        row: dict[str, object] = {
             "kind": entry.kind,
             "lang": entry.lang,
             "org": entry.org,

@@ -12,6 +12,7 @@ import functools
 import io
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,7 +213,9 @@ def _signature_places(document) -> list[SignaturePlace]:  # a rendered WeasyPrin
         seen = set()
         for box in page._page_box.descendants():
             element = getattr(box, "element", None)
-            name = element.get("data-signature-field") if element is not None else None
+            if element is None:
+                continue
+            name = element.get("data-signature-field")
             if not name or name in seen or box.element_tag != "div":
                 continue
             seen.add(name)
@@ -225,7 +228,7 @@ def _signature_places(document) -> list[SignaturePlace]:  # a rendered WeasyPrin
     return places
 
 
-def _finish(data: bytes, job: PdfJob, signatures: list[SignaturePlace] = ()) -> None:
+def _finish(data: bytes, job: PdfJob, signatures: Sequence[SignaturePlace] = ()) -> None:
     """Tidy the form fields, describe each, then save without anything that varies between runs."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         acroform = pdf.Root.get("/AcroForm")
@@ -245,7 +248,7 @@ def _finish(data: bytes, job: PdfJob, signatures: list[SignaturePlace] = ()) -> 
         pdf.save(job.target, deterministic_id=True)
 
 
-def _radio_buttons_as_widgets(acroform: pikepdf.Dictionary) -> None:
+def _radio_buttons_as_widgets(acroform: pikepdf.Object) -> None:
     """WeasyPrint gives each radio button its group's name too, which makes viewers see fields
     called "group.group". A button is only a widget of its group: drop its own name and keep
     the group alone in the field list."""
@@ -267,7 +270,7 @@ CHECK_FONT = pikepdf.Name("/ZaDb")
 """ZapfDingbats, one of the 14 fonts every viewer has: the tick ('4') and the dot ('l')."""
 
 
-def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary) -> None:
+def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Object) -> None:
     """Make the fields show the same in poppler, PDFium and pdf.js.
 
     A viewer that draws a field itself reads its DA string: a button without a font in it shows
@@ -318,7 +321,7 @@ def _viewer_ready(pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary) -> None:
 
 
 def _button_widget(
-    pdf: pikepdf.Pdf, widget: pikepdf.Dictionary, options: list[str], radio: bool
+    pdf: pikepdf.Pdf, widget: pikepdf.Object, options: list[str], radio: bool
 ) -> None:
     widget.DA = pikepdf.String(f"{CHECK_FONT} 0 Tf 0 g")
     characteristics = widget.get("/MK")
@@ -352,9 +355,7 @@ def _button_widget(
         widget.AS = pikepdf.Name("/" + options[int(state)])
 
 
-def _add_signature_field(
-    pdf: pikepdf.Pdf, acroform: pikepdf.Dictionary, place: SignaturePlace
-) -> None:
+def _add_signature_field(pdf: pikepdf.Pdf, acroform: pikepdf.Object, place: SignaturePlace) -> None:
     """An empty signature field over a signature line, tagged as a form field for PDF/UA, so
     that a reader can sign the filled document there."""
     page = pdf.pages[place.page]

@@ -130,7 +130,13 @@ def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
         )
     if project is None:
         return CheckResult(problems, [], [])
-    states = [(display_path(entry.folder), dict(entry.translations)) for entry in project.policies]
+    states = [
+        (
+            display_path(entry.folder),
+            {lang: str(state) for lang, state in entry.translations.items()},
+        )
+        for entry in project.policies
+    ]
     return CheckResult(problems, project.warnings, states)
 
 
@@ -583,7 +589,7 @@ def run_jobs(
                 f"PDF {pdf.job.name}",
                 write_pdf,
                 pdf.job,
-                then=lambda _, pdf=pdf: cache.store(pdf.key, pdf.job.target),
+                then=functools.partial(_store, cache, pdf.key, pdf.job.target),
             )
     workers.run(lambda done, total: progress("Rendering", done, total))
     counts.rendered += counts.pdfs_rendered
@@ -601,6 +607,10 @@ def run_jobs(
             "site, the others' links say they are not built."
         )
     return counts
+
+
+def _store(cache: BuildCache, key: str, target: Path, result: object) -> None:
+    cache.store(key, target)
 
 
 def place_outputs(plan: Plan, inputs: _Inputs) -> list[Entry]:
@@ -632,7 +642,7 @@ def _sources(project: Project, paths: Paths, pages: list[Page]) -> dict[str, Pat
     folders = {entry.key: entry.folder for entry in project.policies}
     sources = {}
     for page in pages:
-        if page.kind == "guideline":
+        if page.kind == "guideline" and page.org and page.id:
             sources[page.src] = folders[page.org, page.id] / f"{page.lang}.yml"
         elif page.kind == "form":
             sources[page.src] = paths.forms / f"{page.id}.yml"
@@ -693,7 +703,7 @@ def _renameat2() -> Callable[..., int] | None:
         ctypes.c_uint,
     ]
     function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _remove_leftovers(site: Path, report: Report = lambda message: None) -> None:

@@ -417,7 +417,7 @@ def _notice(entry: PolicyEntry, lang: str, s: dict[str, Any], today: dt.date) ->
             item.until.isoformat(),
             item.until < today,
             item.note[lang],
-            _slug(headings[item.section]) if headings.get(item.section) else None,
+            _anchor(headings.get(item.section or "")),
         )
         for item in items
     ]
@@ -425,6 +425,10 @@ def _notice(entry: PolicyEntry, lang: str, s: dict[str, Any], today: dt.date) ->
     intro = s["dated_intro"].format(year=since.year) if since else s["dated_intro_unknown"]
     due = review_passed(entry, today)
     return _Notice(due or any(line.passed for line in lines), intro, review, due, lines)
+
+
+def _anchor(heading: str | None) -> str | None:
+    return _slug(heading) if heading else None
 
 
 @dataclass(frozen=True)

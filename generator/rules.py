@@ -119,7 +119,7 @@ class ListItem(Model):
     """A short label for forms (e.g. "Skjerm"); the name is used when left out."""
 
 
-class LocalList(list):  # type: ignore[type-arg]
+class LocalList(list[Any]):
     """A list rule in one written form: prints "PC, tastatur og mus"."""
 
     def __init__(self, items: list[ListItem], lang: str):

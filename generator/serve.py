@@ -20,6 +20,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from generator.errors import ContentError, PolicySiteError
 from generator.pipeline import Paths, build
@@ -131,7 +132,7 @@ class Preview:
         with self.lock:
             return json.dumps({"build": self.build_number, "errors": self.errors}).encode()
 
-    def watch(self) -> Observer:
+    def watch(self) -> BaseObserver:
         """Rebuild (after a short quiet spell) whenever content, forms or templates change."""
         preview = self
 

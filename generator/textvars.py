@@ -103,10 +103,10 @@ class _RuleUndefined(StrictUndefined):
     def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
         raise TextVariableError(self._undefined_message, str(self._undefined_name))
 
-    __str__ = __iter__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = (  # type: ignore[assignment]
+    __str__ = __iter__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = (
         _fail_with_undefined_error
     )
-    __getattr__ = __getitem__ = __add__ = __call__ = _fail_with_undefined_error  # type: ignore[assignment]
+    __getattr__ = __getitem__ = __add__ = __call__ = _fail_with_undefined_error
 
     @property
     def _undefined_message(self) -> str:
@@ -126,7 +126,7 @@ class _RuleUndefined(StrictUndefined):
 class _UnsetRule(_RuleUndefined):
     """A declared rule the policy does not set: false in a condition, an error in text."""
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # type: ignore[override]  # unset is false; the rest fails
         return False
 
 

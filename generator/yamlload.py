@@ -239,7 +239,8 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
 
     def at(event: yaml.Event, message: str) -> None:
         mark = event.start_mark
-        problems.append(Problem.at(path, mark.line + 1, mark.column + 1, message))
+        line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+        problems.append(Problem.at(path, line + 1, column + 1, message))
 
     # One entry per open collection: [is a mapping, nodes in it so far].
     stack: list[list[Any]] = []
@@ -265,7 +266,7 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
                 if event.anchor not in aliases:  # once per anchor: a file may have thousands
                     at(event, f"YAML aliases (*{event.anchor}) are not supported: "
                        "write the value out in full")  # fmt: skip
-                aliases.add(event.anchor)
+                aliases.add(str(event.anchor))
             elif is_key and _is_merge_key(event):
                 at(event, "merge keys (<<) are not supported: write the keys out")
             elif tag is not None and tag != "!" and _expand_tag(tag) not in _TAGS:
@@ -353,7 +354,7 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
             _convert(item, (*loc, index), source, loader, problems)
             for index, item in enumerate(node.value)
         ]
-    if node.style in ("|", ">"):
+    if getattr(node, "style", None) in ("|", ">"):
         source.block_scalars.add(loc)
     try:
         value = loader.construct_object(node, deep=True)
