@@ -16,19 +16,18 @@ def test_the_benchmark_prints_its_table() -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     rows = [
-        "Full build (fresh site,",
-        "  load + validate",
+        "Full build (fresh site, 2 organisations)",
+        "  load and validate",
         "  render Markdown",
-        "  MkDocs builds and PDFs, in the workers",
+        "  MkDocs sites and PDFs",
         "    MkDocs, worker time",
         "    PDF, worker time",
         "No-change rebuild",
         "One-organisation change rebuild",
-        "PDF stage, 1 worker vs all cores",
-        "Bare mkdocs build (nb, then nn)",
-        "Everything but PDFs, 1 worker(s)",
+        "Build without PDFs (--no-pdfs, fresh)",
+        "Largest page HTML",
         "Form PDFs (",
-        "Peak memory, worker (VmHWM)",
+        "Peak memory, build process",
     ]
     for row in rows:
         assert any(line.startswith(row) for line in run.stdout.splitlines()), (row, run.stdout)

@@ -3,26 +3,15 @@ without PDFs keeps the links honest."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks.content import write_content
 from generator import Paths, build
 from tests.conftest import ROOT, fixture_content
-
-
-def _benchmark() -> object:
-    """benchmarks/build.py, whose synthetic organisations copy the project's own content."""
-    spec = importlib.util.spec_from_file_location("benchmark_build", ROOT / "benchmarks/build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def _pages(site: Path) -> dict[str, int]:
@@ -38,11 +27,10 @@ def _nav_links(page: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    bench = _benchmark()
     built = {}
     for orgs in (3, 30):
         base = tmp_path_factory.mktemp(f"orgs{orgs}")
-        bench.write_content(base / "content", orgs)  # type: ignore[attr-defined]
+        write_content(base / "content", orgs)
         site = base / "site"
         build(Paths.default(ROOT, base / "content", site), pdfs=False)
         built[orgs] = site
