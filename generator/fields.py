@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 LANGUAGES: tuple[str, ...] = ("nb", "nn")
 """The written forms every page and form is produced in, in site order."""
 
+LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}
+"""The written forms' names in the maintainers' messages (the pages take theirs from
+strings.yml)."""
+
 Lang = Literal["nb", "nn"]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]

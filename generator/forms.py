@@ -15,20 +15,22 @@ from dataclasses import dataclass, field, replace
 from generator.errors import Problem
 from generator.fields import LANGUAGES, Localized
 from generator.fill import problem_in_text
-from generator.formschema import REGULATION_POINTS, FormDefinition, FormField, FormSection
+from generator.formschema import FormDefinition, FormField, FormSection
 from generator.rules import LocalList
 from generator.schema import Attachment
 from generator.textvars import OrgView, RuleSet, TextError, expand, holds, text_environment
 from generator.yamlload import Loc, Source
 from generator.yamlload import dotted as _dotted
 
-# Labels of the parts a compound field expands into.
-PART_LABELS = {
-    "date": Localized(nb="dato", nn="dato"),
-    "name": Localized(nb="navn med blokkbokstaver", nn="namn med blokkbokstavar"),
-    "signature": Localized(nb="Underskrift", nn="Underskrift"),
-    "serial": Localized(nb="Serienummer", nn="Serienummer"),
-}
+
+@dataclass(frozen=True)
+class FormWords:
+    """The words forms are put together with (strings.yml: form.parts, form.regulation_points)."""
+
+    parts: dict[str, dict[str, str]]
+    """Language -> part of a compound field (name, date, serial) -> its label."""
+    points: dict[int, str]
+    """§ 2 point -> what it covers, in Bokmål (for the messages)."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class _Resolver:
     lang: str
     org: OrgView
     problems: list[Problem]
+    words: FormWords
     covered: set[int] = field(default_factory=set)
 
     def applies(self, condition: str | None, source: Source, loc: Loc) -> bool:
@@ -299,9 +302,9 @@ class _Resolver:
         elif f.type == "signature":
             # The signer is part of each label: "Arbeidstaker: dato" reads right out of context.
             controls = (
-                Control(f"{f.name}_navn", "text", f"{label}: {PART_LABELS['name'][lang]}",
+                Control(f"{f.name}_navn", "text", f"{label}: {self.words.parts[lang]['name']}",
                         required=f.required),
-                Control(f"{f.name}_dato", "date", f"{label}: {PART_LABELS['date'][lang]}",
+                Control(f"{f.name}_dato", "date", f"{label}: {self.words.parts[lang]['date']}",
                         required=f.required),
             )  # fmt: skip
         elif f.type == "equipment":
@@ -353,32 +356,43 @@ class _Resolver:
         for thing in LocalList(items, lang):
             label = _capital((thing.label or thing.name)[lang])
             controls.append(Control(f"{f.name}_{thing.id}", "checkbox", label))
-            controls.append(Control(f"{f.name}_{thing.id}_serienr", "text",
-                                    f"{PART_LABELS['serial'][lang]}: {label}"))  # fmt: skip
+            serial = f"{self.words.parts[self.lang]['serial']}: {label}"
+            controls.append(Control(f"{f.name}_{thing.id}_serienr", "text", serial))
         return tuple(controls)
 
 
 def resolve_form(
-    form: AdaptedForm, rules: RuleSet, lang: str, org: OrgView, problems: list[Problem]
+    form: AdaptedForm,
+    rules: RuleSet,
+    lang: str,
+    org: OrgView,
+    problems: list[Problem],
+    words: FormWords,
 ) -> tuple[ResolvedForm, set[int]]:
     """The form as one organisation's policy makes it, and the § 2 points it covers."""
-    resolver = _Resolver(form, rules, lang, org, problems)
+    resolver = _Resolver(form, rules, lang, org, problems, words)
     return resolver.resolve(), resolver.covered
 
 
 def failed_condition(
-    form: FormSource, rules: RuleSet, org: OrgView, problems: list[Problem]
+    form: FormSource, rules: RuleSet, org: OrgView, problems: list[Problem], words: FormWords
 ) -> str | None:
     """The form's own ``when`` when it does not hold for the organisation, else None."""
     condition = form.definition.when
-    resolver = _Resolver(AdaptedForm(form, ()), rules, LANGUAGES[0], org, problems)
+    resolver = _Resolver(AdaptedForm(form, ()), rules, LANGUAGES[0], org, problems, words)
     if resolver.applies(condition, form.source, ("when",)):
         return None
     return condition
 
 
-def check_resolved(form: AdaptedForm, resolved: ResolvedForm, covered: set[int], org_slug: str,
-                   problems: list[Problem]) -> None:  # fmt: skip
+def check_resolved(
+    form: AdaptedForm,
+    resolved: ResolvedForm,
+    covered: set[int],
+    org_slug: str,
+    problems: list[Problem],
+    words: FormWords,
+) -> None:
     """Unique field names, and every § 2 point the form must cover."""
     seen: dict[str, str] = {}
     for control in resolved.controls:
@@ -393,7 +407,7 @@ def check_resolved(form: AdaptedForm, resolved: ResolvedForm, covered: set[int],
     for point in definition.must_cover:
         if point not in covered:
             problems.append(form.form.source.problem(
-                ("must_cover",), f"must_cover: § 2 point {point} ({REGULATION_POINTS[point].nb}) "
+                ("must_cover",), f"must_cover: § 2 point {point} ({words.points.get(point, '?')}) "
                 f"is not covered by any field for organisation '{org_slug}': add covers: "
                 f"[{point}] to a field or section that applies to it"))  # fmt: skip
 

@@ -22,22 +22,6 @@ FieldType = Literal[
     "signature", "equipment",
 ]  # fmt: skip
 
-REGULATION_POINTS: dict[int, Localized] = {
-    1: Localized(nb="omfanget av hjemmearbeidet", nn="omfanget av heimearbeidet"),
-    2: Localized(nb="arbeidstiden", nn="arbeidstida"),
-    3: Localized(nb="når arbeidstakeren skal kunne nås", nn="når arbeidstakaren skal kunne nåast"),
-    4: Localized(nb="forventet varighet hvis avtalen er midlertidig",
-                 nn="venta varigheit dersom avtalen er mellombels"),
-    5: Localized(nb="rett til å endre eller si opp avtalen, og varslingsfrister",
-                 nn="rett til å endre eller seie opp avtalen, og varslingsfristar"),
-    6: Localized(nb="eventuell prøveperiode", nn="eventuell prøveperiode"),
-    7: Localized(nb="eierskap, drift og vedlikehold av utstyr",
-                 nn="eigarskap, drift og vedlikehald av utstyr"),
-    8: Localized(nb="saksbehandling, taushetsplikt og oppbevaring av dokumenter",
-                 nn="saksbehandling, teieplikt og oppbevaring av dokument"),
-}  # fmt: skip
-"""The eight points an agreement must cover (forskrift om arbeid i arbeidstakers hjem § 2)."""
-
 
 class Option(Model):
     """One choice of a radio, select or checkboxes field."""

@@ -123,7 +123,7 @@ def _os_errors_named(func: Callable[..., T]) -> Callable[..., T]:
 
 def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     """Validate all content (and, with ``spelling``, spell-check it)."""
-    project, problems = check_content(paths.content, paths.forms)
+    project, problems = check_content(paths.content, paths.forms, paths.templates)
     if spelling:
         problems = sorted(
             set(problems + check_spelling(paths.content, paths.forms, paths.templates))
@@ -143,7 +143,7 @@ def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
 @_os_errors_named
 def mark_translated(paths: Paths, folder: Path, lang: str) -> str:
     """Record that ``lang``'s text in a policy folder matches the original as it is now."""
-    project = load_project(paths.content, paths.forms)
+    project = load_project(paths.content, paths.forms, paths.templates)
     for entry in project.policies:
         if entry.folder.resolve() == folder.resolve():
             original = entry.policy.original_language
@@ -205,8 +205,8 @@ def _build_locked(
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
-    with clock("load and validate"):
-        project = load_project(paths.content, paths.forms)  # ContentError: nothing written yet
+    with clock("load and validate"):  # a ContentError here: nothing written yet
+        project = load_project(paths.content, paths.forms, paths.templates)
     _report_content(project, report)
     cache = _open_cache(paths, incremental, report)
     staging, work = _staging(paths.site)

@@ -122,7 +122,7 @@ def _line(item: Item, indent: int) -> str:
 
 def status(paths: Paths, today: dt.date | None = None, *, spelling: bool = True) -> Report:
     """Look at everything; raises ContentError when the content does not load."""
-    project = load_project(paths.content, paths.forms)
+    project = load_project(paths.content, paths.forms, paths.templates)
     today = today or dt.date.today()
     report = Report(today, project.build_date, project)
     items = report.items

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ContentError, Problem, display_path
-from generator.fields import LANGUAGES, Localized
+from generator.fields import LANGUAGE_NAMES, LANGUAGES, Localized
 from generator.fill import fill
 from generator.forms import (
     AdaptedForm,
     FormSource,
+    FormWords,
     ResolvedForm,
     adapt,
     check_resolved,
@@ -37,26 +38,32 @@ from generator.project import (
 )
 from generator.rules import CATALOGUE_FILE, Catalogue, RuleDeclaration
 from generator.schema import Abbreviation, Organisation, Policy, PolicyText, Statement
+from generator.templates import Strings, load_strings
 from generator.textvars import OrgView, RuleSet, TextError, check_formula, derive
 from generator.translations import state as translation_state
 from generator.yamlload import Source, dotted, load_yaml
 
-LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}
+TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
+"""The site's own templates and strings.yml, where a caller names no other."""
 
 
-def load_project(content_dir: Path, forms_dir: Path | None = None) -> Project:
-    """Read and validate content and forms; raise ContentError listing every problem."""
-    project, problems = _collect(content_dir, forms_dir)
+def load_project(
+    content_dir: Path, forms_dir: Path | None = None, templates_dir: Path | None = None
+) -> Project:
+    """Read and validate content and forms; raise ContentError listing every problem.
+
+    Forms are put together with words from ``templates_dir``'s strings.yml."""
+    project, problems = _collect(content_dir, forms_dir, templates_dir or TEMPLATES)
     if problems or project is None:
         raise ContentError(problems)
     return project
 
 
 def check_content(
-    content_dir: Path, forms_dir: Path | None = None
+    content_dir: Path, forms_dir: Path | None = None, templates_dir: Path | None = None
 ) -> tuple[Project | None, list[Problem]]:
     """The validated project (None when invalid) and every problem (empty when clean)."""
-    project, problems = _collect(content_dir, forms_dir)
+    project, problems = _collect(content_dir, forms_dir, templates_dir or TEMPLATES)
     return project, sorted(set(problems))
 
 
@@ -69,11 +76,17 @@ def load_project_text(path: Path) -> PolicyText:
     return text
 
 
-def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None, list[Problem]]:
+def _collect(
+    content_dir: Path, forms_dir: Path | None, templates_dir: Path
+) -> tuple[Project | None, list[Problem]]:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     if not content_dir.is_dir():
         return None, [Problem.at(content_dir, 1, 1, "content folder not found")]
+    try:
+        words = form_words(load_strings(templates_dir))
+    except ContentError as exc:
+        return None, exc.problems
 
     catalogue = _load_catalogue(content_dir / CATALOGUE_FILE, problems)
     organisations = _load_organisations(content_dir / "organisations", problems)
@@ -107,7 +120,7 @@ def _collect(content_dir: Path, forms_dir: Path | None) -> tuple[Project | None,
         assert entry.rules is not None
         entry = replace(entry, rules=replace(entry.rules, today=today))
         # Forms keep the order the policy attaches them in (pages, navigation, manifest).
-        entry, forms = _attach(entry, org, definitions, forms_dir, problems, warnings)
+        entry, forms = _attach(entry, org, definitions, forms_dir, problems, warnings, words)
         policies.append(entry)
         instances += forms
 
@@ -226,13 +239,22 @@ def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, Fo
     return forms
 
 
+def form_words(strings: Strings) -> FormWords:
+    """The words forms are put together with, from strings.yml."""
+    points = strings[LANGUAGES[0]]["form"]["regulation_points"]
+    return FormWords(
+        {lang: dict(strings[lang]["form"]["parts"]) for lang in LANGUAGES},
+        {int(point): str(text) for point, text in points.items()},
+    )
+
+
 def org_view(org: Organisation, lang: str) -> OrgView:
     return OrgView(org.slug, org.kind, org.official_language, org.name[lang])
 
 
 def _attach(
     entry: PolicyEntry, org: Organisation, definitions: dict[str, FormSource],
-    forms_dir: Path | None, problems: list[Problem], warnings: list[Problem],
+    forms_dir: Path | None, problems: list[Problem], warnings: list[Problem], words: FormWords,
 ) -> tuple[PolicyEntry, list[FormInstance]]:  # fmt: skip
     """The policy's attachments in order: forms resolved with its rules, documents checked."""
     policy, source, rules = entry.policy, entry.source, entry.rules
@@ -264,14 +286,14 @@ def _attach(
                                            "twice"))  # fmt: skip
             continue
         attached.add(form_id)
-        failed = failed_condition(form, rules, org_view(org, "nb"), problems)
+        failed = failed_condition(form, rules, org_view(org, "nb"), problems, words)
         if failed is not None:
             warnings.append(source.problem(loc, f"warning: {dotted(loc)}: form '{form_id}' does "
                 f"not apply to '{org.slug}': its condition `when: {failed}` does not hold for "
                 "this policy's rules; remove the attachment or set the rule"))  # fmt: skip
             continue
         adapted = adapt(form, attachment, source, loc, problems)
-        resolved = _resolve(adapted, rules, org, problems)
+        resolved = _resolve(adapted, rules, org, problems, words)
         if resolved is not None:
             instances.append(FormInstance(org.slug, policy.id, form_id, resolved))
             refs.append(FormRef(form_id))
@@ -279,14 +301,20 @@ def _attach(
 
 
 def _resolve(
-    adapted: AdaptedForm, rules: RuleSet, org: Organisation, problems: list[Problem]
+    adapted: AdaptedForm,
+    rules: RuleSet,
+    org: Organisation,
+    problems: list[Problem],
+    words: FormWords,
 ) -> dict[str, ResolvedForm] | None:
     count = len(problems)
     resolved: dict[str, ResolvedForm] = {}
     for lang in LANGUAGES:
-        resolved[lang], covered = resolve_form(adapted, rules, lang, org_view(org, lang), problems)
+        resolved[lang], covered = resolve_form(
+            adapted, rules, lang, org_view(org, lang), problems, words
+        )
         if lang == LANGUAGES[0]:
-            check_resolved(adapted, resolved[lang], covered, org.slug, problems)
+            check_resolved(adapted, resolved[lang], covered, org.slug, problems, words)
     return resolved if len(problems) == count else None
 
 
