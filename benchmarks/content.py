@@ -24,10 +24,31 @@ FORMS = ["avtale", "sjekkliste", "oppfolgingssamtale", "utstyrslan"]
 
 # Invented place names; an organisation is "<place> kommune".
 PLACES = [
-    "Fjordvik", "Bjørkedal", "Solberg", "Havøy", "Nordmo", "Steinvik", "Elvedal", "Furuvoll",
-    "Myrhaug", "Sjøholt", "Lyngnes", "Åsbakken", "Kvernes", "Tindfjell", "Grønlia", "Storøy",
-    "Breidablikk", "Vindheim", "Eikeland", "Mosvik", "Rognan", "Lauvås", "Skjærvik", "Fossheim",
-]  # fmt: skip
+    "Fjordvik",
+    "Bjørkedal",
+    "Solberg",
+    "Havøy",
+    "Nordmo",
+    "Steinvik",
+    "Elvedal",
+    "Furuvoll",
+    "Myrhaug",
+    "Sjøholt",
+    "Lyngnes",
+    "Åsbakken",
+    "Kvernes",
+    "Tindfjell",
+    "Grønlia",
+    "Storøy",
+    "Breidablikk",
+    "Vindheim",
+    "Eikeland",
+    "Mosvik",
+    "Rognan",
+    "Lauvås",
+    "Skjærvik",
+    "Fossheim",
+]
 
 
 class _Dumper(yaml.SafeDumper):

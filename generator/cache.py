@@ -34,9 +34,19 @@ from importlib import metadata
 from pathlib import Path
 
 RENDERERS = (
-    "Jinja2", "Markdown", "mkdocs", "mkdocs-material", "pymdown-extensions", "Pygments",
-    "weasyprint", "pydyf", "pikepdf", "fonttools", "nh3", "policy-site",
-)  # fmt: skip
+    "Jinja2",
+    "Markdown",
+    "mkdocs",
+    "mkdocs-material",
+    "pymdown-extensions",
+    "Pygments",
+    "weasyprint",
+    "pydyf",
+    "pikepdf",
+    "fonttools",
+    "nh3",
+    "policy-site",
+)
 """Packages whose version changes the output."""
 
 MAGIC = b"policy-site-cache 1 "
@@ -354,9 +364,11 @@ class BuildCache:
             write()
         except OSError as exc:
             self.writable = False
-            self.report(f"Note: the build cache {self.root} cannot be written "
-                        f"({exc.strerror or exc}); the site is built without keeping "
-                        "anything for the next build.")  # fmt: skip
+            self.report(
+                f"Note: the build cache {self.root} cannot be written "
+                f"({exc.strerror or exc}); the site is built without keeping "
+                "anything for the next build."
+            )
 
     def _name(self, target: Path) -> str:
         if self.base is not None:
@@ -407,11 +419,15 @@ def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]
     listed = set(sums["files"])
     if listed != present:
         lost, extra = sorted(listed - present), sorted(present - listed)
-        found_wrong = [f"files missing: {_few(lost)}" if lost else "",
-                       f"files added: {_few(extra)}" if extra else ""]  # fmt: skip
+        found_wrong = [
+            f"files missing: {_few(lost)}" if lost else "",
+            f"files added: {_few(extra)}" if extra else "",
+        ]
         raise Damaged("; ".join(filter(None, found_wrong)))
-    files = {relative: _checked(stored / relative, sums["files"][relative], relative)
-             for relative in sorted(listed)}  # fmt: skip
+    files = {
+        relative: _checked(stored / relative, sums["files"][relative], relative)
+        for relative in sorted(listed)
+    }
     return folders, files
 
 

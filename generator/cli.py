@@ -65,7 +65,7 @@ def main() -> None:
 )
 @click.option("--strict", is_flag=True, help="Treat stale or unmarked translations as errors.")
 def check_command(paths: Paths, spelling: bool, strict: bool) -> None:
-    """Validate all content; print every problem as file:line:col: message."""  # fmt: skip
+    """Validate all content; print every problem as file:line:col: message."""
     try:
         result = check(paths, spelling=spelling)
     except PolicySiteError as exc:
@@ -83,8 +83,12 @@ def check_command(paths: Paths, spelling: bool, strict: bool) -> None:
     click.echo("Content is valid." + (" Spelling is clean." if spelling else ""))
 
 
-STATE_WORDS = {"original": "original", "current": "up to date", "stale": "stale",
-               "unmarked": "not marked"}  # fmt: skip
+STATE_WORDS = {
+    "original": "original",
+    "current": "up to date",
+    "stale": "stale",
+    "unmarked": "not marked",
+}
 
 
 @main.command("status")
@@ -93,9 +97,11 @@ STATE_WORDS = {"original": "original", "current": "up to date", "stale": "stale"
 @click.option("--strict", is_flag=True, help="Exit 1 when something needs action.")
 @click.option("--no-spelling", is_flag=True, help="Leave out the spelling check (hunspell).")
 @click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
     help="Look at the content as on this date (YYYY-MM-DD) [default: today].",
-)  # fmt: skip
+)
 def status_command(
     paths: Paths, as_json: bool, strict: bool, no_spelling: bool, today: dt.datetime | None
 ) -> None:
@@ -137,9 +143,12 @@ def mark_translated_command(paths: Paths, folder: Path, lang: str) -> None:
 
 
 _jobs = click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
     help="Processes building the MkDocs sites and writing PDFs [default: one per core].",
-)  # fmt: skip
+)
 
 
 @main.command("build")
@@ -147,13 +156,15 @@ _jobs = click.option(
 @_jobs
 @click.option("--full", is_flag=True, help="Render everything again, ignoring the build cache.")
 @click.option(
-    "--no-wait", is_flag=True,
+    "--no-wait",
+    is_flag=True,
     help="Fail at once if another build of the same site is running, instead of waiting.",
-)  # fmt: skip
+)
 @click.option(
-    "--no-pdfs", is_flag=True,
+    "--no-pdfs",
+    is_flag=True,
     help="Quick preview: write no PDFs; keep the previous site's, mark the others not built.",
-)  # fmt: skip
+)
 def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool, no_pdfs: bool) -> None:
     """Check, render and build the site; replace the site folder only on success.
 
@@ -222,9 +233,12 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 
     bars: dict[str, Any] = {}
     with Progress(
-        "{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         transient=True,
-    ) as bar:  # fmt: skip
+    ) as bar:
 
         def update(step: str, done: int, total: int) -> None:
             if step not in bars:
@@ -244,13 +258,24 @@ def _fail_with(exc: ContentError, summary: str | None = None) -> NoReturn:
 
 
 def _run_build(
-    paths: Paths, jobs: int | None = None, *, incremental: bool = True, wait: bool = True,
+    paths: Paths,
+    jobs: int | None = None,
+    *,
+    incremental: bool = True,
+    wait: bool = True,
     pdfs: bool = True,
-) -> None:  # fmt: skip
+) -> None:
     try:
         with _progress() as progress:
-            build(paths, report=click.echo, jobs=jobs, progress=progress,
-                  incremental=incremental, wait=wait, pdfs=pdfs)  # fmt: skip
+            build(
+                paths,
+                report=click.echo,
+                jobs=jobs,
+                progress=progress,
+                incremental=incremental,
+                wait=wait,
+                pdfs=pdfs,
+            )
     except BuildStopped as exc:
         click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)
         sys.exit(1)

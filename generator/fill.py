@@ -11,9 +11,14 @@ from generator.yamlload import dotted as _dotted
 
 
 def fill(
-    source: Source, loc: Loc, text: str, rules: RuleSet, lang: str, problems: list[Problem],
+    source: Source,
+    loc: Loc,
+    text: str,
+    rules: RuleSet,
+    lang: str,
+    problems: list[Problem],
     org: OrgView | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """``text`` (the value at ``loc`` in ``source``) with its rules filled in; on failure the
     text as written, and a problem."""
     try:

@@ -145,17 +145,26 @@ def adapt(
     """Apply a policy's ``leave_out``, ``change``, ``add_sections`` and ``add_fields``."""
     d = form.definition
     sections = [
-        PlacedSection(form.source, ("sections", s), section, tuple(
-            PlacedField(form.source, ("sections", s, "fields", f), fld)
-            for f, fld in enumerate(section.fields)))
+        PlacedSection(
+            form.source,
+            ("sections", s),
+            section,
+            tuple(
+                PlacedField(form.source, ("sections", s, "fields", f), fld)
+                for f, fld in enumerate(section.fields)
+            ),
+        )
         for s, section in enumerate(d.sections)
-    ]  # fmt: skip
+    ]
 
     def unknown(kind: str, name: str, known: list[str], where: Loc) -> None:
         hint = difflib.get_close_matches(name, known, n=1)
         suggestion = f": did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
-        problems.append(policy.problem(where, f"{_dotted(where)}: form '{d.id}' has no {kind} "
-                                       f"'{name}'{suggestion}"))  # fmt: skip
+        problems.append(
+            policy.problem(
+                where, f"{_dotted(where)}: form '{d.id}' has no {kind} '{name}'{suggestion}"
+            )
+        )
 
     def field_names() -> list[str]:
         return [p.field.name for s in sections for p in s.fields]
@@ -212,8 +221,10 @@ def adapt(
         if name in ids:
             del sections[ids.index(name)]
         elif name in field_names():
-            sections = [replace(s, fields=tuple(p for p in s.fields if p.field.name != name))
-                        for s in sections]  # fmt: skip
+            sections = [
+                replace(s, fields=tuple(p for p in s.fields if p.field.name != name))
+                for s in sections
+            ]
         else:
             unknown("section or field", name, ids + field_names(), where)
 
@@ -226,11 +237,17 @@ def adapt(
         update = change.model_dump(exclude_none=True)
         update = {key: getattr(change, key) for key in update}
         sections = [
-            replace(s, fields=tuple(
-                PlacedField(policy, where, p.field.model_copy(update=update))
-                if p.field.name == name else p for p in s.fields))
+            replace(
+                s,
+                fields=tuple(
+                    PlacedField(policy, where, p.field.model_copy(update=update))
+                    if p.field.name == name
+                    else p
+                    for p in s.fields
+                ),
+            )
             for s in sections
-        ]  # fmt: skip
+        ]
     return AdaptedForm(form, tuple(s for s in sections if s.fields))
 
 
@@ -271,16 +288,23 @@ class _Resolver:
             section, loc = placed.section, placed.loc
             if not self.applies(section.when, placed.source, (*loc, "when")):
                 continue
-            items = tuple(self.item(p.field, p.source, p.loc) for p in placed.fields
-                          if self.applies(p.field.when, p.source, (*p.loc, "when")))  # fmt: skip
+            items = tuple(
+                self.item(p.field, p.source, p.loc)
+                for p in placed.fields
+                if self.applies(p.field.when, p.source, (*p.loc, "when"))
+            )
             if not items:
                 continue
             self.covered.update(section.covers)
-            sections.append(ResolvedSection(
-                section.id, self.text(section.legend, placed.source, (*loc, "legend")) or "",
-                (self.text(section.intro, placed.source, (*loc, "intro")) or "").strip() or None,
-                items,
-            ))  # fmt: skip
+            sections.append(
+                ResolvedSection(
+                    section.id,
+                    self.text(section.legend, placed.source, (*loc, "legend")) or "",
+                    (self.text(section.intro, placed.source, (*loc, "intro")) or "").strip()
+                    or None,
+                    items,
+                )
+            )
         return ResolvedForm(
             d.id,
             d.version,
@@ -297,25 +321,45 @@ class _Resolver:
         hint = (self.text(f.hint, source, (*loc, "hint")) or "").strip() or None
         lang = self.lang
         if f.type == "checkboxes":
-            controls = tuple(Control(f"{f.name}_{o.value}", "checkbox", o.label[lang])
-                             for o in f.options)  # fmt: skip
+            controls = tuple(
+                Control(f"{f.name}_{o.value}", "checkbox", o.label[lang]) for o in f.options
+            )
         elif f.type == "signature":
             # The signer is part of each label: "Arbeidstaker: dato" reads right out of context.
             controls = (
-                Control(f"{f.name}_navn", "text", f"{label}: {self.words.parts[lang]['name']}",
-                        required=f.required),
-                Control(f"{f.name}_dato", "date", f"{label}: {self.words.parts[lang]['date']}",
-                        required=f.required),
-            )  # fmt: skip
+                Control(
+                    f"{f.name}_navn",
+                    "text",
+                    f"{label}: {self.words.parts[lang]['name']}",
+                    required=f.required,
+                ),
+                Control(
+                    f"{f.name}_dato",
+                    "date",
+                    f"{label}: {self.words.parts[lang]['date']}",
+                    required=f.required,
+                ),
+            )
         elif f.type == "equipment":
             controls = self.equipment(f, source, loc)
         else:
             options = tuple((o.value, o.label[lang]) for o in f.options)
             show_if = (f.show_if.field, f.show_if.value) if f.show_if else None
-            controls = (Control(f.name, f.type, label, hint, f.required, options, f.rows,
-                                self.number(f.min, source, (*loc, "min")),
-                                self.number(f.max, source, (*loc, "max")),
-                                f.after, show_if),)  # fmt: skip
+            controls = (
+                Control(
+                    f.name,
+                    f.type,
+                    label,
+                    hint,
+                    f.required,
+                    options,
+                    f.rows,
+                    self.number(f.min, source, (*loc, "min")),
+                    self.number(f.max, source, (*loc, "max")),
+                    f.after,
+                    show_if,
+                ),
+            )
         return Item(f.name, label, hint, f.type, controls, f.required)
 
     def number(self, value: float | str | None, source: Source, loc: Loc) -> float | None:
@@ -330,8 +374,11 @@ class _Resolver:
         try:
             return float(text.replace(",", "."))
         except ValueError:
-            self.problems.append(source.problem(loc, f"{_dotted(loc)}: '{text}' is not a number "
-                                                "once the rules are filled in"))  # fmt: skip
+            self.problems.append(
+                source.problem(
+                    loc, f"{_dotted(loc)}: '{text}' is not a number once the rules are filled in"
+                )
+            )
             return None
 
     def equipment(self, f: FormField, source: Source, loc: Loc) -> tuple[Control, ...]:
@@ -348,9 +395,13 @@ class _Resolver:
             )
             return ()
         if not items:
-            self.problems.append(source.problem(loc,
-                f"{_dotted(loc)}: the policy does not set rules.{rule}; give the field (or its "
-                f"section) when: rules.{rule}"))  # fmt: skip
+            self.problems.append(
+                source.problem(
+                    loc,
+                    f"{_dotted(loc)}: the policy does not set rules.{rule}; give the field (or its "
+                    f"section) when: rules.{rule}",
+                )
+            )
             return ()
         controls: list[Control] = []
         for thing in LocalList(items, lang):
@@ -398,18 +449,26 @@ def check_resolved(
     for control in resolved.controls:
         if control.name in seen:
             source, loc = _field_place(form, control.name)
-            problems.append(source.problem(
-                loc, f"{_dotted(loc)}: field name '{control.name}' is used twice in the form "
-                "(each name becomes a PDF field and must be unique)"))  # fmt: skip
+            problems.append(
+                source.problem(
+                    loc,
+                    f"{_dotted(loc)}: field name '{control.name}' is used twice in the form "
+                    "(each name becomes a PDF field and must be unique)",
+                )
+            )
         seen[control.name] = control.label
     _check_references(form, resolved, problems)
     definition = form.form.definition
     for point in definition.must_cover:
         if point not in covered:
-            problems.append(form.form.source.problem(
-                ("must_cover",), f"must_cover: § 2 point {point} ({words.points.get(point, '?')}) "
-                f"is not covered by any field for organisation '{org_slug}': add covers: "
-                f"[{point}] to a field or section that applies to it"))  # fmt: skip
+            problems.append(
+                form.form.source.problem(
+                    ("must_cover",),
+                    f"must_cover: § 2 point {point} ({words.points.get(point, '?')}) "
+                    f"is not covered by any field for organisation '{org_slug}': add covers: "
+                    f"[{point}] to a field or section that applies to it",
+                )
+            )
 
 
 def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[Problem]) -> None:
@@ -422,22 +481,37 @@ def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[
         if control.after is not None:
             other = earlier.get(control.after)
             if other is None or other.type != "date":
-                problems.append(source.problem((*loc, "after"), (
-                    f"{_dotted((*loc, 'after'))}: '{control.after}' is not a date field before "
-                    f"'{control.name}' in this form: name one")))  # fmt: skip
+                problems.append(
+                    source.problem(
+                        (*loc, "after"),
+                        f"{_dotted((*loc, 'after'))}: '{control.after}' is not a date field "
+                        f"before '{control.name}' in this form: name one",
+                    )
+                )
         if control.show_if is not None:
             name, value = control.show_if
             other = earlier.get(name)
-            answers = ["on"] if other is not None and other.type == "checkbox" else [
-                option for option, _ in (other.options if other is not None else ())]  # fmt: skip
+            answers = (
+                ["on"]
+                if other is not None and other.type == "checkbox"
+                else [option for option, _ in (other.options if other is not None else ())]
+            )
             if other is None or other.type not in ("radio", "select", "checkbox"):
-                problems.append(source.problem((*loc, "show_if", "field"), (
-                    f"{_dotted((*loc, 'show_if', 'field'))}: '{name}' is not a radio, select or "
-                    f"checkbox field before '{control.name}' in this form: name one")))  # fmt: skip
+                problems.append(
+                    source.problem(
+                        (*loc, "show_if", "field"),
+                        f"{_dotted((*loc, 'show_if', 'field'))}: '{name}' is not a radio, "
+                        f"select or checkbox field before '{control.name}' in this form: name one",
+                    )
+                )
             elif value not in answers:
-                problems.append(source.problem((*loc, "show_if", "value"), (
-                    f"{_dotted((*loc, 'show_if', 'value'))}: '{name}' has no answer '{value}' "
-                    f"(its answers: {', '.join(answers)})")))  # fmt: skip
+                problems.append(
+                    source.problem(
+                        (*loc, "show_if", "value"),
+                        f"{_dotted((*loc, 'show_if', 'value'))}: '{name}' has no answer "
+                        f"'{value}' (its answers: {', '.join(answers)})",
+                    )
+                )
         earlier[control.name] = control
 
 

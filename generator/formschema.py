@@ -18,9 +18,17 @@ Condition = Annotated[str, PydanticField(min_length=1)]
 Point = Annotated[int, PydanticField(ge=1, le=8)]
 
 FieldType = Literal[
-    "text", "textarea", "date", "number", "checkbox", "checkboxes", "radio", "select",
-    "signature", "equipment",
-]  # fmt: skip
+    "text",
+    "textarea",
+    "date",
+    "number",
+    "checkbox",
+    "checkboxes",
+    "radio",
+    "select",
+    "signature",
+    "equipment",
+]
 
 
 class Option(Model):

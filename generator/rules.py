@@ -264,30 +264,59 @@ def _choice(rule: RuleDeclaration) -> Any:
 TYPES: dict[str, RuleType] = {
     t.name: t
     for t in (
-        RuleType("integer", "a whole number (min and max apply)",
-                 _bounded(_integer, int), bounds=True),
-        RuleType("decimal", "a number that may have decimals, e.g. 2.5 (min and max apply)",
-                 _bounded(_decimal, decimal.Decimal, Number), bounds=True),
-        RuleType("money", 'an amount in Norwegian kroner; text shows "12 000 kroner"',
-                 _bounded(_money, decimal.Decimal, Money), bounds=True),
-        RuleType("boolean", "true or false; a condition (when:) on it holds when true",
-                 lambda rule: Annotated[bool, BeforeValidator(_boolean)]),
-        RuleType("text", "text, the same in both written forms or as {nb: …, nn: …}",
-                 lambda rule: Annotated[Localized, BeforeValidator(_text)]),
-        RuleType("date", 'a date, YYYY-MM-DD; text shows "24. august 2021"',
-                 lambda rule: Annotated[dt.date, BeforeValidator(_date), AfterValidator(_day)]),
-        RuleType("year-month", 'a month, "YYYY-MM" in quotes; text shows "juni 2022"',
-                 lambda rule: Annotated[Any, BeforeValidator(_year_month)]),
-        RuleType("months", "a number of months (min and max apply)",
-                 _bounded(_months, int), bounds=True),
-        RuleType("day-range", "days a week as {min: 2, max: 3}; text shows rules.x.min, .max",
-                 lambda rule: DayRange),
-        RuleType("list", 'items with an id and a name {nb, nn}; text shows "a, b og c"',
-                 lambda rule: Annotated[list[ListItem], Field(min_length=1),
-                                        BeforeValidator(_list_check)]),
+        RuleType(
+            "integer", "a whole number (min and max apply)", _bounded(_integer, int), bounds=True
+        ),
+        RuleType(
+            "decimal",
+            "a number that may have decimals, e.g. 2.5 (min and max apply)",
+            _bounded(_decimal, decimal.Decimal, Number),
+            bounds=True,
+        ),
+        RuleType(
+            "money",
+            'an amount in Norwegian kroner; text shows "12 000 kroner"',
+            _bounded(_money, decimal.Decimal, Money),
+            bounds=True,
+        ),
+        RuleType(
+            "boolean",
+            "true or false; a condition (when:) on it holds when true",
+            lambda rule: Annotated[bool, BeforeValidator(_boolean)],
+        ),
+        RuleType(
+            "text",
+            "text, the same in both written forms or as {nb: …, nn: …}",
+            lambda rule: Annotated[Localized, BeforeValidator(_text)],
+        ),
+        RuleType(
+            "date",
+            'a date, YYYY-MM-DD; text shows "24. august 2021"',
+            lambda rule: Annotated[dt.date, BeforeValidator(_date), AfterValidator(_day)],
+        ),
+        RuleType(
+            "year-month",
+            'a month, "YYYY-MM" in quotes; text shows "juni 2022"',
+            lambda rule: Annotated[Any, BeforeValidator(_year_month)],
+        ),
+        RuleType(
+            "months", "a number of months (min and max apply)", _bounded(_months, int), bounds=True
+        ),
+        RuleType(
+            "day-range",
+            "days a week as {min: 2, max: 3}; text shows rules.x.min, .max",
+            lambda rule: DayRange,
+        ),
+        RuleType(
+            "list",
+            'items with an id and a name {nb, nn}; text shows "a, b og c"',
+            lambda rule: Annotated[
+                list[ListItem], Field(min_length=1), BeforeValidator(_list_check)
+            ],
+        ),
         RuleType("choice", "one of the declared options (their values)", _choice),
     )
-}  # fmt: skip
+}
 """Every rule type, by the name used in ``content/rules.yml``."""
 
 

@@ -47,9 +47,26 @@ def describe_type(annotation: Any) -> str:
 def schema_text() -> str:
     """Every model of the schema with its fields, types and meaning."""
     lines: list[str] = []
-    models = (Organisation, Contact, Statement, Policy, Approval, Change, Reference, Dated,
-              Attachment, FieldChange, AddedSection, AddedField, PolicyText, Section, Translation,
-              Abbreviation, Localized, *FORM_MODELS)  # fmt: skip
+    models = (
+        Organisation,
+        Contact,
+        Statement,
+        Policy,
+        Approval,
+        Change,
+        Reference,
+        Dated,
+        Attachment,
+        FieldChange,
+        AddedSection,
+        AddedField,
+        PolicyText,
+        Section,
+        Translation,
+        Abbreviation,
+        Localized,
+        *FORM_MODELS,
+    )
     for model in (*models, RuleDeclaration, RuleOption, ListItem, DayRange):
         lines += ["", f"{model.__name__}: {(model.__doc__ or '').strip().splitlines()[0]}"]
         for name, info in model.model_fields.items():

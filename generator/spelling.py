@@ -58,8 +58,9 @@ def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> l
             for word, _ in _words(text.value):
                 if word in unknown:
                     line, col = _place(text, word)
-                    problems.append(Problem.at(text.source.path, line, col,
-                                               f"unknown word '{word}' ({lang})"))  # fmt: skip
+                    problems.append(
+                        Problem.at(text.source.path, line, col, f"unknown word '{word}' ({lang})")
+                    )
     return sorted(set(problems))
 
 
@@ -147,8 +148,11 @@ def _hunspell(dictionary: str, words: list[str]) -> set[str]:
         )
     run = subprocess.run(
         ["hunspell", "-d", dictionary, "-l", "-i", "utf-8"],
-        input="\n".join(words), capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        input="\n".join(words),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if run.returncode != 0 or "Can't open affix or dictionary" in run.stderr:
         raise SpellingUnavailable(
             f"hunspell cannot use the {dictionary} dictionary (Debian: apt-get install "

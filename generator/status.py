@@ -83,13 +83,17 @@ class Report:
         if not counts:
             return "Status: nothing needs action."
         kinds = ", ".join(f"{n} {KINDS[kind]}" for kind, n in sorted(counts.items()))
-        return (f"Status: {len(self.actions)} thing(s) need action ({kinds}); "
-                "run `policy-site status` for where.")  # fmt: skip
+        return (
+            f"Status: {len(self.actions)} thing(s) need action ({kinds}); "
+            "run `policy-site status` for where."
+        )
 
     def text(self) -> str:
         """The report for a terminal: site-wide first, then each organisation and policy."""
-        lines = [f"Status on {self.today.isoformat()} (the site's pinned date is "
-                 f"{self.build_date.isoformat()})."]  # fmt: skip
+        lines = [
+            f"Status on {self.today.isoformat()} (the site's pinned date is "
+            f"{self.build_date.isoformat()})."
+        ]
         site = [item for item in self.items if item.org is None]
         if site:
             lines += ["", "Site", *(_line(item, 2) for item in site)]
@@ -137,8 +141,16 @@ def status(paths: Paths, today: dt.date | None = None, *, spelling: bool = True)
         try:
             problems = check_spelling(paths.content, paths.forms, paths.templates)
         except SpellingUnavailable as exc:
-            items.append(Item(display_path(paths.content), 1, 1, "spelling-unchecked",
-                              f"spelling was not checked: {exc}", action=False))  # fmt: skip
+            items.append(
+                Item(
+                    display_path(paths.content),
+                    1,
+                    1,
+                    "spelling-unchecked",
+                    f"spelling was not checked: {exc}",
+                    action=False,
+                )
+            )
         else:
             items += [_attributed(project, problem, "spelling") for problem in problems]
     report.items = sorted(set(items), key=_order)
@@ -163,16 +175,32 @@ def _site_url(config: Path) -> list[Item]:
         host = (urlsplit(url).hostname or "") if url else ""
         col = match.start(1) + 1
         if not url:
-            return [Item(where, number, col, "site-url", "site_url is empty: set it to the "
-                         "address the site is published at")]  # fmt: skip
+            return [
+                Item(
+                    where,
+                    number,
+                    col,
+                    "site-url",
+                    "site_url is empty: set it to the address the site is published at",
+                )
+            ]
         if host in LOCAL_HOSTS or host.endswith((".local", ".localhost")) or not host:
-            message = (f"site_url is {url}, a local address: links in every PDF, the feeds, "
-                       "the sitemaps and the canonical links point to it; set it to the address "
-                       "the site is published at")  # fmt: skip
+            message = (
+                f"site_url is {url}, a local address: links in every PDF, the feeds, "
+                "the sitemaps and the canonical links point to it; set it to the address "
+                "the site is published at"
+            )
             return [Item(where, number, col, "site-url", message)]
         return []
-    return [Item(where, 1, 1, "site-url", "site_url is not set: add `site_url:` with the "
-                 "address the site is published at")]  # fmt: skip
+    return [
+        Item(
+            where,
+            1,
+            1,
+            "site-url",
+            "site_url is not set: add `site_url:` with the address the site is published at",
+        )
+    ]
 
 
 def _organisation(path: Path, org: Any, placeholders: list[str]) -> list[Item]:
@@ -184,14 +212,32 @@ def _organisation(path: Path, org: Any, placeholders: list[str]) -> list[Item]:
         name = org.name[lang]
         if name.strip().casefold() in generic:
             line, col = source.position(("name", lang)) if source else (1, 1)
-            items.append(Item(where, line, col, "placeholder-name", f"name.{lang} '{name}' is "
-                              "only a generic word, not the organisation's name: write its real "
-                              "name", org.slug))  # fmt: skip
+            items.append(
+                Item(
+                    where,
+                    line,
+                    col,
+                    "placeholder-name",
+                    f"name.{lang} '{name}' is "
+                    "only a generic word, not the organisation's name: write its real "
+                    "name",
+                    org.slug,
+                )
+            )
     if org.contact is None or (org.contact.email is None and org.contact.url is None):
         line = len(source.lines) + 1 if source and source.lines else 1
-        items.append(Item(where, line, 1, "no-contact", "no contact: readers cannot report "
-                          "problems (the accessibility statement says so); add "
-                          "`contact: {email: …, url: …}`", org.slug))  # fmt: skip
+        items.append(
+            Item(
+                where,
+                line,
+                1,
+                "no-contact",
+                "no contact: readers cannot report "
+                "problems (the accessibility statement says so); add "
+                "`contact: {email: …, url: …}`",
+                org.slug,
+            )
+        )
     return items
 
 
@@ -201,29 +247,69 @@ def _policy(entry: PolicyEntry, today: dt.date) -> list[Item]:
     org, pid = policy.organisation, policy.id
     items = []
     if policy.next_review is None:
-        items.append(Item(where, 1, 1, "review-unset", "no next_review: add "
-                          "`next_review: YYYY-MM-DD` so readers and maintainers know when it is "
-                          "looked at again", org, pid, action=False))  # fmt: skip
+        items.append(
+            Item(
+                where,
+                1,
+                1,
+                "review-unset",
+                "no next_review: add "
+                "`next_review: YYYY-MM-DD` so readers and maintainers know when it is "
+                "looked at again",
+                org,
+                pid,
+                action=False,
+            )
+        )
     else:
         line, col = source.position(("next_review",))
         review = policy.next_review.isoformat()
         if policy.next_review < today:
-            items.append(Item(where, line, col, "review-overdue", f"the review was due "
-                              f"{review}: review the policy, then set next_review to the next "
-                              "date", org, pid))  # fmt: skip
+            items.append(
+                Item(
+                    where,
+                    line,
+                    col,
+                    "review-overdue",
+                    f"the review was due "
+                    f"{review}: review the policy, then set next_review to the next "
+                    "date",
+                    org,
+                    pid,
+                )
+            )
         elif policy.next_review - today <= REVIEW_SOON:
-            items.append(Item(where, line, col, "review-due", f"the review is due {review}",
-                              org, pid, action=False))  # fmt: skip
+            items.append(
+                Item(
+                    where,
+                    line,
+                    col,
+                    "review-due",
+                    f"the review is due {review}",
+                    org,
+                    pid,
+                    action=False,
+                )
+            )
     for item in dated_items(entry):
         if item.until >= today:
             continue
         line, col = source.position(item.loc)
         what = "rule" if item.loc[0] == "rules" else "statement"
-        items.append(Item(where, line, col, "dated", f"time-bound {what} passed "
-                          f"{item.until.isoformat()} (as of {today.isoformat()}): "
-                          f"\"{item.note['nb']}\"; the page tells readers it may be out of date. "
-                          "Update the policy and this entry when the organisation has decided",
-                          org, pid))  # fmt: skip
+        items.append(
+            Item(
+                where,
+                line,
+                col,
+                "dated",
+                f"time-bound {what} passed "
+                f"{item.until.isoformat()} (as of {today.isoformat()}): "
+                f'"{item.note["nb"]}"; the page tells readers it may be out of date. '
+                "Update the policy and this entry when the organisation has decided",
+                org,
+                pid,
+            )
+        )
     return items
 
 

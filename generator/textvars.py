@@ -227,8 +227,13 @@ class TextEnvironment(SandboxedEnvironment):
             )
             if not isinstance(count, int) or len(sequence) * count > MAX_OUTPUT:
                 raise SecurityError("the text would be too long")
-        result = {"**": operator.pow, "*": operator.mul, "//": operator.floordiv,
-                  "/": operator.truediv, "%": operator.mod}[op](left, right)  # fmt: skip
+        result = {
+            "**": operator.pow,
+            "*": operator.mul,
+            "//": operator.floordiv,
+            "/": operator.truediv,
+            "%": operator.mod,
+        }[op](left, right)
         if isinstance(result, int | float) and not _small(result):
             raise SecurityError("the number is too large")
         return result
@@ -338,8 +343,16 @@ def _run(work: Any) -> Any:
         raise TextError(str(exc), _template_line(exc), exc.name) from None
     except SecurityError as exc:
         raise TextError(f"not allowed in content text: {exc}", _template_line(exc), "{") from None
-    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError,
-            UndefinedError, RecursionError, MemoryError) as exc:  # fmt: skip
+    except (
+        ArithmeticError,
+        TypeError,
+        ValueError,
+        LookupError,
+        AttributeError,
+        UndefinedError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         message = str(exc) or type(exc).__name__
         raise TextError(
             f"the text cannot be filled in: {message}", _template_line(exc), "{"

@@ -57,8 +57,9 @@ def dated_items(entry: PolicyEntry) -> list[DatedItem]:
                 printed = str(localize(value, declaration, lang))
                 note[lang] = f"{declaration.label[lang]} {printed}."
                 if section is None:
-                    section = next((s.id for s in entry.texts[lang].sections
-                                    if printed in s.body), None)  # fmt: skip
+                    section = next(
+                        (s.id for s in entry.texts[lang].sections if printed in s.body), None
+                    )
             items.append(DatedItem(period_end(value), note, section, ("rules", declaration.id)))
     return sorted(items, key=lambda item: (item.until, item.loc))
 

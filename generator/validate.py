@@ -107,9 +107,15 @@ def _collect(
         if entry is None:
             continue
         if entry.key in seen:
-            problems.append(Problem.at(folder / "policy.yml", 1, 1,
-                f"policy '{entry.policy.id}' of '{entry.policy.organisation}' is "
-                f"already defined in {seen[entry.key] / 'policy.yml'}"))  # fmt: skip
+            problems.append(
+                Problem.at(
+                    folder / "policy.yml",
+                    1,
+                    1,
+                    f"policy '{entry.policy.id}' of '{entry.policy.organisation}' is "
+                    f"already defined in {seen[entry.key] / 'policy.yml'}",
+                )
+            )
             continue
         seen[entry.key] = folder
         loaded.append(entry)
@@ -131,16 +137,31 @@ def _collect(
     instances.sort(key=lambda form: order[form.org, form.policy_id])
     warnings += _translation_warnings(policies)
     organisations = dict(sorted(organisations.items()))
-    project = Project(content_dir, organisations, statement, catalogue, policies, instances,
-                      sorted(set(warnings)), glossary)  # fmt: skip
+    project = Project(
+        content_dir,
+        organisations,
+        statement,
+        catalogue,
+        policies,
+        instances,
+        sorted(set(warnings)),
+        glossary,
+    )
     return project, problems
 
 
 def _load_catalogue(path: Path, problems: list[Problem]) -> Catalogue | None:
     if not path.is_file():
-        problems.append(Problem.at(path, 1, 1, f"missing rule catalogue: expected "
-                                   f"{CATALOGUE_FILE} in the content folder (a list of rules, "
-                                   "see `policy-site schema`)"))  # fmt: skip
+        problems.append(
+            Problem.at(
+                path,
+                1,
+                1,
+                f"missing rule catalogue: expected "
+                f"{CATALOGUE_FILE} in the content folder (a list of rules, "
+                "see `policy-site schema`)",
+            )
+        )
         return None
     source, yaml_problems = load_yaml(path)
     problems.extend(yaml_problems)
@@ -152,8 +173,9 @@ def _load_catalogue(path: Path, problems: list[Problem]) -> Catalogue | None:
     unique: dict[str, RuleDeclaration] = {}
     for index, rule in enumerate(declarations):
         if rule.id in unique:
-            problems.append(source.problem((index, "id"), f"[{index}].id: rule '{rule.id}' is "
-                                           "declared twice"))  # fmt: skip
+            problems.append(
+                source.problem((index, "id"), f"[{index}].id: rule '{rule.id}' is declared twice")
+            )
         unique.setdefault(rule.id, rule)
     catalogue = Catalogue(rules=list(unique.values()))
     for index, rule in enumerate(declarations):
@@ -161,8 +183,9 @@ def _load_catalogue(path: Path, problems: list[Problem]) -> Catalogue | None:
             try:
                 check_formula(rule.formula, catalogue)
             except TextError as exc:
-                problems.append(source.problem((index, "formula"),
-                                               f"[{index}].formula: {exc.message}"))  # fmt: skip
+                problems.append(
+                    source.problem((index, "formula"), f"[{index}].formula: {exc.message}")
+                )
     return catalogue
 
 
@@ -208,16 +231,23 @@ def _load_glossary(path: Path, problems: list[Problem]) -> dict[str, Localized]:
     glossary: dict[str, Localized] = {}
     for index, item in enumerate(items):
         if item.term in glossary:
-            problems.append(source.problem((index, "term"), f"[{index}].term: '{item.term}' "
-                                           "is explained twice"))  # fmt: skip
+            problems.append(
+                source.problem((index, "term"), f"[{index}].term: '{item.term}' is explained twice")
+            )
         glossary[item.term] = item.meaning
     return glossary
 
 
 def _load_statement(path: Path, problems: list[Problem]) -> Statement | None:
     if not path.is_file():
-        problems.append(Problem.at(path, 1, 1, "missing accessibility statement: "
-                                   "expected accessibility.yml in the content folder"))  # fmt: skip
+        problems.append(
+            Problem.at(
+                path,
+                1,
+                1,
+                "missing accessibility statement: expected accessibility.yml in the content folder",
+            )
+        )
         return None
     return load_model(path, Statement, problems)[1]
 
@@ -231,9 +261,13 @@ def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, Fo
         if source is None or definition is None:
             continue
         if definition.id != path.stem:
-            problems.append(source.problem(
-                ("id",), f"id: form id '{definition.id}' differs from the file name "
-                f"'{path.name}': expected '{path.stem}'"))  # fmt: skip
+            problems.append(
+                source.problem(
+                    ("id",),
+                    f"id: form id '{definition.id}' differs from the file name "
+                    f"'{path.name}': expected '{path.stem}'",
+                )
+            )
             continue
         forms[definition.id] = FormSource(definition, source)
     return forms
@@ -253,9 +287,14 @@ def org_view(org: Organisation, lang: str) -> OrgView:
 
 
 def _attach(
-    entry: PolicyEntry, org: Organisation, definitions: dict[str, FormSource],
-    forms_dir: Path | None, problems: list[Problem], warnings: list[Problem], words: FormWords,
-) -> tuple[PolicyEntry, list[FormInstance]]:  # fmt: skip
+    entry: PolicyEntry,
+    org: Organisation,
+    definitions: dict[str, FormSource],
+    forms_dir: Path | None,
+    problems: list[Problem],
+    warnings: list[Problem],
+    words: FormWords,
+) -> tuple[PolicyEntry, list[FormInstance]]:
     """The policy's attachments in order: forms resolved with its rules, documents checked."""
     policy, source, rules = entry.policy, entry.source, entry.rules
     assert rules is not None
@@ -278,19 +317,28 @@ def _attach(
             continue  # the form's own file has problems, reported there
         if form is None:
             known = ", ".join(sorted(definitions)) or "none"
-            problems.append(source.problem((*loc, "form"), f"{dotted(loc)}: unknown form "
-                                           f"'{form_id}' (known: {known})"))  # fmt: skip
+            problems.append(
+                source.problem(
+                    (*loc, "form"), f"{dotted(loc)}: unknown form '{form_id}' (known: {known})"
+                )
+            )
             continue
         if form_id in attached:
-            problems.append(source.problem(loc, f"{dotted(loc)}: form '{form_id}' is attached "
-                                           "twice"))  # fmt: skip
+            problems.append(
+                source.problem(loc, f"{dotted(loc)}: form '{form_id}' is attached twice")
+            )
             continue
         attached.add(form_id)
         failed = failed_condition(form, rules, org_view(org, "nb"), problems, words)
         if failed is not None:
-            warnings.append(source.problem(loc, f"warning: {dotted(loc)}: form '{form_id}' does "
-                f"not apply to '{org.slug}': its condition `when: {failed}` does not hold for "
-                "this policy's rules; remove the attachment or set the rule"))  # fmt: skip
+            warnings.append(
+                source.problem(
+                    loc,
+                    f"warning: {dotted(loc)}: form '{form_id}' does "
+                    f"not apply to '{org.slug}': its condition `when: {failed}` does not hold for "
+                    "this policy's rules; remove the attachment or set the rule",
+                )
+            )
             continue
         adapted = adapt(form, attachment, source, loc, problems)
         resolved = _resolve(adapted, rules, org, problems, words)
@@ -324,17 +372,24 @@ def _document(
     path = folder / name
     where = (*loc, "document")
     if path.is_symlink() or not path.is_file():
-        problems.append(source.problem(where, f"{dotted(where)}: document '{name}' is not in "
-            f"the policy's folder: put the file in {display_path(folder)}/ or correct the "
-            "name"))  # fmt: skip
+        problems.append(
+            source.problem(
+                where,
+                f"{dotted(where)}: document '{name}' is not in "
+                f"the policy's folder: put the file in {display_path(folder)}/ or correct the "
+                "name",
+            )
+        )
         return None
     return path
 
 
 def _load_policy(
-    folder: Path, organisations: dict[str, Organisation], catalogue: Catalogue | None,
+    folder: Path,
+    organisations: dict[str, Organisation],
+    catalogue: Catalogue | None,
     problems: list[Problem],
-) -> PolicyEntry | None:  # fmt: skip
+) -> PolicyEntry | None:
     policy_path = folder / "policy.yml"
     if not policy_path.is_file():
         problems.append(Problem.at(policy_path, 1, 1, "missing policy.yml in policy folder"))
@@ -342,8 +397,11 @@ def _load_policy(
     source, policy = load_model(policy_path, Policy, problems)
     if source is not None and policy is not None and policy.organisation not in organisations:
         known = ", ".join(sorted(organisations)) or "none"
-        problems.append(source.problem(("organisation",), f"unknown organisation "
-                                       f"'{policy.organisation}' (known: {known})"))  # fmt: skip
+        problems.append(
+            source.problem(
+                ("organisation",), f"unknown organisation '{policy.organisation}' (known: {known})"
+            )
+        )
         policy = None
     rules = None
     if source is not None and policy is not None and catalogue is not None:
@@ -353,8 +411,14 @@ def _load_policy(
     for lang in LANGUAGES:
         path = folder / f"{lang}.yml"
         if not path.is_file():
-            problems.append(Problem.at(policy_path, 1, 1, f"missing {LANGUAGE_NAMES[lang]} "
-                                       f"text: expected {path.name} beside it"))  # fmt: skip
+            problems.append(
+                Problem.at(
+                    policy_path,
+                    1,
+                    1,
+                    f"missing {LANGUAGE_NAMES[lang]} text: expected {path.name} beside it",
+                )
+            )
             continue
         text_source, text = load_model(path, PolicyText, problems)
         if text_source is not None and text is not None:
@@ -379,8 +443,10 @@ def _load_policy(
         return None
     assert source is not None  # a policy only validates when its file loaded
     org = organisations[policy.organisation]
-    expanded = {lang: _expand(src, text, rules, lang, org_view(org, lang), problems)
-                for lang, (src, text) in texts.items()}  # fmt: skip
+    expanded = {
+        lang: _expand(src, text, rules, lang, org_view(org, lang), problems)
+        for lang, (src, text) in texts.items()
+    }
     if any(text is None for text in expanded.values()):
         return None
     original = texts[policy.original_language][1]
@@ -388,8 +454,9 @@ def _load_policy(
         lang: translation_state(text, lang, policy.original_language, original)
         for lang, (_, text) in texts.items()
     }
-    return PolicyEntry(folder, policy, typing.cast(dict[str, PolicyText], expanded), source,
-                       states, rules)  # fmt: skip
+    return PolicyEntry(
+        folder, policy, typing.cast(dict[str, PolicyText], expanded), source, states, rules
+    )
 
 
 def _rules(
@@ -408,8 +475,12 @@ def _rules(
         try:
             value = derive(rule.formula, rules)
         except TextError as exc:
-            problems.append(source.problem(("rules",), f"rules: the derived rule '{rule.id}' "
-                                           f"cannot be worked out: {exc.message}"))  # fmt: skip
+            problems.append(
+                source.problem(
+                    ("rules",),
+                    f"rules: the derived rule '{rule.id}' cannot be worked out: {exc.message}",
+                )
+            )
             return None
         if value is not None:
             rules = RuleSet(catalogue, {**rules.values, rule.id: value})
@@ -420,8 +491,12 @@ def _check_section_ids(source: Source, text: PolicyText, problems: list[Problem]
     seen: set[str] = set()
     for index, section in enumerate(text.sections):
         if section.id in seen:
-            problems.append(source.problem(("sections", index, "id"), f"sections[{index}].id: "
-                                           f"section id '{section.id}' is used twice"))  # fmt: skip
+            problems.append(
+                source.problem(
+                    ("sections", index, "id"),
+                    f"sections[{index}].id: section id '{section.id}' is used twice",
+                )
+            )
         seen.add(section.id)
 
 
@@ -449,23 +524,34 @@ def _report_missing(
     """Sections of one text that the other written form (``other``) lacks."""
     for index, section_id in enumerate(ids):
         if section_id not in other_ids:
-            message = (f"sections[{index}].id: section '{section_id}' is not in {other}.yml "
-                       f"(expected the same section ids as {other}.yml)")  # fmt: skip
+            message = (
+                f"sections[{index}].id: section '{section_id}' is not in {other}.yml "
+                f"(expected the same section ids as {other}.yml)"
+            )
             problems.append(source.problem(("sections", index, "id"), message))
 
 
 def _expand(
-    source: Source, text: PolicyText, rules: RuleSet, lang: str, org: OrgView,
+    source: Source,
+    text: PolicyText,
+    rules: RuleSet,
+    lang: str,
+    org: OrgView,
     problems: list[Problem],
-) -> PolicyText | None:  # fmt: skip
+) -> PolicyText | None:
     """Fill rules into summary and section bodies, reporting each failure where it stands."""
     count = len(problems)
     summary = fill(source, ("summary",), text.summary, rules, lang, problems, org)
     sections = [
-        section.model_copy(update={"body": fill(source, ("sections", index, "body"),
-                                                section.body, rules, lang, problems, org)})
+        section.model_copy(
+            update={
+                "body": fill(
+                    source, ("sections", index, "body"), section.body, rules, lang, problems, org
+                )
+            }
+        )
         for index, section in enumerate(text.sections)
-    ]  # fmt: skip
+    ]
     if len(problems) > count:
         return None
     return text.model_copy(update={"summary": summary, "sections": sections})
@@ -480,14 +566,26 @@ def _translation_warnings(policies: list[PolicyEntry]) -> list[Problem]:
             path = entry.folder / f"{lang}.yml"
             command = f"policy-site mark-translated {display_path(entry.folder)} {lang}"
             if state == "stale":
-                warnings.append(Problem.at(path, 1, 1,
-                    f"warning: the {LANGUAGE_NAMES[lang]} translation is stale: "
-                    f"{original}.yml changed since it was marked done; update it, then run "
-                    f"`{command}`"))  # fmt: skip
+                warnings.append(
+                    Problem.at(
+                        path,
+                        1,
+                        1,
+                        f"warning: the {LANGUAGE_NAMES[lang]} translation is stale: "
+                        f"{original}.yml changed since it was marked done; update it, then run "
+                        f"`{command}`",
+                    )
+                )
             elif state == "unmarked":
-                warnings.append(Problem.at(path, 1, 1,
-                    f"warning: the {LANGUAGE_NAMES[lang]} translation is not marked as "
-                    f"matching {original}.yml; when it does, run `{command}`"))  # fmt: skip
+                warnings.append(
+                    Problem.at(
+                        path,
+                        1,
+                        1,
+                        f"warning: the {LANGUAGE_NAMES[lang]} translation is not marked as "
+                        f"matching {original}.yml; when it does, run `{command}`",
+                    )
+                )
     return warnings
 
 

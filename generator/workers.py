@@ -44,8 +44,9 @@ class WorkerStopped(BuildError):
 def process_pool(count: int) -> ProcessPoolExecutor:
     """``count`` spawned worker processes."""
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_worker,
-                               initargs=(os.getpid(),))  # fmt: skip
+    return ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    )
 
 
 def _start_worker(parent: int) -> None:
@@ -95,9 +96,13 @@ class Workers:
         _open.add(self)
 
     def submit(
-        self, kind: str, name: str, function: Callable[..., Any], *args: Any,
+        self,
+        kind: str,
+        name: str,
+        function: Callable[..., Any],
+        *args: Any,
         then: Callable[[Any], None] = lambda result: None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Queue ``function(*args)``; ``kind`` groups tasks in ``seconds`` ("MkDocs", "PDF")."""
         task = Task(kind, name, function, args, then)
         self.seconds.setdefault(kind, 0.0)

@@ -68,21 +68,32 @@ MAX_NODES = 50_000
 MAX_REPORTED = 20
 """Problems reported per file before the rest are left out (a binary file has thousands)."""
 
-_TAGS = {f"tag:yaml.org,2002:{name}" for name in
-         ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}  # fmt: skip
+_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
 """Explicit tags a maintainer may write to force a type (``!!str 2.0``); every other is refused."""
 _YAML_TAG = "tag:yaml.org,2002:"
 _MERGE = _YAML_TAG + "merge"
 
 # What YAML refuses (its printable set), and the line breaks only YAML counts (U+0085,
 # U+2028, U+2029: lines would be numbered unlike in an editor); found before parsing.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
-                            "\U00010000-\U0010ffff]")  # fmt: skip
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 # Escapes ("\0", "\x1b", "\ud800") write the same into a value: no page or PDF can hold them.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_CONTROL_NAMES = {0x00: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
-                  0x1B: "escape", 0x7F: "delete", 0x85: "next line", 0x2028: "line separator",
-                  0x2029: "paragraph separator"}  # fmt: skip
+_CONTROL_NAMES = {
+    0x00: "NUL",
+    0x08: "backspace",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x1B: "escape",
+    0x7F: "delete",
+    0x85: "next line",
+    0x2028: "line separator",
+    0x2029: "paragraph separator",
+}
 
 
 def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
@@ -115,13 +126,16 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Prob
     except OSError as exc:
         return fail(_unreadable(path, exc))
     if not stat.S_ISREG(info.st_mode):
-        return fail(f"not a regular file ({_file_kind(info.st_mode)}): "
-                    "content must be plain text files")  # fmt: skip
+        return fail(
+            f"not a regular file ({_file_kind(info.st_mode)}): content must be plain text files"
+        )
     root = content_root(path)
     if not path.resolve().is_relative_to(root.resolve()):
         # Nothing of the file is read: its text would end up in logs.
-        return fail(f"symbolic link to a file outside {display_path(root)}: refused; "
-                    "copy the file into the folder instead")  # fmt: skip
+        return fail(
+            f"symbolic link to a file outside {display_path(root)}: refused; "
+            "copy the file into the folder instead"
+        )
     try:
         # O_NONBLOCK: should the file be swapped for a FIFO after the check, open still returns.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
@@ -132,14 +146,20 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Prob
     except OSError as exc:
         return fail(_unreadable(path, exc))
     if len(data) > limit:
-        return fail(f"file is larger than {limit / 1_000_000:g} MB: content files are short "
-                    "texts; split it or remove what does not belong")  # fmt: skip
+        return fail(
+            f"file is larger than {limit / 1_000_000:g} MB: content files are short "
+            "texts; split it or remove what does not belong"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _place(data[: exc.start].decode("utf-8", errors="replace"))
-        return fail(f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} here): "
-                    "save it with the encoding UTF-8", line, col)  # fmt: skip
+        return fail(
+            f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} here): "
+            "save it with the encoding UTF-8",
+            line,
+            col,
+        )
     return text, []
 
 
@@ -264,8 +284,11 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
             tag = getattr(event, "tag", None)
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in aliases:  # once per anchor: a file may have thousands
-                    at(event, f"YAML aliases (*{event.anchor}) are not supported: "
-                       "write the value out in full")  # fmt: skip
+                    at(
+                        event,
+                        f"YAML aliases (*{event.anchor}) are not supported: "
+                        "write the value out in full",
+                    )
                 aliases.add(str(event.anchor))
             elif is_key and _is_merge_key(event):
                 at(event, "merge keys (<<) are not supported: write the keys out")
@@ -273,8 +296,11 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
                 at(event, f"the tag {tag.replace(_YAML_TAG, '!!')} is not supported: remove it")
             if isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
-                    at(event, f"nested deeper than {MAX_DEPTH} levels: "
-                       "content needs only a few; flatten it")  # fmt: skip
+                    at(
+                        event,
+                        f"nested deeper than {MAX_DEPTH} levels: "
+                        "content needs only a few; flatten it",
+                    )
                     break
                 stack.append([isinstance(event, yaml.MappingStartEvent), 0])
             elif stack:
@@ -306,15 +332,20 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem
     mark = exc.problem_mark or exc.context_mark
     what = exc.problem or "invalid YAML"
     opened = exc.context_mark
-    if opened is not None and ("end of stream" in what or "document separator" in what
-                               or "<stream end>" in what):  # fmt: skip
+    if opened is not None and (
+        "end of stream" in what or "document separator" in what or "<stream end>" in what
+    ):
         # Something opened far above is never closed: point where it opens, not at the end.
         mark = opened
         if exc.context and "quoted scalar" in exc.context:
             quote = text[opened.index] if opened.index < len(text) else '"'
-            return Problem.at(path, mark.line + 1, mark.column + 1,
-                              f"unclosed quote: the text that starts here with {quote} has no "
-                              f"closing {quote}; add it")  # fmt: skip
+            return Problem.at(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                f"unclosed quote: the text that starts here with {quote} has no "
+                f"closing {quote}; add it",
+            )
         what = f"{exc.context} that starts here is not closed ({what})"
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return Problem.at(path, line, col, f"YAML syntax error: {what}")
@@ -365,8 +396,14 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
         line, col = source.values[loc]
         code = ord(bad.group())
         name = _CONTROL_NAMES.get(code, "surrogate" if 0xD800 <= code < 0xE000 else "character")
-        problems.append(Problem.at(source.path, line, col, f"the text holds a {name} "
-                                   f"(U+{code:04X}), written as an escape: remove it"))  # fmt: skip
+        problems.append(
+            Problem.at(
+                source.path,
+                line,
+                col,
+                f"the text holds a {name} (U+{code:04X}), written as an escape: remove it",
+            )
+        )
     return value
 
 
