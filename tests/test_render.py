@@ -1,0 +1,79 @@
+"""Render and print stages without MkDocs: the Markdown each page gets, and what a guideline's
+PDF prints (fast: no build)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import addresses as at
+from generator.fields import LANGUAGES
+from generator.printing import GuidelinePrint, Printer
+from generator.render import Rendered, nav, render_language
+from generator.templates import load_strings
+from generator.validate import load_project
+from tests.conftest import FIXTURES, ROOT
+
+TEMPLATES = ROOT / "site_templates"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Rendered], Path]:
+    project = load_project(FIXTURES / "minimal" / "content", ROOT / "forms")
+    strings = load_strings(TEMPLATES)
+    docs = tmp_path_factory.mktemp("docs")
+    out = {
+        lang: render_language(
+            project, lang, TEMPLATES, strings, docs / lang, f"https://example.org/{lang}/"
+        )
+        for lang in LANGUAGES
+    }
+    return out, docs
+
+
+def test_every_page_is_written_where_its_address_says(rendered) -> None:
+    out, docs = rendered
+    for lang, result in out.items():
+        kinds = {page.kind for page in result.pages}
+        assert {"home", "organisation", "guideline", "form", "changelog", "statement"} <= kinds
+        for page in result.pages:
+            assert (docs / lang / page.src).is_file(), page.src
+        assert (docs / lang / at.FEED).is_file()
+
+
+def test_a_guideline_prints_without_its_own_pdf_link(rendered) -> None:
+    out, docs = rendered
+    result = out["nb"]
+    guideline = next(page for page in result.pages if page.kind == "guideline")
+    web = (docs / "nb" / guideline.src).read_text("utf-8")
+    printed = result.printed[guideline.src]
+    assert 'class="ps-guideline-pdf"' in web
+    assert 'class="ps-guideline-pdf"' not in printed
+    # Everything else is the same text.
+    assert [line for line in web.splitlines() if "ps-guideline-pdf" not in line] == [
+        line for line in printed.splitlines()
+    ]
+
+
+def test_the_navigation_names_each_organisation_with_its_pages(rendered) -> None:
+    out, _docs = rendered
+    project = load_project(FIXTURES / "minimal" / "content", ROOT / "forms")
+    items = nav(project, out["nn"].pages, "Framside")
+    sources = repr(items)
+    assert at.HOME in sources and at.organisations_src() in sources
+    for slug in project.organisations:
+        assert at.organisation_src(slug) in sources
+
+
+def test_the_printed_guideline_links_pages_by_address_and_keeps_no_script(rendered) -> None:
+    printer = Printer(TEMPLATES, ROOT / "mkdocs.yml", load_strings(TEMPLATES), "")
+    markdown = (
+        "---\ntitle: T\n---\n\n# Tittel\n\nSe [skjemaet](skjema/avtale.md#del) og "
+        "[lova](https://lovdata.no/).\n\n<script>alert(1)</script>\n\n## Del { #del }\n"
+    )
+    html = printer.article(GuidelinePrint("T", None, at.guideline_src("org", "x"), markdown))
+    assert 'href="../skjema/avtale/#del"' in html
+    assert 'href="https://lovdata.no/"' in html
+    assert "<script" not in html and "title: T" not in html
+    assert 'id="del"' in html and "headerlink" not in html
