@@ -55,6 +55,11 @@ class PrintSource:
     guideline: GuidelinePrint | None = None
     """For a guideline's PDF."""
 
+    def shown(self) -> str:
+        """What the PDF shows besides the templates and the font, for its cache key: no
+        folder names, so the key holds wherever the project and its cache are."""
+        return repr((self.lang, self.org_name, self.form, self.guideline))
+
     def render(self) -> str:
         pages = printer(
             self.templates_dir, self.mkdocs_config, self.templates_key, self.field_font.css()

@@ -426,14 +426,12 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
         "language-choice", None, None, None, inputs.strings["chooser"]["title"], at.CHOOSER
     )
     sites = tuple(_site_job(inputs, lang, rendered[lang]) for lang in LANGUAGES)
-    font = _field_font(inputs.cache)
+    font, font_key = _field_font(inputs.cache)
     pdfs: list[PdfJob | KeptPdf] = []
     for lang in LANGUAGES:
         for entry, source, url, descriptions in _printed(inputs, lang, rendered[lang], font):
             if inputs.write_pdfs:
-                key = inputs.cache.key(
-                    entry.kind, inputs.print_key, font.stored.name, url, repr(source)
-                )
+                key = inputs.cache.key(entry.kind, inputs.print_key, font_key, url, source.shown())
                 job = WritePdf(source, inputs.aside / entry.path, entry.path, url, descriptions)
                 pdfs.append(PdfJob(key, job, entry))
             elif (inputs.paths.site / entry.path).is_file():
@@ -496,11 +494,12 @@ def _site_job(inputs: _Inputs, lang: str, rendered: Rendered) -> SiteJob:
     return SiteJob(lang, key, site_dir, task, entries)
 
 
-def _field_font(cache: BuildCache) -> FieldFont:
-    """The form fields' font; its subset is made in a worker, once, and kept in the cache."""
+def _field_font(cache: BuildCache) -> tuple[FieldFont, str]:
+    """The form fields' font and its cache key; its subset is made in a worker, once, and kept
+    in the cache."""
     font = field_font()
     key = cache.key("field-font", str(font), font.read_bytes(), repr(FIELD_CHARACTERS))
-    return FieldFont(font, cache.file(key))
+    return FieldFont(font, cache.file(key)), key
 
 
 def _printed(

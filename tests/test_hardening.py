@@ -178,7 +178,10 @@ def _place(pattern: str, col: int, below: int = 0) -> str:
     under it (a mapping's place is its first key): the file grows, the places move."""
     lines = (ROOT / STRINGS).read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if re.match(pattern, text))
-    return f"{line + below}:{col}"
+    while below:  # comment lines are no place
+        line += 1
+        below -= not lines[line - 1].lstrip().startswith("#")
+    return f"{line}:{col}"
 
 
 AT_NB = _place(r"nb:", 3, below=1)
