@@ -35,7 +35,7 @@ from pathlib import Path
 
 RENDERERS = (
     "Jinja2", "Markdown", "mkdocs", "mkdocs-material", "pymdown-extensions", "Pygments",
-    "weasyprint", "pydyf", "pikepdf", "fonttools", "nh3", "policy-site",
+    "weasyprint", "pydyf", "pikepdf", "fonttools", "nh3", "pagefind_bin_extended", "policy-site",
 )  # fmt: skip
 """Packages whose version changes the output."""
 
