@@ -16,6 +16,7 @@ files are kept away from it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -67,7 +68,8 @@ def index_site(site_dir: Path, lang: str) -> int:
         try:
             run = subprocess.run(
                 [str(binary), "--site", str(site_dir.resolve()), "--output-subdir", FOLDER,
-                 "--quiet"],
+                 # The headings' permalink signs (¶) are not words of the page.
+                 "--exclude-selectors", ".headerlink", "--quiet"],
                 cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
                 preexec_fn=_die_with_parent, check=False,
             )  # fmt: skip
@@ -81,7 +83,8 @@ def index_site(site_dir: Path, lang: str) -> int:
     if pages == 0:
         raise BuildError(
             f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every page "
-            f"carry <html lang=\"{lang}\"> and a data-pagefind-body?)" + (f":\n{said}" if said else "")
+            f'carry <html lang="{lang}"> and a data-pagefind-body?)'
+            + (f":\n{said}" if said else "")
         )
     for name in UNUSED:
         (output / name).unlink(missing_ok=True)
@@ -101,7 +104,5 @@ def _die_with_parent() -> None:
     """In the child: end Pagefind when the process that started it dies (a stopped build's
     worker), instead of leaving it indexing an abandoned staging folder."""
     if sys.platform == "linux":
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
