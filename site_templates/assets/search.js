@@ -90,14 +90,18 @@
     return entry;
   }
 
-  function showMore(number) {
-    var start = list.children.length;
+  // The next results, or with ``fresh`` the first ones in place of the last search's; true once
+  // they are shown (false when a newer search came first).
+  function showMore(number, fresh) {
+    var start = fresh ? 0 : list.children.length;
     var batch = results.slice(start, start + PAGE);
     return Promise.all(batch.map(function (result) { return result.data(); }))
       .then(function (pages) {
-        if (number !== current) return;
+        if (number !== current) return false;
+        if (fresh) list.textContent = "";
         pages.forEach(function (data) { list.appendChild(item(data)); });
         more.hidden = list.children.length >= results.length;
+        return true;
       });
   }
 
@@ -146,13 +150,14 @@
       .then(function (found) {
         if (number !== current || !found) return;
         results = found.results;
-        list.textContent = "";
         var count = results.length;
-        if (inOrg) meta.textContent = fill(strings.count_in, { count: count, name: orgName });
-        else meta.textContent = count ? fill(strings.count, { count: count }) : strings.none;
-        return showMore(number).then(function () {
+        // The count is said once the results it counts are in the list.
+        return showMore(number, true).then(function (shown) {
+          if (!shown) return;
+          if (inOrg) meta.textContent = fill(strings.count_in, { count: count, name: orgName });
+          else meta.textContent = count ? fill(strings.count, { count: count }) : strings.none;
           var everywhere = inOrg ? found.unfilteredResultCount : count;
-          if (number === current && !everywhere) offerOther(query, number);
+          if (!everywhere) offerOther(query, number);
         });
       })
       .catch(function () {
@@ -162,6 +167,7 @@
 
   function later() {
     clearTimeout(timer);
+    meta.textContent = strings.loading; // at once: what the list shows is no longer the answer
     timer = setTimeout(run, 120);
   }
 
@@ -192,7 +198,14 @@
   form.addEventListener("reset", function () {
     setTimeout(function () { run(); input.focus(); }, 0);
   });
-  more.addEventListener("click", function () { showMore(current); });
+  more.addEventListener("click", function () {
+    var before = list.children.length;
+    showMore(current, false).then(function () {
+      // Focus goes on to the first new result, not to a button that may now be hidden.
+      var next = list.children[before] && list.children[before].querySelector("a");
+      if (next) next.focus();
+    });
+  });
   if (scope) {
     scope.addEventListener("click", function () {
       widened = !widened;
