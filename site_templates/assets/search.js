@@ -184,7 +184,13 @@
 
   showScope();
   output.inert = true;
-  input.addEventListener("focus", function () { open(true); });
+  input.addEventListener("focus", function () {
+    open(true);
+    // Fetch Pagefind's script, WebAssembly and metadata while the reader starts typing.
+    pagefind(root.dataset.bundle, root.dataset.root)
+      .then(function (module) { return module.init(); })
+      .catch(function () { /* the search says so when it is used */ });
+  });
   input.addEventListener("input", later);
   toggle.addEventListener("change", function () {
     open(toggle.checked);
