@@ -75,7 +75,9 @@ def index_site(site_dir: Path, lang: str) -> int:
             )  # fmt: skip
         except OSError as exc:
             raise BuildError(f"search index for '{lang}': cannot run {binary}: {exc}") from exc
-    said = "\n".join(f"  {line}" for line in (run.stderr + run.stdout).strip().splitlines())
+    # Pagefind may print a message on both streams: each line once.
+    lines = dict.fromkeys(line.rstrip() for line in (run.stderr + run.stdout).splitlines())
+    said = "\n".join(f"  {line}" for line in lines if line)
     if run.returncode != 0:
         raise BuildError(f"search index for '{lang}': Pagefind failed "
                          f"(exit {run.returncode}):\n{said}")  # fmt: skip
