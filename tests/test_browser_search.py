@@ -96,7 +96,8 @@ def test_the_search_keeps_to_the_readers_organisation_until_widened_by_keyboard(
 
     # The choice is remembered on the next page; Space narrows the search again.
     page.goto(f"{default_server}/nb/vestland-fylkeskommune/")
-    wait_for_search_ready(page)
+    page.keyboard.press("/")  # Material's key to the search box
+    expect(page.locator(SEARCH_BOX)).to_be_focused()
     expect(scope).to_have_text("Søk bare i Vestland fylkeskommune")
     page.locator(SEARCH_BOX).fill("avtale")
     expect(page.locator(SEARCH_META)).to_have_text(re.compile(r"^\d+ treff$"))

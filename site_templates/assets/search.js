@@ -244,6 +244,16 @@
     }
   });
 
+  // Material's keys to the search box: "/", "s" or "f" where no text is being typed.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.defaultPrevented) return;
+    if (["/", "s", "f"].indexOf(event.key) < 0) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    event.preventDefault();
+    input.focus();
+  });
+
   // A link from the other written form opens the search with its query (?q=).
   var asked = new URLSearchParams(location.search).get("q");
   if (asked) {
