@@ -497,6 +497,7 @@ def bare_mkdocs_seconds(paths: Paths, work: Path) -> float:
         with (
             mock.patch("generator.sitebuild.load_config", wraps=load_config) as loaded,
             mock.patch("generator.sitebuild.mkdocs_build"),
+            mock.patch("generator.sitebuild.index_site"),  # nothing built to index
         ):
             build_language(
                 shared_config=paths.mkdocs_config,
