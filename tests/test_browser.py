@@ -53,9 +53,7 @@ GUIDELINE_ORGS = ("Kommunen", "Vestland fylkeskommune")
 """The organisations of those guidelines (their names are the same in both forms)."""
 
 OTHER_FORM_ONLY = {"nb": ("heimekontor", "leiarar"), "nn": ("hjemmekontor", "ledere")}
-"""Words of the *other* written form, absent from this form's pages. Not 'ikke'/'ikkje':
-both are stop words of lunr's Norwegian pipeline, so they find nothing in either form and
-could not show a leak."""
+"""Words of the *other* written form, absent from this form's pages."""
 
 # --------------------------------------------------------------------------- helpers
 
