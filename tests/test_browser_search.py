@@ -59,7 +59,12 @@ def test_results_name_their_organisation_and_words_by_punctuation_are_found(
     # The two organisations' agreements no longer look alike.
     assert {f"{agreement} ({name})" for name in ORGS.values()} <= titles, titles
 
-    # On the same page: words written right after "(" or before "," are found.
+    # On the same page: an inflection no page uses finds the word through the Norwegian
+    # stemmer ("avtalene" and "avtalane" are "avtal", like "avtale" and "avtalen").
+    type_query(page, {"nb": "avtalene", "nn": "avtalane"}[lang])
+    assert f"{agreement} (Kommunen)" in {title for _, title in page_results(page)}
+
+    # Words written right after "(" or before "," are found.
     for word, where in (("pult", "kommune/"), ("headset", "vestland-fylkeskommune/")):
         meta = type_query(page, word)
         found = [path for path, _ in page_results(page)]
