@@ -45,6 +45,7 @@ RENDERERS = (
     "pikepdf",
     "fonttools",
     "nh3",
+    "pagefind_bin_extended",
     "policy-site",
 )
 """Packages whose version changes the output."""

@@ -171,9 +171,11 @@ def _digest(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def policy(own_html: str) -> str:
+def policy(own_html: str, *, wasm: bool = False) -> str:
     """The Content-Security-Policy that allows the inline scripts and styles of ``own_html``
-    (markup the site itself wrote) by hash, nothing else inline, nothing from another origin."""
+    (markup the site itself wrote) by hash, nothing else inline, nothing from another origin.
+    With ``wasm``, the page may also compile WebAssembly (the search's, Pagefind's, from this
+    origin like every script); JavaScript's eval stays forbidden."""
     scripts: list[str] = []
     styles: list[str] = []
     for tag, attributes, body in _INLINE.findall(own_html):
@@ -184,7 +186,7 @@ def policy(own_html: str) -> str:
             target.append(hashed)
     return "; ".join([
         "default-src 'self'",
-        " ".join(["script-src 'self'", *scripts]),
+        " ".join(["script-src 'self'", *scripts, *(["'wasm-unsafe-eval'"] if wasm else [])]),
         " ".join(["style-src 'self'", *styles]),
         "img-src 'self' data:",  # Material's icons are data: URLs in its stylesheet
         "font-src 'self' data:",
@@ -246,11 +248,12 @@ class ContentSafety(BasePlugin):
         return context
 
     def _policy(self, context: Any) -> str:
-        """The page's policy: its own scripts are the script templates rendered for it."""
+        """The page's policy: its own scripts are the script templates rendered for it; every
+        MkDocs page has the search box (assets/search.js runs Pagefind's WebAssembly)."""
         if self.env is None:
             raise RuntimeError("the theme environment is not known yet")
         own = "".join(self.env.get_template(name).render(**context) for name in OWN_SCRIPTS)
-        return policy(own)
+        return policy(own, wasm=True)
 
 
 def own_html_front_matter(html: str) -> str:

@@ -23,7 +23,7 @@ from generator import addresses as at
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.safety import ContentSafety
-from generator.searchtitles import SearchTitles
+from generator.search import index_site
 from generator.templates import template_place
 
 PDF_LIBRARY = "vendor/pdf-lib.min.js"
@@ -95,6 +95,8 @@ def build_language(
                 "statement_path": at.url(at.statement_src()),
                 "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
+                "search": dict(strings[lang]["search"]),
+                "organisations": organisations or {},  # each search result names its own
                 # Where a search with no hits looks in the other written form(s).
                 "other_forms": [
                     {
@@ -114,7 +116,7 @@ def build_language(
     }
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     # Filled once here, so a wrong placeholder is named with its place in strings.yml.
-    strings[lang]._fill("search_title", title="", name="")
+    strings[lang]["search"]._fill("title", title="", name="")
 
     with _captured_log() as records, _build_epoch(build_date):
         try:
@@ -126,11 +128,6 @@ def build_language(
             # Safety first: the page cache stores (and reuses) cleaned pages with their policy.
             mkdocs_config.plugins["policy-site-safety"] = ContentSafety()
             mkdocs_config.plugins["policy-site-pages"] = pages
-            titles = SearchTitles()
-            titles.load_config(
-                {"organisations": organisations or {}, "title": strings[lang]["search_title"]}
-            )
-            mkdocs_config.plugins["policy-site-search-titles"] = titles
             mkdocs_build(mkdocs_config)
         except (MkDocsException, OSError) as exc:
             details = _explain(records, sources) or f"  {exc}"
@@ -144,6 +141,7 @@ def build_language(
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
         )
+    index_site(site_dir, lang)
     return pages.rendered, pages.reused
 
 

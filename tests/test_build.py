@@ -3,6 +3,7 @@ indexes, rules flowing into text, reproducible output, and a site that is never 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -27,6 +28,17 @@ def html(site: Path, path: str) -> str:
 
 def manifest(site: Path) -> dict:
     return json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+
+
+def search_pages(site: Path, lang: str) -> list[dict]:
+    """What Pagefind stored for each page of ``lang``'s index: address, text, filters, title.
+    Its fragments are gzip, a ``pagefind_dcd`` signature, then JSON."""
+    pages = []
+    for fragment in sorted((site / lang / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), fragment
+        pages.append(json.loads(data.removeprefix(b"pagefind_dcd")))
+    return pages
 
 
 def test_manifest_lists_exactly_the_pages_produced(minimal_site: Path) -> None:
@@ -81,9 +93,14 @@ def test_each_language_is_its_own_site(minimal_site: Path, lang: str) -> None:
     for entry in manifest(minimal_site)["entries"]:
         if entry["lang"] == lang and entry["path"].endswith(".html"):
             assert f'<html lang="{lang}"' in html(minimal_site, entry["path"]), entry["path"]
-    index = json.loads(html(minimal_site, f"{lang}/search/search_index.json"))
-    assert index["config"]["lang"] == ["no"]
-    text = json.dumps(index, ensure_ascii=False)
+    entry = json.loads(html(minimal_site, f"{lang}/pagefind/pagefind-entry.json"))
+    assert list(entry["languages"]) == [lang]  # Pagefind's Norwegian stemmer for nb and nn
+    indexed = search_pages(minimal_site, lang)
+    pages = {e["path"] for e in manifest(minimal_site)["entries"]
+             if e["lang"] == lang and e["path"].endswith(".html") and e["kind"] != "not-found"}  # fmt: skip
+    expected = {"/" + path.removeprefix(f"{lang}/").removesuffix("index.html") for path in pages}
+    assert {page["url"] for page in indexed} == expected
+    text = json.dumps(indexed, ensure_ascii=False)
     own, other = {
         "nb": ("Hjemmekontor i", "Heimekontor i"),
         "nn": ("Heimekontor i", "Hjemmekontor i"),
@@ -92,6 +109,17 @@ def test_each_language_is_its_own_site(minimal_site: Path, lang: str) -> None:
     assert other not in text, f"the {lang} search index holds a page of the other written form"
     other_words = {"nb": ["dagar", "veka", "Leiaren"], "nn": ["dager", "uken", "Lederen"]}[lang]
     assert not [word for word in other_words if re.search(rf"\b{word}\b", text)]
+    # Only the article is indexed: the navigation, header and footer are not words of a page.
+    statement = {"nb": "Tilgjengelighetserklæring", "nn": "Tilgjengelegheitserklæring"}[lang]
+    home = next(page for page in indexed if page["url"] == "/")
+    assert statement not in home["content"] and "¶" not in home["content"], home["content"]
+    # Each organisation page carries its organisation as the search's filter, and its result
+    # title names it; the site-wide pages belong to no organisation.
+    for page in indexed:
+        in_org = page["url"].startswith("/testkommune/")
+        assert page["filters"] == ({"org": ["testkommune"]} if in_org else {}), page["url"]
+        if in_org:
+            assert "Testkommune" in page["meta"]["title"], page["meta"]
 
 
 def test_language_switch_points_to_the_same_page(minimal_site: Path) -> None:
@@ -167,7 +195,7 @@ def test_a_changed_rule_reaches_every_page_that_shows_it(tmp_path: Path) -> None
         page = html(site, f"{lang}/{GUIDE}")
         assert phrase in page
         assert phrase.replace("4", "2") not in page
-        assert phrase in html(site, f"{lang}/search/search_index.json")
+        assert any(phrase in page["content"] for page in search_pages(site, lang))
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, minimal_site: Path) -> None:

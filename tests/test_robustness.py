@@ -105,7 +105,7 @@ def garble(path: Path) -> None:
 def lose_css_and_search(base: Path) -> None:
     tree = site_entry(base, "nb")
     shutil.rmtree(tree / "assets" / "stylesheets")
-    (tree / "search" / "search_index.json").unlink()
+    (tree / "pagefind" / "pagefind-entry.json").unlink()
 
 
 DAMAGE = {

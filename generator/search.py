@@ -1,0 +1,127 @@
+"""Stage 4, after MkDocs: one language's search index, made by Pagefind from the built pages.
+
+Pagefind splits the index into small chunks, so a search fetches only the words it looks for
+and the fragments of the results it shows (a few hundred KB at 370 organisations, where one
+lunr index of the whole site is 6 MB). Each language's site gets its own index in
+``<lang>/pagefind/``; Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball Norwegian
+stemmer for both. What is indexed is marked in the templates (``overrides/main.html``): the
+article (``data-pagefind-body``), the page's organisation as a filter and the result title that
+names it as metadata; the header, navigation and footer stay out.
+
+Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
+Its output is the same to the byte for the same pages; nothing in the environment or the
+working folder may change it, so its settings from ``PAGEFIND_*`` variables and ``pagefind.*``
+files are kept away from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from generator.errors import BuildError
+
+FOLDER = "pagefind"
+"""The index's folder in each language's site (Pagefind's own default name)."""
+
+UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-highlight.js",
+)
+"""Pagefind's ready-made interfaces, which the site does not use (assets/search.js does)."""
+
+
+def executable() -> Path:
+    """The Pagefind binary the pinned wheel installed; BuildError when it is missing."""
+    try:
+        from pagefind_bin_extended import get_executable  # type: ignore[import-untyped]
+
+        return Path(get_executable())
+    except (ImportError, FileNotFoundError) as exc:
+        raise BuildError(
+            f"Pagefind is not installed ({exc}); install the pinned packages with "
+            "`pip install -c constraints.txt -e .` (or `make site`)"
+        ) from exc
+
+
+def index_site(site_dir: Path, lang: str) -> int:
+    """Index the built site in ``site_dir`` (one language's) into ``site_dir/pagefind/``.
+
+    Returns the number of pages indexed. Raises BuildError, with Pagefind's own words, when it
+    fails or indexes nothing in ``lang``.
+    """
+    binary = executable()
+    output = site_dir / FOLDER
+    shutil.rmtree(output, ignore_errors=True)
+    # Only Pagefind's settings from the command line: none from the environment or a
+    # pagefind.yml/.toml/.json in the working folder.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
+    with tempfile.TemporaryDirectory(prefix="policy-site-pagefind-") as cwd:
+        try:
+            run = subprocess.run(
+                [
+                    str(binary),
+                    "--site",
+                    str(site_dir.resolve()),
+                    "--output-subdir",
+                    FOLDER,
+                    # The headings' permalink signs (¶) are not words of the page.
+                    "--exclude-selectors",
+                    ".headerlink",
+                    "--quiet",
+                ],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                preexec_fn=_die_with_parent,
+                check=False,
+            )
+        except OSError as exc:
+            raise BuildError(f"search index for '{lang}': cannot run {binary}: {exc}") from exc
+    # Pagefind may print a message on both streams: each line once.
+    lines = dict.fromkeys(line.rstrip() for line in (run.stderr + run.stdout).splitlines())
+    said = "\n".join(f"  {line}" for line in lines if line)
+    if run.returncode != 0:
+        raise BuildError(
+            f"search index for '{lang}': Pagefind failed (exit {run.returncode}):\n{said}"
+        )
+    pages = _indexed_pages(output, lang)
+    if pages == 0:
+        raise BuildError(
+            f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every page "
+            f'carry <html lang="{lang}"> and a data-pagefind-body?)'
+            + (f":\n{said}" if said else "")
+        )
+    for name in UNUSED:
+        (output / name).unlink(missing_ok=True)
+    return pages
+
+
+def _indexed_pages(output: Path, lang: str) -> int:
+    """Pages Pagefind indexed in ``lang`` (its entry file lists each language's count)."""
+    try:
+        entry = json.loads((output / "pagefind-entry.json").read_text("utf-8"))
+        return int(entry["languages"][lang]["page_count"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _die_with_parent() -> None:
+    """In the child: end Pagefind when the process that started it dies (a stopped build's
+    worker), instead of leaving it indexing an abandoned staging folder."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

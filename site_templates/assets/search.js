@@ -1,0 +1,264 @@
+// The search box (overrides/partials/search.html) over Pagefind's index of this written form,
+// which generator/search.py makes after MkDocs. Nothing loads before the reader searches; then
+// pagefind.js, its WebAssembly and the index chunks of the words typed, all from this host.
+// Scope: the organisation of the page the reader is on, unless they widened it to every
+// organisation (remembered in localStorage); one button switches between the two. A search with
+// no hits in this written form asks the other form's index and links to its hits
+// ("3 treff på nynorsk"). Result titles and excerpts are put in as text, never as HTML.
+(function () {
+  "use strict";
+  var root = document.getElementById("ps-search");
+  var toggle = document.getElementById("__search");
+  if (!root || !toggle || !window.fetch || !window.WebAssembly) return;
+  var input = root.querySelector("#ps-search-query");
+  var form = root.querySelector("form");
+  var output = root.querySelector(".md-search__output");
+  var meta = root.querySelector(".md-search-result__meta");
+  var list = root.querySelector(".md-search-result__list");
+  var more = root.querySelector("[data-ps-more]");
+  var scope = root.querySelector("[data-ps-scope]");
+  var strings = JSON.parse(root.dataset.strings);
+  var org = root.dataset.org || "";
+  var orgName = root.dataset.orgName || "";
+  var SCOPE_KEY = "policy-site.search-scope";
+  var PAGE = 10; // results shown at a time
+  var widened = false;
+  try { widened = localStorage.getItem(SCOPE_KEY) === "all"; } catch (e) { /* private mode */ }
+  var bundles = {}; // pagefind.js address -> promise of its module, set up
+  var current = 0; // the newest search; answers to older ones are dropped
+  var results = [];
+  var timer = null;
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function pagefind(bundle, siteRoot) {
+    if (!bundles[bundle]) {
+      var base = new URL(siteRoot, document.baseURI).pathname;
+      bundles[bundle] = import(new URL(bundle, document.baseURI).href).then(function (module) {
+        return Promise.resolve(module.options({ baseUrl: base, excerptLength: 24 }))
+          .then(function () { return module; });
+      });
+      bundles[bundle].catch(function () { delete bundles[bundle]; }); // try again next time
+    }
+    return bundles[bundle];
+  }
+
+  function scoped() { return Boolean(org) && !widened; }
+
+  function showScope() {
+    if (!scope) return;
+    scope.textContent = widened ? scope.dataset.narrow : scope.dataset.widen;
+  }
+
+  function excerpt(paragraph, html) {
+    // Pagefind marks the words found with <mark>; everything else goes in as text. A parsed
+    // document has no browsing context: nothing in it loads or runs.
+    var parsed = new DOMParser().parseFromString("<p>" + (html || "") + "</p>", "text/html");
+    var holder = parsed.body.firstElementChild;
+    if (!holder) return;
+    holder.childNodes.forEach(function (node) {
+      if (node.nodeName === "MARK") {
+        var mark = document.createElement("mark");
+        mark.textContent = node.textContent;
+        paragraph.appendChild(mark);
+      } else {
+        paragraph.appendChild(document.createTextNode(node.textContent));
+      }
+    });
+  }
+
+  function item(data) {
+    var entry = document.createElement("li");
+    entry.className = "md-search-result__item";
+    var link = document.createElement("a");
+    link.className = "md-search-result__link";
+    link.href = data.url;
+    var article = document.createElement("article");
+    article.className = "md-search-result__article md-typeset";
+    var title = document.createElement("h1");
+    title.textContent = (data.meta && data.meta.title) || data.url;
+    var text = document.createElement("p");
+    excerpt(text, data.excerpt);
+    article.appendChild(title);
+    article.appendChild(text);
+    link.appendChild(article);
+    entry.appendChild(link);
+    return entry;
+  }
+
+  // The next results, or with ``fresh`` the first ones in place of the last search's; true once
+  // they are shown (false when a newer search came first).
+  function showMore(number, fresh) {
+    var start = fresh ? 0 : list.children.length;
+    var batch = results.slice(start, start + PAGE);
+    return Promise.all(batch.map(function (result) { return result.data(); }))
+      .then(function (pages) {
+        if (number !== current) return false;
+        if (fresh) list.textContent = "";
+        pages.forEach(function (data) { list.appendChild(item(data)); });
+        more.hidden = list.children.length >= results.length;
+        return true;
+      });
+  }
+
+  function clearOther() {
+    var old = root.querySelector(".ps-other-form-hits");
+    if (old) old.remove();
+  }
+
+  function offerOther(query, number) {
+    var bundle = root.dataset.otherBundle;
+    var link = root.dataset.otherLink;
+    if (!bundle || !link) return;
+    pagefind(bundle, link)
+      .then(function (other) { return other.search(query); })
+      .then(function (found) {
+        if (number !== current || !found || !found.results.length) return;
+        clearOther();
+        var paragraph = document.createElement("p");
+        paragraph.className = "ps-other-form-hits";
+        var anchor = document.createElement("a");
+        anchor.href = link + "?q=" + encodeURIComponent(query);
+        anchor.hreflang = root.dataset.otherLang;
+        anchor.textContent = fill(root.dataset.otherText, { count: found.results.length });
+        paragraph.appendChild(anchor);
+        meta.insertAdjacentElement("afterend", paragraph);
+      })
+      .catch(function () { /* no index there: nothing to offer */ });
+  }
+
+  function run() {
+    var query = input.value.trim();
+    var number = ++current;
+    var inOrg = scoped();
+    clearOther();
+    if (!query) {
+      list.textContent = "";
+      more.hidden = true;
+      meta.textContent = strings.ready;
+      return;
+    }
+    meta.textContent = strings.loading;
+    pagefind(root.dataset.bundle, root.dataset.root)
+      .then(function (module) {
+        return module.search(query, inOrg ? { filters: { org: org } } : {});
+      })
+      .then(function (found) {
+        if (number !== current || !found) return;
+        results = found.results;
+        var count = results.length;
+        // The count is said once the results it counts are in the list.
+        return showMore(number, true).then(function (shown) {
+          if (!shown) return;
+          if (inOrg) meta.textContent = fill(strings.count_in, { count: count, name: orgName });
+          else meta.textContent = count ? fill(strings.count, { count: count }) : strings.none;
+          var everywhere = inOrg ? found.unfilteredResultCount : count;
+          if (!everywhere) offerOther(query, number);
+        });
+      })
+      .catch(function () {
+        if (number === current) meta.textContent = strings.failed;
+      });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    meta.textContent = strings.loading; // at once: what the list shows is no longer the answer
+    timer = setTimeout(run, 120);
+  }
+
+  function open(isOpen) {
+    if (toggle.checked !== isOpen) toggle.checked = isOpen;
+    output.inert = !isOpen; // closed results are out of the tab order
+  }
+
+  // The places the arrow keys move between: the box, then what the output offers.
+  function stops() {
+    var found = output.querySelectorAll("button:not([hidden]), a[href]");
+    return [input].concat(Array.prototype.slice.call(found));
+  }
+
+  showScope();
+  output.inert = true;
+  input.addEventListener("focus", function () {
+    open(true);
+    // Fetch Pagefind's script, WebAssembly and metadata while the reader starts typing.
+    pagefind(root.dataset.bundle, root.dataset.root)
+      .then(function (module) { return module.init(); })
+      .catch(function () { /* the search says so when it is used */ });
+  });
+  input.addEventListener("input", later);
+  toggle.addEventListener("change", function () {
+    open(toggle.checked);
+    if (toggle.checked) input.focus();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var first = list.querySelector("a[href]");
+    if (first) first.click();
+  });
+  form.addEventListener("reset", function () {
+    setTimeout(function () { run(); input.focus(); }, 0);
+  });
+  more.addEventListener("click", function () {
+    var before = list.children.length;
+    showMore(current, false).then(function () {
+      // Focus goes on to the first new result, not to a button that may now be hidden.
+      var next = list.children[before] && list.children[before].querySelector("a");
+      if (next) next.focus();
+    });
+  });
+  if (scope) {
+    scope.addEventListener("click", function () {
+      widened = !widened;
+      try { localStorage.setItem(SCOPE_KEY, widened ? "all" : "org"); } catch (e) { /* kept for this page */ }
+      showScope();
+      run();
+    });
+  }
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      open(false);
+      input.blur();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var all = stops();
+    var at = all.indexOf(document.activeElement);
+    if (at < 0) return;
+    var next = at + (event.key === "ArrowDown" ? 1 : -1);
+    if (next < 0 || next >= all.length) return;
+    event.preventDefault();
+    all[next].focus();
+  });
+  // Leaving the search (by Tab or a click elsewhere) closes it, as Material's does.
+  root.addEventListener("focusout", function (event) {
+    if (!event.relatedTarget || !root.contains(event.relatedTarget)) {
+      setTimeout(function () {
+        if (!root.contains(document.activeElement)) open(false);
+      }, 0);
+    }
+  });
+
+  // Material's keys to the search box: "/", "s" or "f" where no text is being typed.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.defaultPrevented) return;
+    if (["/", "s", "f"].indexOf(event.key) < 0) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    event.preventDefault();
+    input.focus();
+  });
+
+  // A link from the other written form opens the search with its query (?q=).
+  var asked = new URLSearchParams(location.search).get("q");
+  if (asked) {
+    input.value = asked;
+    input.focus();
+    run();
+  }
+})();

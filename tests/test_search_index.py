@@ -1,0 +1,73 @@
+"""The search index stage on its own (generator/search.py), with the real Pagefind binary: what it
+indexes, that nothing outside the pipeline steers it, and that a failure is a clear BuildError."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator import BuildError
+from generator.search import FOLDER, index_site
+from tests.test_build import search_pages
+
+PAGE = """<!doctype html><html lang="{lang}"><head><title>t</title></head><body>
+<nav>Navigasjon som ikke skal finnes</nav>
+<div data-pagefind-body><h1>Hjemmekontor</h1><p>Utstyr (pult, headset) og forsikring.</p>
+<div hidden data-pagefind-ignore><span data-pagefind-meta="title">Hjemmekontor (Kommunen)</span>
+<span data-pagefind-filter="org">kommune</span></div></div></body></html>"""
+
+
+def site(tmp_path: Path, lang: str = "nb") -> Path:
+    folder = tmp_path / "site" / lang
+    (folder / "kommune" / "hjemmekontor").mkdir(parents=True)
+    (folder / "kommune" / "hjemmekontor" / "index.html").write_text(PAGE.format(lang=lang))
+    return folder
+
+
+def test_a_page_is_indexed_with_its_organisation_and_title_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = site(tmp_path)
+    # Settings from outside the pipeline do not steer it: a config file in the working folder
+    # and Pagefind's environment variables.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pagefind.yml").write_text("output_subdir: elsewhere\nroot_selector: nav\n")
+    monkeypatch.setenv("PAGEFIND_OUTPUT_SUBDIR", "elsewhere")
+    monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "nav")
+
+    assert index_site(folder, "nb") == 1
+    assert not (folder / "elsewhere").exists()
+    entry = json.loads((folder / FOLDER / "pagefind-entry.json").read_text())
+    assert list(entry["languages"]) == ["nb"]
+    [page] = search_pages(tmp_path / "site", "nb")
+    assert page["url"] == "/kommune/hjemmekontor/"
+    assert page["meta"]["title"] == "Hjemmekontor (Kommunen)"
+    assert page["filters"] == {"org": ["kommune"]}
+    assert "pult, headset" in page["content"] and "Navigasjon" not in page["content"]
+    # Pagefind's ready-made interfaces are not shipped: the site has its own.
+    assert not list((folder / FOLDER).glob("pagefind-*ui*"))
+
+    # Indexing again gives the same bytes.
+    before = {p: p.read_bytes() for p in (folder / FOLDER).rglob("*") if p.is_file()}
+    index_site(folder, "nb")
+    after = {p: p.read_bytes() for p in (folder / FOLDER).rglob("*") if p.is_file()}
+    assert before == after
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda tmp_path: (tmp_path / "empty").mkdir() or tmp_path / "empty", "Pagefind failed"),
+        (lambda tmp_path: site(tmp_path, "en"), "indexed no page in 'nb'"),
+    ],
+    ids=["no pages", "pages in another language"],
+)
+def test_an_index_without_the_languages_pages_fails_the_build_clearly(
+    tmp_path: Path, make: object, said: str
+) -> None:
+    folder = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(BuildError, match=said) as caught:
+        index_site(folder, "nb")
+    assert str(caught.value).startswith("search index for 'nb': ")
