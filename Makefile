@@ -1,10 +1,11 @@
 # make site: build the default content into site/.  make test: lint and run every test.
+# make test-fast: the unit layer only (no build, no other process, no browser).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: site check serve test lint format clean
+.PHONY: site check serve test test-fast lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,11 +50,17 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Both cores: tests sharing a module's build stay together; session builds are made once.
+XDIST := -n 2 --dist loadgroup
+
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test
 	$(MAKE) $(AXE) $(PDFLIB)
 	$(BIN)/policy-site check --spelling --strict
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
+
+test-fast: $(VENV)/.test
+	$(BIN)/pytest -m "not slow and not browser"
 
 clean:
 	rm -rf site .site.new-* .site.old-* .site.cache .site.lock $(VENV) tests/js/node_modules \

@@ -191,16 +191,20 @@ def _slow_function(function: Callable[..., object]) -> bool:
     return False
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test by what it uses (itself, its helpers and its fixtures), so a new test
-    file is sorted into its layer without marking anything by hand."""
+    file is sorted into its layer without marking anything by hand. Tests that share a
+    module's own build are kept on one xdist worker (``--dist loadgroup``), so that the build
+    is made once; the session's builds are shared through ``shared``."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         info = getattr(item, "_fixtureinfo", None)
-        definitions = info.name2fixturedefs.values() if info else ()
-        functions = [getattr(item, "function", None)]
-        functions += [d.func for defs in definitions for d in defs]
+        definitions = [d for defs in info.name2fixturedefs.values() for d in defs] if info else []
         if fixtures & BROWSER_FIXTURES:
             item.add_marker(pytest.mark.browser)
-        if any(f is not None and _slow_function(f) for f in functions):
+        function = getattr(item, "function", None)
+        if any(_slow_function(f) for f in [function, *(d.func for d in definitions)] if f):
             item.add_marker(pytest.mark.slow)
+        if any(d.scope in ("module", "class") and _slow_function(d.func) for d in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

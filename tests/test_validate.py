@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.cli import main
-from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+from tests.conftest import ROOT, fixture_content, tree_digest
 
 POLICY = "policies/heimekontor/policy.yml"
 NB = "policies/heimekontor/nb.yml"
@@ -192,11 +192,10 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A site built from the good fixture, and its digest, to prove failures leave it alone."""
-    base = tmp_path_factory.mktemp("validate")
-    site = build_site(fixture_content("minimal", base), base / "site")
-    return site, tree_digest(site)
+def built(minimal_site: Path) -> tuple[Path, dict[str, str]]:
+    """A site built from the good fixture, and its digest, to prove failures leave it alone.
+    The run's shared build: a failed build that changed it would fail here, and elsewhere."""
+    return minimal_site, tree_digest(minimal_site)
 
 
 @pytest.mark.parametrize(("case", "edit", "file", "line", "col", "message"), CASES,
