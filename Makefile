@@ -50,8 +50,9 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Both cores: tests sharing a module's build stay together; session builds are made once.
-XDIST := -n 2 --dist loadgroup
+# Both cores, a test file to a process: a module's own build is made once (xdist's groups
+# do not reach pytest 9's node ids); the session's builds are made once per run (conftest).
+XDIST := -n 2 --dist loadfile
 
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test

@@ -191,12 +191,9 @@ def _slow_function(function: Callable[..., object]) -> bool:
     return False
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test by what it uses (itself, its helpers and its fixtures), so a new test
-    file is sorted into its layer without marking anything by hand. Tests that share a
-    module's own build are kept on one xdist worker (``--dist loadgroup``), so that the build
-    is made once; the session's builds are shared through ``shared``."""
+    file is sorted into its layer without marking anything by hand."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         info = getattr(item, "_fixtureinfo", None)
@@ -206,5 +203,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         function = getattr(item, "function", None)
         if any(_slow_function(f) for f in [function, *(d.func for d in definitions)] if f):
             item.add_marker(pytest.mark.slow)
-        if any(d.scope in ("module", "class") and _slow_function(d.func) for d in definitions):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
