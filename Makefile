@@ -1,10 +1,11 @@
 # make site: build the default content into site/.  make test: lint and run every test.
+# make test-fast: the unit layer only (no build, no other process, no browser).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: site check serve test lint format clean record-manifest
+.PHONY: site check serve test test-fast lint format clean record-manifest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +51,18 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Both cores, a test file to a process: a module's own build is made once (xdist's groups
+# do not reach pytest 9's node ids); the session's builds are made once per run (conftest).
+XDIST := -n 2 --dist loadfile
+
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test
 	$(MAKE) $(AXE) $(PDFLIB)
 	$(BIN)/policy-site check --spelling --strict
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
+
+test-fast: $(VENV)/.test
+	$(BIN)/pytest -m "not slow and not browser"
 
 # The default site's checksums that tests/test_reproducible.py compares against: record them
 # again only when a change to the output is meant.

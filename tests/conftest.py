@@ -1,13 +1,22 @@
-"""Shared fixtures: real builds of small content trees, a local web server, Chromium."""
+"""Shared fixtures: real builds of small content trees, a local web server, Chromium.
+
+Tests come in layers: ``slow`` ones build a site or run a subprocess, ``browser`` ones drive
+Chromium; both markers are given here, from what a test uses, so that ``make test-fast`` runs
+the rest. Builds that many tests read are made once per run, even across xdist's workers.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import http.server
+import inspect
+import os
 import shutil
 import threading
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +34,11 @@ def fixture_content(name: str, tmp_path: Path) -> Path:
     return target
 
 
-def build_site(content: Path, site: Path) -> Path:
-    build(Paths.default(ROOT, content, site))
+def build_site(content: Path, site: Path, *, pdfs: bool = True, jobs: int = 1) -> Path:
+    """A real build. One job runs MkDocs and WeasyPrint in this process, so a test run imports
+    them once instead of in fresh workers for every build; the tests of the workers themselves
+    ask for more jobs."""
+    build(Paths.default(ROOT, content, site), pdfs=pdfs, jobs=jobs)
     return site
 
 
@@ -39,17 +51,49 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
+def copy_site(site: Path, target: Path) -> Path:
+    """A private copy of a shared build, with its build cache, free to build over."""
+    shutil.copytree(site, target, symlinks=True)
+    cache = site.with_name(f".{site.name}.cache")
+    if cache.is_dir():
+        shutil.copytree(cache, target.with_name(f".{target.name}.cache"), symlinks=True)
+    return target
+
+
+def shared(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Path]) -> Path:
+    """``make(folder)`` once per test run. Under xdist every worker runs session fixtures, so
+    the first one to get here builds below the run's common temporary folder, holding a lock,
+    and the others wait for it and read the same build."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(factory.mktemp(name))
+    common = factory.getbasetemp().parent
+    folder = common / name
+    done = common / f"{name}.done"
+    with (common / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(str(make(folder)))
+    return Path(done.read_text())
+
+
 @pytest.fixture(scope="session")
 def minimal_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The minimal fixture (one organisation, one policy), built once per session."""
-    base = tmp_path_factory.mktemp("minimal")
-    return build_site(fixture_content("minimal", base), base / "site")
+    """The minimal fixture (one organisation, one policy), built once per run. Read only."""
+
+    def make(base: Path) -> Path:
+        return build_site(fixture_content("minimal", base), base / "site")
+
+    return shared(tmp_path_factory, "minimal", make)
 
 
 @pytest.fixture(scope="session")
 def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's own content, built once per session."""
-    return build_site(ROOT / "content", tmp_path_factory.mktemp("default") / "site")
+    """The project's own content, built once per run. Read only."""
+    return shared(
+        tmp_path_factory, "default", lambda base: build_site(ROOT / "content", base / "site")
+    )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -102,3 +146,60 @@ def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     yield context.new_page()
     context.close()
+
+
+# --------------------------------------------------------------------------- layers
+
+SLOW_NAMES = {"build", "build_site", "rebuild", "Preview", "subprocess", "Popen"}
+"""Names whose use means a real build or another process: the test is ``slow``."""
+SLOW_COMMANDS = {"build", "serve"}
+"""policy-site commands that build when invoked in-process (CliRunner)."""
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+@functools.cache
+def _slow_function(function: Callable[..., object]) -> bool:
+    """Whether ``function``, or a helper of the test package it calls, builds or starts a
+    process; helpers are followed through their names, not their text."""
+    seen: set[Callable[..., object]] = set()
+    todo = [inspect.unwrap(function)]
+    while todo:
+        current = todo.pop()
+        code = getattr(current, "__code__", None)
+        if current in seen or code is None:
+            continue
+        seen.add(current)
+        module = inspect.getmodule(current)
+        namespace = vars(module) if module else {}
+        for part in _code_objects(code):
+            if SLOW_NAMES & set(part.co_names):
+                return True
+            if any(isinstance(c, str) and c in SLOW_COMMANDS for c in part.co_consts):
+                return True
+            todo += [
+                helper
+                for helper in map(namespace.get, part.co_names)
+                if inspect.isfunction(helper) and helper.__module__.startswith("tests")
+            ]
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test by what it uses (itself, its helpers and its fixtures), so a new test
+    file is sorted into its layer without marking anything by hand."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = [d for defs in info.name2fixturedefs.values() for d in defs] if info else []
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        function = getattr(item, "function", None)
+        if any(_slow_function(f) for f in [function, *(d.func for d in definitions)] if f):
+            item.add_marker(pytest.mark.slow)

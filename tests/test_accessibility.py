@@ -21,12 +21,14 @@ served on 127.0.0.1 (no mocks, no CDN: axe-core comes from ``tests/js/node_modul
   sessionStorage, IndexedDB or Cache Storage); every form page says so in its privacy notice.
 
 Pages are taken from ``manifest.json``, so new content is covered without editing this file.
-The whole-manifest axe test reuses one browser context and page (about half a minute).
+Every page is opened once, in one browser context and page (``every_page``), for the checks
+that look at each page: axe-core, the statement link, what is stored, the privacy notice.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -35,7 +37,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image, ImageChops
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.pages import (
     FORM,
@@ -234,21 +236,85 @@ def axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
+def statement_problems(page: Page, entry: dict[str, Any], statements: dict[str, Any]) -> list[str]:
+    """How the open page fails to link its accessibility statement (the chooser: both)."""
+    path, problems = url_path(entry["path"]), []
+    if entry["lang"] is None:  # the language chooser links both statements
+        linked = page.locator("a[href]").evaluate_all(
+            "links => links.filter(a => a.offsetParent).map(a => new URL(a.href).pathname)"
+        )
+        return [
+            f"{path}: no visible link to the {lang} statement"
+            for lang, statement in statements.items()
+            if url_path(statement["path"]) not in linked
+        ]
+    links = page.locator(STATEMENT_LINK)
+    if links.count() != 1:
+        return [f"{path}: {links.count()} footer links {STATEMENT_LINK}"]
+    target = urlsplit(links.first.evaluate("a => a.href")).path
+    expected = url_path(statements[entry["lang"]]["path"])
+    if target != expected:
+        problems.append(f"{path}: statement link leads to {target}, expected {expected}")
+    if not links.first.is_visible():
+        problems.append(f"{path}: statement link is not visible")
+    if links.first.inner_text().strip() != STATEMENTS[entry["lang"]]:
+        problems.append(f"{path}: statement link reads {links.first.inner_text()!r}")
+    return problems
+
+
+def privacy_problems(page: Page, entry: dict[str, Any]) -> list[str]:
+    """How the open form page fails to say that answers stay in this browser."""
+    path = url_path(entry["path"])
+    notice = page.locator(".ps-privacy")
+    if notice.count() != 1 or not notice.is_visible():
+        return [f"{path}: {notice.count()} privacy notices (.ps-privacy), not one shown"]
+    problems = []
+    if PRIVACY_PHRASE[entry["lang"]] not in notice.inner_text():
+        problems.append(
+            f"{path}: privacy notice does not say {PRIVACY_PHRASE[entry['lang']]!r}: "
+            f"{notice.inner_text()!r}"
+        )
+    key = page.locator(FORM).get_attribute("data-storage-key")
+    if key != storage_key(entry):
+        problems.append(f"{path}: drafts stored under {key!r}, expected {storage_key(entry)!r}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def every_page(
+    browser: Browser, default_server: str, manifest: dict[str, Any], axe_source: str
+) -> Iterator[dict[str, list[str]]]:
+    """Every HTML page of the manifest opened once, in one browser context and page, in
+    manifest order; the problems each check finds there, by check. What the page stores is
+    read before axe-core runs in it."""
+    statements = {e["lang"]: e for e in manifest["entries"] if e["kind"] == "statement"}
+    found: dict[str, list[str]] = {
+        "axe": [], "statement": [], "storage": [], "privacy": [], "forms seen": [],
+    }  # fmt: skip
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for entry in html_entries(manifest):
+        path = open_entry(page, default_server, entry)
+        found["storage"] += storage_problems(page.evaluate(STORAGE_JS), path)
+        found["statement"] += statement_problems(page, entry, statements)
+        if entry["kind"] == "form":
+            found["forms seen"].append(path)
+            found["privacy"] += privacy_problems(page, entry)
+        found["axe"] += axe_violations(page, axe_source, path)
+    yield found
+    context.close()
+
+
 # --------------------------------------------------------------------------- 1. axe-core
 
 
 def test_axe_finds_no_wcag_violation_on_any_page(
-    page: Page, default_server: str, manifest: dict[str, Any], axe_source: str
+    manifest: dict[str, Any], every_page: dict[str, list[str]]
 ) -> None:
     """Every HTML page of the manifest, in one browser context and page."""
-    entries = html_entries(manifest)
-    langs = {entry["lang"] for entry in entries}
+    langs = {entry["lang"] for entry in html_entries(manifest)}
     assert langs == {None, *LANGS}, f"manifest lacks the chooser or a written form: {langs}"
-
-    problems: list[str] = []
-    for entry in entries:
-        path = open_entry(page, default_server, entry)
-        problems += axe_violations(page, axe_source, path)
+    problems = every_page["axe"]
     assert not problems, f"axe-core found {len(problems)} violations:\n" + "\n".join(problems)
 
 
@@ -552,7 +618,7 @@ def test_typed_answers_are_printed(page: Page, default_server: str, tmp_path: Pa
 
 
 def test_every_page_links_its_accessibility_statement(
-    page: Page, default_server: str, manifest: dict[str, Any]
+    page: Page, default_server: str, manifest: dict[str, Any], every_page: dict[str, list[str]]
 ) -> None:
     statements = {e["lang"]: e for e in manifest["entries"] if e["kind"] == "statement"}
     assert sorted(statements) == sorted(LANGS), f"statements in manifest: {statements}"
@@ -560,29 +626,7 @@ def test_every_page_links_its_accessibility_statement(
         assert entry["path"] == f"{lang}/uu/index.html", f"{lang} statement at {entry['path']}"
         assert entry["title"] == STATEMENTS[lang], f"{lang} statement titled {entry['title']!r}"
 
-    problems: list[str] = []
-    for entry in html_entries(manifest):
-        path = open_entry(page, default_server, entry)
-        if entry["lang"] is None:  # the language chooser links both statements
-            linked = page.locator("a[href]").evaluate_all(
-                "links => links.filter(a => a.offsetParent).map(a => new URL(a.href).pathname)"
-            )
-            for lang, statement in statements.items():
-                if url_path(statement["path"]) not in linked:
-                    problems.append(f"{path}: no visible link to the {lang} statement")
-            continue
-        links = page.locator(STATEMENT_LINK)
-        if links.count() != 1:
-            problems.append(f"{path}: {links.count()} footer links {STATEMENT_LINK}")
-            continue
-        target = urlsplit(links.first.evaluate("a => a.href")).path
-        expected = url_path(statements[entry["lang"]]["path"])
-        if target != expected:
-            problems.append(f"{path}: statement link leads to {target}, expected {expected}")
-        if not links.first.is_visible():
-            problems.append(f"{path}: statement link is not visible")
-        if links.first.inner_text().strip() != STATEMENTS[entry["lang"]]:
-            problems.append(f"{path}: statement link reads {links.first.inner_text()!r}")
+    problems = every_page["statement"]
     assert not problems, "accessibility statement not linked as it should be:\n" + "\n".join(
         problems
     )
@@ -604,22 +648,25 @@ STORAGE_JS = """async () => ({
 })"""
 
 
+def storage_problems(found: dict[str, Any], where: str) -> list[str]:
+    """What STORAGE_JS found that is not a form draft or the written form in localStorage."""
+    problems = [f"{where}: document.cookie is {found['cookie']!r}"] if found["cookie"] else []
+    return problems + [
+        f"{where}: {store} holds {found[store]}"
+        for store in ("session", "indexedDB", "caches")
+        if found[store]
+    ]
+
+
 def test_no_cookies_and_drafts_only_in_their_localstorage_key(
-    page: Page, default_server: str, manifest: dict[str, Any]
+    page: Page, default_server: str, manifest: dict[str, Any], every_page: dict[str, list[str]]
 ) -> None:
-    problems: list[str] = []
+    problems: list[str] = list(every_page["storage"])  # after reading every page, in order
 
     def check_page(where: str) -> dict[str, Any]:
         found = page.evaluate(STORAGE_JS)
-        if found["cookie"] != "":
-            problems.append(f"{where}: document.cookie is {found['cookie']!r}")
-        for store in ("session", "indexedDB", "caches"):
-            if found[store]:
-                problems.append(f"{where}: {store} holds {found[store]}")
+        problems.extend(storage_problems(found, where))
         return found
-
-    for entry in html_entries(manifest):
-        check_page(open_entry(page, default_server, entry))
 
     drafts: dict[str, Answers] = {}
     for path, answers in TYPED.items():
@@ -651,25 +698,10 @@ def test_no_cookies_and_drafts_only_in_their_localstorage_key(
 
 
 def test_every_form_page_says_answers_stay_in_this_browser(
-    page: Page, default_server: str, manifest: dict[str, Any]
+    manifest: dict[str, Any], every_page: dict[str, list[str]]
 ) -> None:
     forms = html_entries(manifest, kinds=("form",))
     assert {entry["lang"] for entry in forms} == set(LANGS), "forms missing for a language"
-    problems: list[str] = []
-    for entry in forms:
-        path = open_entry(page, default_server, entry)
-        notice = page.locator(".ps-privacy")
-        if notice.count() != 1 or not notice.is_visible():
-            problems.append(
-                f"{path}: {notice.count()} privacy notices (.ps-privacy), not one shown"
-            )
-            continue
-        if PRIVACY_PHRASE[entry["lang"]] not in notice.inner_text():
-            problems.append(
-                f"{path}: privacy notice does not say {PRIVACY_PHRASE[entry['lang']]!r}: "
-                f"{notice.inner_text()!r}"
-            )
-        key = page.locator(FORM).get_attribute("data-storage-key")
-        if key != storage_key(entry):
-            problems.append(f"{path}: drafts stored under {key!r}, expected {storage_key(entry)!r}")
+    assert len(every_page["forms seen"]) == len(forms)
+    problems = every_page["privacy"]
     assert not problems, "\n".join(problems)

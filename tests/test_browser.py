@@ -13,20 +13,20 @@ What this file proves, against the project's own content built and served on 127
 * No page loads anything from another host, and no same-host request fails.
 
 Pages are taken from ``manifest.json``, so new content is covered without editing this file.
+Each page is loaded once in a fresh browser (``first_visits``) for what a first visit does.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.pages import (
     LABELS,
@@ -190,19 +190,36 @@ def manifest(default_site: Path) -> dict[str, Any]:
     return json.loads((default_site / "manifest.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def fresh_page(browser: Browser) -> Iterator[Callable[[], Page]]:
-    """A factory of pages, each in its own context (empty storage); all closed afterwards."""
-    contexts: list[BrowserContext] = []
+@dataclass
+class FirstVisit:
+    """What one page did when loaded in a browser that had never seen the site."""
 
-    def make() -> Page:
+    entry: dict[str, Any]
+    traffic: Traffic
+    html_lang: str | None
+    stored: str | None
+    """The written form the page stored for the chooser."""
+
+
+@pytest.fixture(scope="module")
+def first_visits(
+    browser: Browser, default_server: str, manifest: dict[str, Any]
+) -> list[FirstVisit]:
+    """Every page of the manifest loaded once, each in a context of its own (empty storage),
+    until search has its index and the network is quiet. The checks of what a first visit
+    does read these loads instead of loading every page again."""
+    host = urlsplit(default_server).netloc
+    visits = []
+    for entry in html_entries(manifest):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+        try:
+            page = context.new_page()
+            traffic = load_and_record(page, default_server + url_path(entry["path"]), host)
+            stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
+            visits.append(FirstVisit(entry, traffic, html_lang(page), stored))
+        finally:
+            context.close()
+    return visits
 
 
 # --------------------------------------------------------------------------- search
@@ -317,22 +334,18 @@ def test_language_switch_on_every_other_page_opens_that_page_in_the_other_form(
 # --------------------------------------------------------------------------- <html lang>
 
 
-def test_every_page_declares_and_remembers_its_language(
-    page: Page, default_server: str, manifest: dict[str, Any]
-) -> None:
+def test_every_page_declares_and_remembers_its_language(first_visits: list[FirstVisit]) -> None:
     """``<html lang>`` matches the manifest, and loading the page stores that language."""
     checked, wrong = 0, []
-    for lang in LANGS:
-        for entry in html_entries(manifest, lang):
-            if checked:  # same origin as the previous page: start from empty storage
-                page.evaluate("localStorage.clear()")
-            page.goto(default_server + url_path(entry["path"]))
-            checked += 1
-            if html_lang(page) != lang:
-                wrong.append(f"{entry['path']}: <html lang={html_lang(page)!r}>, expected {lang}")
-            stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
-            if stored != lang:
-                wrong.append(f"{entry['path']}: stored {STORAGE_KEY}={stored!r}, expected {lang}")
+    for visit in first_visits:
+        lang, path = visit.entry["lang"], visit.entry["path"]
+        if lang not in LANGS:
+            continue  # the chooser has no language of its own
+        checked += 1
+        if visit.html_lang != lang:
+            wrong.append(f"{path}: <html lang={visit.html_lang!r}>, expected {lang}")
+        if visit.stored != lang:
+            wrong.append(f"{path}: stored {STORAGE_KEY}={visit.stored!r}, expected {lang}")
     assert checked >= 2 * len(LANGS), f"only {checked} pages in the manifest"
     assert not wrong, "\n".join(wrong)
 
@@ -406,20 +419,18 @@ def load_and_record(page: Page, url: str, host: str) -> Traffic:
 
 
 def test_no_page_loads_anything_from_another_host(
-    fresh_page: Callable[[], Page], default_server: str, manifest: dict[str, Any]
+    first_visits: list[FirstVisit], default_server: str
 ) -> None:
     host = urlsplit(default_server).netloc
-    entries = html_entries(manifest)
-    assert any(entry["lang"] is None for entry in entries), "chooser missing from manifest"
+    assert any(visit.entry["lang"] is None for visit in first_visits), "chooser missing"
 
     foreign: list[str] = []
     errors: list[str] = []
-    for entry in entries:
-        start = url_path(entry["path"])
-        traffic = load_and_record(fresh_page(), default_server + start, host)
+    for visit in first_visits:
+        start, traffic = url_path(visit.entry["path"]), visit.traffic
         assert traffic.requests, f"{start}: no requests recorded"
-        if entry["lang"] is not None:
-            index = f"{default_server}/{entry['lang']}/pagefind/"
+        if visit.entry["lang"] is not None:
+            index = f"{default_server}/{visit.entry['lang']}/pagefind/"
             fetched = [url for url in traffic.requests if url.startswith(index)]
             assert any(url.endswith(".pf_fragment") for url in fetched), f"{start}: {fetched}"
         foreign += [f"{start} -> {url}" for url in traffic.requests if urlsplit(url).netloc != host]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator import BuildError, Paths, build
-from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+from tests.conftest import ROOT, build_site, copy_site, fixture_content, tree_digest
 from tests.test_validate import POLICY, replace
 
 GUIDE = "testkommune/heimekontor/index.html"
@@ -188,7 +188,7 @@ def test_pages_load_nothing_from_other_hosts(minimal_site: Path) -> None:
 def test_a_changed_rule_reaches_every_page_that_shows_it(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     replace(POLICY, "home_days_per_week_max: 2", "home_days_per_week_max: 4")(content)
-    site = build_site(content, tmp_path / "site")
+    site = build_site(content, tmp_path / "site", pdfs=False)  # pages only
 
     expected = {"nb": "inntil 4 dager i uken", "nn": "inntil 4 dagar i veka"}
     for lang, phrase in expected.items():
@@ -208,7 +208,7 @@ def test_a_successful_build_replaces_the_whole_site(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
     (site / "stale.html").write_text("old")
-    build_site(content, site)
+    build_site(content, site, pdfs=False)
     assert not (site / "stale.html").exists()
     assert (site / "manifest.json").is_file()
     assert not list(tmp_path.glob(".site.new-*")) + list(tmp_path.glob(".site.old-*")), (
@@ -216,10 +216,12 @@ def test_a_successful_build_replaces_the_whole_site(tmp_path: Path) -> None:
     )
 
 
-def test_a_failing_mkdocs_stage_leaves_the_site_as_it_was(tmp_path: Path) -> None:
+def test_a_failing_mkdocs_stage_leaves_the_site_as_it_was(
+    tmp_path: Path, minimal_site: Path
+) -> None:
     """A broken link is a MkDocs warning; warnings fail the build before the swap."""
     content = fixture_content("minimal", tmp_path)
-    site = build_site(content, tmp_path / "site")
+    site = copy_site(minimal_site, tmp_path / "site")  # what building ``content`` gives
     before = tree_digest(site)
     nb = content / "policies" / "heimekontor" / "nb.yml"
     nb.write_text(nb.read_text().replace("egen bolig.", "egen bolig. Se [skjema](mangler.md)."))
@@ -227,7 +229,7 @@ def test_a_failing_mkdocs_stage_leaves_the_site_as_it_was(tmp_path: Path) -> Non
     with pytest.raises(
         BuildError, match=r"(?s)MkDocs build for 'nb' failed:\n  \S+/nb\.yml:15:56: .*'mangler\.md'"
     ):
-        build(Paths.default(ROOT, content, site))
+        build(Paths.default(ROOT, content, site), jobs=1)
 
     assert tree_digest(site) == before
     assert not list(tmp_path.glob(".site.new-*"))

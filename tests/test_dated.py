@@ -97,7 +97,7 @@ def test_no_notice_while_nothing_is_due(tmp_path: Path) -> None:
     policy = content / POLICY
     policy.write_text(policy.read_text(encoding="utf-8").replace("2025-04-01", "2099-01-01"),
                       encoding="utf-8")  # fmt: skip
-    site = build_site(content, tmp_path / "site")
+    site = build_site(content, tmp_path / "site", pdfs=False)  # the notice is on the pages
     for lang in ("nb", "nn"):
         opening = notice(site, lang).split(">")[0]
         assert " hidden" in opening  # present for the browser, not shown

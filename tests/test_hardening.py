@@ -30,10 +30,9 @@ SCRIPT = Path(sys.executable).with_name("policy-site")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    base = tmp_path_factory.mktemp("hardening")
-    site = build_site(fixture_content("minimal", base), base / "site")
-    return site, tree_digest(site)
+def built(minimal_site: Path) -> tuple[Path, dict[str, str]]:
+    """The run's shared build of the minimal fixture and its digest: failures leave it alone."""
+    return minimal_site, tree_digest(minimal_site)
 
 
 def _fifo(content: Path, tmp: Path, file: str) -> None:

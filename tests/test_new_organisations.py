@@ -147,7 +147,7 @@ def test_a_site_of_organisations_that_are_not_public_bodies(tmp_path: Path) -> N
     content = fixture_content("new-orgs", tmp_path)
     org = content / "organisations" / "fjordvik-kommune.yml"
     org.write_text(org.read_text("utf-8").replace("kind: public-body", "kind: other"), "utf-8")
-    site = build_site(content, tmp_path / "site")
+    site = build_site(content, tmp_path / "site", pdfs=False)  # the statement page only
     text = article(site / "nb" / "uu" / "index.html")
     assert "Denne erklæringen er frivillig" in text
     assert "Offentlige virksomheter skal ha" not in text

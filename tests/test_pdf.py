@@ -18,7 +18,7 @@ from pypdf.generic import BooleanObject, NameObject
 
 from generator import load_project
 from generator.forms import ResolvedForm
-from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+from tests.conftest import ROOT, build_site, copy_site, fixture_content, tree_digest
 from tests.test_validate import POLICY, replace
 
 APPLICABLE = {
@@ -241,7 +241,9 @@ def test_a_failing_pdf_worker_names_the_document(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_pdf_that_fails_in_a_build_is_named_and_the_site_stays(tmp_path: Path, jobs: int) -> None:
+def test_a_pdf_that_fails_in_a_build_is_named_and_the_site_stays(
+    tmp_path: Path, jobs: int, minimal_site: Path
+) -> None:
     """A maintainer breaks the print template: the pages build, the PDFs cannot."""
     from generator import BuildError, Paths, build
 
@@ -250,9 +252,8 @@ def test_a_pdf_that_fails_in_a_build_is_named_and_the_site_stays(tmp_path: Path,
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copytree(ROOT / "site_templates", project / "site_templates")
     content = fixture_content("minimal", tmp_path)
-    site = tmp_path / "site"
+    site = copy_site(minimal_site, tmp_path / "site")  # a full build of ``content``
     paths = Paths.default(project, content, site, ROOT / "forms")
-    build(paths, jobs=jobs)
     before = tree_digest(site)
     template = project / "site_templates/print/form.html.j2"
     template.write_text(template.read_text().replace("{{ org }}", "{{ org.no_such_thing }}", 1))
@@ -267,15 +268,18 @@ def test_a_pdf_that_fails_in_a_build_is_named_and_the_site_stays(tmp_path: Path,
     assert not list(tmp_path.glob(".site.new-*")) + list(tmp_path.glob(".site.old-*"))
 
 
-def test_pdfs_are_identical_whatever_the_number_of_workers(tmp_path: Path) -> None:
+def test_pdfs_are_identical_whatever_the_number_of_workers(
+    tmp_path: Path, minimal_site: Path
+) -> None:
+    """The shared build runs in this process (one job); this one in two workers."""
     from generator import Paths, build
 
-    sites = []
-    for jobs in (1, 2):
-        content = fixture_content("minimal", tmp_path / str(jobs))
-        site = tmp_path / f"site{jobs}"
-        build(Paths.default(ROOT, content, site), jobs=jobs)
-        sites.append({p.relative_to(site): p.read_bytes() for p in site.rglob("*.pdf")})
+    content = fixture_content("minimal", tmp_path)
+    site = tmp_path / "site"
+    build(Paths.default(ROOT, content, site), jobs=2)
+    sites = [
+        {p.relative_to(s): p.read_bytes() for p in s.rglob("*.pdf")} for s in (minimal_site, site)
+    ]
     assert sites[0] and sites[0] == sites[1]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.content import write_content
 from generator import Paths, build
-from tests.conftest import ROOT, fixture_content
+from tests.conftest import ROOT, copy_site, fixture_content
 
 
 def _pages(site: Path) -> dict[str, int]:
@@ -32,7 +32,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
         base = tmp_path_factory.mktemp(f"orgs{orgs}")
         write_content(base / "content", orgs)
         site = base / "site"
-        build(Paths.default(ROOT, base / "content", site), pdfs=False)
+        build(Paths.default(ROOT, base / "content", site), pdfs=False, jobs=1)
         built[orgs] = site
     return built
 
@@ -63,17 +63,18 @@ def test_a_page_shows_its_own_organisation_and_the_way_to_the_others(
         assert f'href="../{org}/"' in index, org
 
 
-def test_a_preview_without_pdfs_keeps_built_pdfs_and_marks_the_others(tmp_path: Path) -> None:
+def test_a_preview_without_pdfs_keeps_built_pdfs_and_marks_the_others(
+    tmp_path: Path, minimal_site: Path
+) -> None:
     content = fixture_content("minimal", tmp_path)
-    site = tmp_path / "site"
-    build(Paths.default(ROOT, content, site))
+    site = copy_site(minimal_site, tmp_path / "site")  # a full build of ``content``
     pdfs = sorted(p.relative_to(site) for p in site.rglob("*.pdf"))
     assert pdfs
     kept, gone = pdfs[0], pdfs[1:]
     old = (site / kept).read_bytes()
     for path in gone:  # as if they had never been built
         (site / path).unlink()
-    build(Paths.default(ROOT, content, site), pdfs=False)
+    build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
 
     assert sorted(p.relative_to(site) for p in site.rglob("*.pdf")) == [kept]
     assert (site / kept).read_bytes() == old
@@ -89,6 +90,6 @@ def test_a_preview_without_pdfs_keeps_built_pdfs_and_marks_the_others(tmp_path: 
     assert str(kept) in manifest and not [p for p in gone if str(p) in manifest]
 
     shutil.rmtree(site)  # from nothing: no PDF, no PDF link
-    build(Paths.default(ROOT, content, site), pdfs=False)
+    build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
     assert not list(site.rglob("*.pdf"))
     assert not [p for p in site.rglob("*.html") if ".pdf" in p.read_text("utf-8")]

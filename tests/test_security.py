@@ -153,7 +153,7 @@ def injected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "forms", forms)
     inject(content, forms)
     site = base / "site"
-    build(Paths(ROOT, content, site, forms))
+    build(Paths(ROOT, content, site, forms), jobs=1)
     return site
 
 
@@ -421,7 +421,7 @@ def style_breaking_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
     org = content / "organisations" / "testkommune.yml"
     replace(org, "  nb: Testkommune", '  nb: "Test </style><p>x \\"} kommune"')
     site = base / "site"
-    build(Paths.default(ROOT, content, site))
+    build(Paths.default(ROOT, content, site), jobs=1)
     return site
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+import types
+import typing
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.cli import main
-from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+from tests.conftest import ROOT, fixture_content, tree_digest
 
 POLICY = "policies/heimekontor/policy.yml"
 NB = "policies/heimekontor/nb.yml"
@@ -143,6 +146,13 @@ CASES = [
      NB, 11, 31, "sections[1].body: not allowed in content text: the number is too large"),
     ("a huge text in a text", replace(NB, "{{ rules.follow_up_interval_months }}", "{{ 'x' * 10 ** 10 }}"),
      NB, 11, 31, "sections[1].body: not allowed in content text: the text would be too long"),
+    ("not a slug", replace(POLICY, "id: heimekontor", "id: Heime kontor"),
+     POLICY, 1, 5, "id: expected lowercase letters, digits and hyphens (like 'home-office'), got 'Heime kontor'"),
+    ("checksum that is not one", replace(NB, "source_hash: fc3019b9494e0ca6", "source_hash: FC3019"),
+     NB, 18, 16, "translation.source_hash: expected text matching ^[0-9a-f]{16}$, got 'FC3019'"),
+    ("word where a number is expected", replace(POLICY, "attachments: [avtale, sjekkliste, oppfolgingssamtale]",
+                                                "attachments:\n  - form: avtale\n    add_fields:\n      - {section: omfang, name: merknad, type: textarea, rows: mange, label: {nb: Merknad, nn: Merknad}}"),
+     POLICY, 38, 64, "attachments[0].add_fields[0].rows: expected a whole number, got 'mange'"),
     ("heading level in body", replace(NB, "### Andre vilkår", "## Andre vilkår"),
      NB, 10, 11, "sections[1].body: headings inside a body start at ###"),
     # Files that are not sane YAML: each gives its place, nothing is built from them.
@@ -182,11 +192,10 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A site built from the good fixture, and its digest, to prove failures leave it alone."""
-    base = tmp_path_factory.mktemp("validate")
-    site = build_site(fixture_content("minimal", base), base / "site")
-    return site, tree_digest(site)
+def built(minimal_site: Path) -> tuple[Path, dict[str, str]]:
+    """A site built from the good fixture, and its digest, to prove failures leave it alone.
+    The run's shared build: a failed build that changed it would fail here, and elsewhere."""
+    return minimal_site, tree_digest(minimal_site)
 
 
 @pytest.mark.parametrize(("case", "edit", "file", "line", "col", "message"), CASES,
@@ -217,8 +226,62 @@ def test_broken_content_is_reported_with_its_place(
     assert any(out.startswith(expected) for out in checked.output.splitlines())
 
 
-def test_at_least_twelve_kinds_of_broken_content() -> None:
-    assert len(CASES) >= 12
+def _leaf_types(model: type[BaseModel], seen: set[type]) -> Iterator[tuple[str, object]]:
+    """Every field of ``model`` and the models inside it that holds a plain value, with the
+    type it is checked against. Unions are left out: each member words its own problem."""
+    if model in seen:
+        return
+    seen.add(model)
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) > 1:
+                continue
+            annotation = members[0]
+        if typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        elif info.metadata:
+            annotation = typing.Annotated[(annotation, *info.metadata)]
+        inner = (
+            typing.get_args(annotation)[0]
+            if typing.get_origin(annotation) is typing.Annotated
+            else annotation
+        )
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            yield from _leaf_types(inner, seen)
+        elif info.annotation is not typing.Any and "dict" not in str(info.annotation):
+            yield f"{model.__name__}.{name}", annotation
+
+
+def _kind_of_message(message: str) -> str:
+    """A message's wording without the place, value and specifics ("expected one of")."""
+    return re.split(r"['\d(^,]", message.split(": ", 1)[-1])[0].strip()
+
+
+def test_every_kind_of_value_the_content_files_check_has_a_case() -> None:
+    """A wrong value of each kind a content file holds (text, date, one of a list, web address,
+    slug, ...) is worded differently; every such wording is proven above, at its place, by at
+    least one case. A new kind of field without a case fails here."""
+    from generator import schema
+    from generator.messages import problems_from
+    from generator.yamlload import Source
+
+    source = Source(Path("x.yml"), None)
+    kinds: dict[str, set[str]] = {}
+    for model in (schema.Organisation, schema.Policy, schema.PolicyText):
+        for field, annotation in _leaf_types(model, set()):
+            for wrong in ([[]], "%%", ""):
+                try:
+                    TypeAdapter(annotation).validate_python(wrong)
+                except ValidationError as exc:
+                    for problem in problems_from(exc, source, model):
+                        kinds.setdefault(_kind_of_message(problem.message), set()).add(field)
+    covered = {_kind_of_message(case[-1]) for case in CASES}
+
+    assert len(kinds) >= 6, kinds  # text, date, one of, web address, slug, mapping at least
+    missing = {kind: fields for kind, fields in kinds.items() if kind not in covered}
+    assert not missing, f"no case for these kinds of values (fields): {missing}"
 
 
 def test_every_problem_is_listed_not_just_the_first(tmp_path: Path) -> None:

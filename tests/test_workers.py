@@ -4,6 +4,7 @@ task that failed, whether it raised or its process died."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,23 @@ def test_follow_up_tasks_run_and_their_results_come_back(tmp_path: Path, count: 
 
     assert results == ["first", "second"]
     assert (tmp_path / "a").read_text() == "first" and (tmp_path / "b").read_text() == "second"
-    assert set(workers.seconds) == {"A", "B"} and all(s >= 0 for s in workers.seconds.values())
+    assert set(workers.seconds) == {"A", "B"}
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_seconds_add_up_each_kinds_own_run_time(count: int) -> None:
+    """The build's summary reports time per kind: two naps of the same kind add up, even when
+    they ran side by side, and a task that does nothing adds next to nothing to its kind."""
+    workers = Workers(count)
+    workers.submit("Nap", "first nap", time.sleep, 0.3)
+    workers.submit("Nap", "second nap", time.sleep, 0.2)
+    workers.submit("Blink", "no nap", time.sleep, 0)
+    workers.run()
+
+    assert set(workers.seconds) == {"Nap", "Blink"}
+    assert workers.seconds["Nap"] >= 0.5
+    assert workers.seconds["Blink"] < 0.2
+    assert workers.finished == workers.submitted == 3
 
 
 @pytest.mark.parametrize("count", [1, 2])

@@ -1,0 +1,190 @@
+"""The build cache on its own: what goes in comes out to the byte, and an entry that is not what
+was stored (cut short, changed, lost its checksums) is noticed, named, dropped and never used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.cache import BuildCache, frame, read_framed, unframe, write_framed
+
+
+def cache(root: Path, lines: list[str] | None = None) -> BuildCache:
+    return BuildCache(root, "env-1", (lines if lines is not None else []).append)
+
+
+def folder_with_files(base: Path) -> Path:
+    source = base / "source"
+    (source / "sub" / "empty").mkdir(parents=True)
+    (source / "a.html").write_bytes(b"<p>a</p>")
+    (source / "sub" / "b.bin").write_bytes(bytes(range(256)))
+    return source
+
+
+def test_a_file_comes_back_byte_for_byte(tmp_path: Path) -> None:
+    store = cache(tmp_path / "cache")
+    key = store.key("page", "nb")
+    store.write(key, b"\x00rendered\xff")
+    assert cache(tmp_path / "cache").read(key) == b"\x00rendered\xff"
+
+
+def test_a_folder_comes_back_with_its_files_and_empty_folders(tmp_path: Path) -> None:
+    source = folder_with_files(tmp_path)
+    store = cache(tmp_path / "cache")
+    store.store("site", source)
+
+    target = tmp_path / "target"
+    assert cache(tmp_path / "cache").fetch("site", target)
+
+    assert (target / "sub" / "empty").is_dir()
+    assert (target / "a.html").read_bytes() == b"<p>a</p>"
+    assert (target / "sub" / "b.bin").read_bytes() == bytes(range(256))
+
+
+def test_keys_differ_by_environment_and_by_every_part(tmp_path: Path) -> None:
+    one, other = BuildCache(tmp_path, "env-1"), BuildCache(tmp_path, "env-2")
+    assert one.key("a", "b") == one.key("a", b"b")
+    assert one.key("a", "b") != other.key("a", "b"), "a new WeasyPrint must not reuse old PDFs"
+    # Parts are length-prefixed: moving a boundary gives another key.
+    assert one.key("ab", "c") != one.key("a", "bc")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda f: f.write_bytes(f.read_bytes()[:-3]), "truncated, 5 of 8 bytes"),
+        (lambda f: f.write_bytes(b"<p>A</p>"), "its checksum does not match"),
+        (lambda f: f.write_bytes(f.read_bytes() + b"!"), "its checksum does not match"),
+    ],
+    ids=["cut short", "changed", "grown"],
+)
+def test_a_damaged_file_entry_is_named_dropped_and_not_used(
+    tmp_path: Path, damage: object, reason: str
+) -> None:
+    root = tmp_path / "cache"
+    key = cache(root).key("x")
+    cache(root).write(key, b"<p>a</p>")
+    damage(root / key)  # type: ignore[operator]
+
+    lines: list[str] = []
+    store = cache(root, lines)
+    assert store.read(key) is None
+    assert lines == [f"Note: cache entry rendered text {key[:12]} was damaged; rebuilt ({reason})."]
+    assert not (root / key).exists(), "a damaged entry stays out of later builds"
+    assert store.damaged == [f"rendered text {key[:12]}"]
+
+
+def test_a_folder_entry_with_a_file_missing_or_added_is_not_used(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    cache(root).store("lost", folder_with_files(tmp_path))
+    cache(root).store("extra", tmp_path / "source")
+    (root / "lost" / "sub" / "b.bin").unlink()
+    (root / "extra" / "c.js").write_text("alert(1)")
+
+    lines: list[str] = []
+    store = cache(root, lines)
+    assert not store.fetch("lost", tmp_path / "t1")
+    assert not store.fetch("extra", tmp_path / "t2")
+    assert not (tmp_path / "t2" / "c.js").exists(), "nothing of a damaged entry is copied"
+    assert lines == [
+        "Note: cache entry t1/ was damaged; rebuilt (files missing: sub/b.bin).",
+        "Note: cache entry t2/ was damaged; rebuilt (files added: c.js).",
+    ]
+
+
+def test_an_entry_without_its_checksums_is_not_trusted(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    store = cache(root)
+    store.write("k", b"data")
+    (root / "k.sums").unlink()  # the checksum list stored beside it
+
+    lines: list[str] = []
+    assert cache(root, lines).read("k") is None
+    assert lines == [
+        "Note: cache entry rendered text k was damaged; rebuilt (no checksum was stored with it)."
+    ]
+
+
+def test_an_entry_kept_by_the_last_build_that_vanished_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    store = cache(root)
+    store.write("k", b"data")
+    store.prune()  # the build ends: "k" is remembered as kept
+    (root / "k").unlink()
+
+    lines: list[str] = []
+    assert cache(root, lines).read("k") is None
+    assert lines == ["Note: cache entry rendered text k was damaged; rebuilt (it is missing)."]
+
+
+def test_prune_forgets_what_this_build_did_not_use(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    first = cache(root)
+    first.write("old", b"1")
+    first.write("kept", b"2")
+    first.prune()
+
+    second = cache(root)
+    assert second.read("kept") == b"2"
+    second.prune()
+
+    assert not list(root.glob("old*")), "an entry no build asked for is removed with its sums"
+    assert cache(root).read("kept") == b"2"
+
+
+def test_a_cache_that_cannot_be_written_is_noted_once_and_the_build_goes_on(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    lines: list[str] = []
+    store = cache(blocker, lines)
+
+    store.write("a", b"1")
+    store.write("b", b"2")
+
+    assert store.writable is False
+    assert len(lines) == 1 and lines[0].startswith(
+        f"Note: the build cache {blocker} cannot be written"
+    )
+    assert store.read("a") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty"),
+        (b"not framed at all", "no valid header"),
+        (frame(b"hello")[:-1], "truncated: 4 of 5 bytes"),
+        (frame(b"hello").replace(b"hello", b"jello"), "its checksum does not match"),
+    ],
+    ids=["empty", "no header", "truncated", "changed"],
+)
+def test_framed_files_say_what_is_wrong(raw: bytes, reason: str) -> None:
+    assert unframe(raw) == (None, reason)
+
+
+def test_a_framed_file_reads_back_and_a_damaged_one_reads_as_absent(tmp_path: Path) -> None:
+    path = tmp_path / "x" / "pdf"
+    write_framed(path, b"%PDF-1.7")
+    assert read_framed(path) == b"%PDF-1.7"
+    assert not list(path.parent.glob("*.partial-*")), "a finished write leaves no partial file"
+    path.write_bytes(path.read_bytes()[:-1])
+    assert read_framed(path) is None
+    assert read_framed(tmp_path / "missing") is None
+
+
+def test_folder_removes_damaged_and_partial_files(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    write_framed(root / "fonts" / "good", b"ok")
+    write_framed(root / "fonts" / "bad", b"ok")
+    (root / "fonts" / "bad").write_bytes(b"garbage")
+    (root / "fonts" / "good.partial-123").write_bytes(b"half")
+
+    lines: list[str] = []
+    folder = cache(root, lines).folder("fonts")
+
+    assert sorted(p.name for p in folder.iterdir()) == ["good"]
+    assert lines == ["Note: cache entry fonts/bad was damaged; rebuilt (no valid header)."]
+    assert read_framed(folder / "good") == b"ok"

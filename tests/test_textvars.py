@@ -1,0 +1,133 @@
+"""The sandbox that fills rules into content text: it prints rules as Norwegian text, refuses
+calls, loops, attribute tricks and huge values with a message and a line, and never prints
+"None" for a rule the policy does not set."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from generator.fields import Localized
+from generator.rules import Catalogue, RuleDeclaration
+from generator.textvars import (
+    OrgView,
+    RuleSet,
+    TextError,
+    check_formula,
+    derive,
+    expand,
+    holds,
+    period_end,
+    rules_used,
+    text_environment,
+)
+
+LABEL = Localized(nb="Regel", nn="Regel")
+CATALOGUE = Catalogue(
+    rules=[
+        RuleDeclaration(id="days", type="integer", label=LABEL, description="Days."),
+        RuleDeclaration(id="months", type="months", label=LABEL, description="Months."),
+        RuleDeclaration(id="until", type="year-month", label=LABEL, description="Until."),
+        RuleDeclaration(id="unset", type="boolean", label=LABEL, description="Left out."),
+    ]
+)
+ORG = OrgView(slug="testkommune", kind="kommune", official_language="nn", name="Testkommune")
+
+
+def rules(today: dt.date | None = None, **values: object) -> RuleSet:
+    given = {"days": 2, "months": 6, "until": "2022-06", **values}
+    return RuleSet(CATALOGUE, dict(CATALOGUE.model().model_validate(given)), today)
+
+
+def fill(text: str, lang: str = "nb", ruleset: RuleSet | None = None) -> str:
+    return expand(text_environment(), text, ruleset or rules(), lang, ORG)
+
+
+def refused(text: str) -> TextError:
+    with pytest.raises(TextError) as caught:
+        fill(text)
+    return caught.value
+
+
+def test_rules_and_the_organisation_fill_in_each_written_form() -> None:
+    text = "{{ org }}: inntil {{ rules.days | words }} dagar, til {{ rules.until }}."
+    assert fill(text, "nn") == "Testkommune: inntil to dagar, til juni 2022."
+    assert fill("{{ rules.days | words('n') }}", "nb") == "to"
+    assert fill("{% if org.kind == 'kommune' %}K{% else %}F{% endif %}") == "K"
+
+
+def test_text_without_braces_is_returned_as_it_is() -> None:
+    assert fill("Ingen regler her: 100 % sikkert.") == "Ingen regler her: 100 % sikkert."
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{{ rules.days.__class__ }}", "'int' has no field '__class__'"),
+        ("{{ rules.__init__ }}", "unknown rule '__init__'"),
+        ("{{ org.name.upper() }}", "not allowed in content text: content text cannot call functions or methods"),
+        ("{{ range(3) }}", "not allowed in content text: content text cannot call functions"),
+        ("{{ cycler }}", "'cycler' is not defined (text may use 'rules' and 'org')"),
+        ("{% for x in [1] %}{{ x }}{% endfor %}", "template error: '{% for %}' cannot be used in content text"),
+        ("{% macro m() %}{% endmacro %}", "template error: '{% macro %}' cannot be used"),
+        ("{% if true %}{% set x = 1 %}{% endif %}", "template error: '{% assign %}' cannot be used"),
+        ("{% import 'x' as y %}", "template error: '{% import %}' cannot be used"),
+        ("{{ 9 ** 99 }}", "not allowed in content text: the number is too large"),
+        ("{{ 10 ** 10 * 10 ** 10 }}", "not allowed in content text: the number is too large"),
+        ("{{ 'ab' * 100000 }}", "not allowed in content text: the text would be too long"),
+        ("{{ [1] * 10 ** 9 }}", "not allowed in content text: the text would be too long"),
+        ("{{ rules.days / 0 }}", "the text cannot be filled in: division by zero"),
+        ("{{ rules.unset }}", "rule 'unset' is used in the text but not set in the policy's rules"),
+        ("{{ rules.dayz }}", "unknown rule 'dayz': did you mean 'days'? If not, declare it in content/rules.yml"),
+        ("{{ org.budget }}", "'OrgView' has no field 'budget'"),
+        ("{{ rules.days | format('x') }}", "template error: No filter named 'format'"),
+        ("{{ rules.days", "template error: unexpected end of template"),
+    ],
+)  # fmt: skip
+def test_what_content_text_may_not_do_is_refused_with_a_message(text: str, message: str) -> None:
+    assert str(refused(text)).startswith(message)
+
+
+def test_an_error_names_its_line_inside_the_text() -> None:
+    error = refused("Første linje.\nAndre linje.\nTredje: {{ rules.dayz }}")
+    assert (error.line, error.needle) == (3, "dayz")
+
+
+def test_an_unset_rule_is_false_in_a_condition() -> None:
+    env = text_environment()
+    assert fill("a{% if rules.unset %}b{% endif %}c") == "ac"
+    assert holds(env, "not rules.unset and rules.days == 2", rules())
+    assert not holds(env, "rules.days > 2", rules())
+    assert holds(env, "org.official_language == 'nn'", rules(), ORG)
+
+
+def test_is_past_compares_with_the_build_date_and_nothing_is_past_without_one() -> None:
+    text = "{% if rules.until is past %}gått ut{% else %}gjelder{% endif %}"
+    assert fill(text, ruleset=rules(dt.date(2022, 6, 30))) == "gjelder"
+    assert fill(text, ruleset=rules(dt.date(2022, 7, 1))) == "gått ut"
+    assert fill(text, ruleset=rules(None)) == "gjelder"
+
+
+@pytest.mark.parametrize(
+    ("value", "end"),
+    [
+        (dt.date(2024, 3, 5), dt.date(2024, 3, 5)),
+        ("2024-02", dt.date(2024, 2, 29)),
+        ("2023-12", dt.date(2023, 12, 31)),
+        (2025, dt.date(2025, 12, 31)),
+    ],
+)
+def test_a_period_ends_on_its_last_day(value: object, end: dt.date) -> None:
+    assert period_end(value) == end
+
+
+def test_formulas_name_the_rules_they_read_and_derive_only_when_all_are_set() -> None:
+    assert rules_used("rules.days * 2 + rules.months") == ["days", "months"]
+    assert derive("rules.days * rules.months", rules()) == 12
+    assert derive("rules.days + (rules.unset or 0)", rules()) is None
+    check_formula("rules.days + 1", CATALOGUE)
+    with pytest.raises(TextError, match=r"^unknown rule 'monts': did you mean 'months'\?$"):
+        check_formula("rules.monts + 1", CATALOGUE)
+    with pytest.raises(TextError, match=r"^template error: "):
+        rules_used("rules.days +")

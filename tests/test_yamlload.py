@@ -1,0 +1,151 @@
+"""Reading YAML: values keep their line and column, and a file that is not sane YAML gives every
+problem at its place, saying what to do, without building anything from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.yamlload import content_root, dotted, load_yaml
+
+
+def load(tmp_path: Path, text: str | bytes, name: str = "nb.yml"):
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return load_yaml(path)
+
+
+def places(problems: list) -> list[tuple[int, int, str]]:
+    return [(p.line, p.col, p.message) for p in problems]
+
+
+def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
+    source, problems = load(
+        tmp_path,
+        "title: Heimekontor\nsections:\n  - id: omfang\n    body: |\n      Tekst\n"
+        "effective: 2024-04-01\nversion: '2.0'\n",
+    )
+    assert problems == []
+    assert source.data == {
+        "title": "Heimekontor",
+        "sections": [{"id": "omfang", "body": "Tekst\n"}],
+        "effective": dt.date(2024, 4, 1),
+        "version": "2.0",
+    }
+    assert source.position(("sections", 0, "id")) == (3, 9)
+    assert source.position(("sections", 0, "id"), key=True) == (3, 5)
+    assert source.position(("effective",)) == (6, 12)
+    # A block scalar's text starts on the line below its key.
+    assert source.text_start(("sections", 0, "body")) == 5
+    # A key that is not there is placed at the nearest enclosing value.
+    assert source.position(("sections", 0, "heading")) == (3, 5)
+    assert source.problem(("title",), "x").message == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\nb: [2\nc: 3\n", [(3, 2, "YAML syntax error: expected ',' or ']', but got ':'")]),
+        ("a: 1\na: 2\nb: 3\nb: 4\n", [(2, 1, "duplicate key 'a'"), (4, 1, "duplicate key 'b'")]),
+        ("", [(1, 1, "file is empty: expected a mapping of keys")]),
+        ("a: &x 1\nb: *x\nc: *x\n", [(2, 4, "YAML aliases (*x) are not supported: write the value out in full")]),
+        ("a: !!python/name:os.system x\n", [(1, 4, "the tag !!python/name:os.system is not supported: remove it")]),
+        ("a:\n  <<: {b: 1}\n", [(2, 3, "merge keys (<<) are not supported: write the keys out")]),
+        ('a: "open\nb: 1\n', [(1, 4, 'unclosed quote: the text that starts here with " has no closing "; add it')]),
+        ("a: x\x08y\nb: \x1bz\n", [(1, 5, "backspace (U+0008) is not allowed in YAML: remove it"),
+                                   (2, 4, "escape (U+001B) is not allowed in YAML: remove it")]),
+        ('a: "x\\u0000"\n', [(1, 4, "the text holds a NUL (U+0000), written as an escape: remove it")]),
+        ("a: " + "[" * 150 + "]" * 150 + "\n", [(1, 103, "nested deeper than 100 levels: content needs only a few; flatten it")]),
+    ],
+    ids=["syntax", "duplicates", "empty", "alias", "python tag", "merge key", "unclosed quote",
+         "control characters", "escaped NUL", "deep nesting"],
+)  # fmt: skip
+def test_bad_yaml_gives_every_problem_at_its_place(
+    tmp_path: Path, text: str, expected: list[tuple[int, int, str]]
+) -> None:
+    _, problems = load(tmp_path, text)
+    assert places(problems) == expected
+    assert all(p.file.endswith("nb.yml") for p in problems)
+
+
+def test_a_syntax_error_stops_the_file_from_being_used(tmp_path: Path) -> None:
+    source, problems = load(tmp_path, "a: [1\n")
+    assert source is None and problems
+
+
+def test_a_file_that_is_not_utf8_is_placed_at_the_first_bad_byte(tmp_path: Path) -> None:
+    source, problems = load(tmp_path, "a: ok\nb: Oppf\xf8lging\n".encode("latin-1"))
+    assert source is None
+    assert places(problems) == [
+        (2, 8, "file is not UTF-8 text (byte 0xf8 here): save it with the encoding UTF-8")
+    ]
+
+
+def test_a_large_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    source, problems = load(tmp_path, "a: " + "x" * 1_000_001)
+    assert source is None
+    assert problems[0].message.startswith("file is larger than 1 MB")
+
+
+def test_a_link_out_of_the_content_folder_is_refused_unread(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password: hunter2\n")
+    policy = tmp_path / "content" / "policies" / "p"
+    policy.mkdir(parents=True)
+    (policy / "nb.yml").symlink_to(secret)
+
+    source, problems = load_yaml(policy / "nb.yml")
+
+    assert source is None
+    assert [p.message for p in problems] == [
+        f"symbolic link to a file outside {tmp_path / 'content'}: refused; copy the file into "
+        "the folder instead"
+    ]
+    assert "hunter2" not in str(problems)
+
+
+def test_a_link_inside_the_content_folder_is_read(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "organisations").mkdir(parents=True)
+    (content / "shared.yml").write_text("a: 1\n")
+    (content / "organisations" / "x.yml").symlink_to(content / "shared.yml")
+    source, problems = load_yaml(content / "organisations" / "x.yml")
+    assert problems == [] and source.data == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: os.mkfifo(p), "not a regular file (a named pipe): content must be plain text files"),
+        (lambda p: p.mkdir(), "not a regular file (a folder): content must be plain text files"),
+        (lambda p: p.symlink_to(p), "symbolic link loop (the link leads back to itself): point it at a file"),
+        (lambda p: p.symlink_to(p.with_name("gone.yml")), "symbolic link to a file that does not exist: point it at a file"),
+        (lambda p: None, "file not found"),
+    ],
+    ids=["fifo", "folder", "link loop", "dangling link", "missing"],
+)  # fmt: skip
+def test_what_is_not_a_readable_file_is_named(tmp_path: Path, make: object, message: str) -> None:
+    path = tmp_path / "nb.yml"
+    make(path)  # type: ignore[operator]
+    source, problems = load_yaml(path)  # a FIFO would block here if it were opened
+    assert source is None
+    assert places(problems) == [(1, 1, message)]
+
+
+def test_content_files_belong_to_their_content_folder(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    assert content_root(content / "organisations" / "x.yml") == content
+    assert content_root(content / "policies" / "p" / "nb.yml") == content
+    assert content_root(content / "rules.yml") == content
+
+
+def test_places_are_named_as_maintainers_read_them() -> None:
+    assert dotted(("sections", 2, "body")) == "sections[2].body"
+    assert dotted((0, "id")) == "[0].id"
+    assert dotted(()) == ""
