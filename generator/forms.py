@@ -337,8 +337,8 @@ class _Resolver:
         if months is None:
             return None
         if months != int(months) or not 1 <= months <= 120:
-            self.problems.append(source.problem(where, f"{_dotted(where)}: '{months:g}' is not "
-                                                "a whole number of months from 1 to 120"))  # fmt: skip
+            message = f"{_dotted(where)}: '{months:g}' is not a whole number of months (1-120)"
+            self.problems.append(source.problem(where, message))
             return None
         return (f.months_after.field, int(months))
 
