@@ -77,9 +77,17 @@ def screenshot(page: Page, name: str, selector: str | None = None) -> None:
         page.locator(selector).screenshot(path=target, animations="disabled")
     else:
         page.screenshot(path=target, animations="disabled")
+
+    shrink(target)
+
+
+def shrink(target: Path, height: int = 900) -> None:
+    """At most 800 px wide and ``height`` high (the top kept), in 64 colours: small to commit."""
     from PIL import Image
 
     with Image.open(target) as image:
-        if image.width > 800:
-            small = image.resize((800, round(image.height * 800 / image.width)))
-            small.save(target, optimize=True)
+        image.load()
+    if image.width > 800:
+        image = image.resize((800, round(image.height * 800 / image.width)))
+    image = image.crop((0, 0, image.width, min(image.height, height)))
+    image.convert("RGB").quantize(colors=64).save(target, optimize=True)

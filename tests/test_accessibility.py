@@ -282,6 +282,7 @@ def test_axe_finds_no_violation_on_a_form_showing_its_errors(
     expect(page.locator(REVIEW)).to_be_visible()
     expect(page.locator("#ps-review-title")).to_be_focused()
     expect(page.locator(f"{REVIEW} .ps-summary-list__row").first).to_be_visible()
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     problems += axe_violations(page, axe_source, f"{path} (checking the answers)")
     screenshot(page, f"check-answers{shot}.png", REVIEW)
 

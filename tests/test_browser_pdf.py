@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.pages import FORM, STATUS, clear_form
+from tests.pages import FORM, IMAGES, STATUS, clear_form, shrink
 from tests.test_browser_forms import form_entries, form_values, url_path
 from tests.test_pdf import _dark_pixels, _render, _widgets, sign
 
@@ -142,6 +144,14 @@ def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_poppler(
         before = _dark_pixels(_render(blank, number, tmp_path / f"{field_name}-b"), rect)
         after = _dark_pixels(_render(filled, number, tmp_path / f"{field_name}-a"), rect)
         assert abs(after - before) <= 2, field_name
+    # The README shows the first page as poppler draws it.
+    number, _ = widgets["arbeidstaker_navn"][0]
+    render = tmp_path / "readme"
+    subprocess.run(["pdftoppm", "-r", "100", "-f", str(number), "-l", str(number), "-png",
+                    "-singlefile", str(filled), str(render)], check=True)  # fmt: skip
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    shutil.copy(f"{render}.png", IMAGES / f"filled-pdf-{lang}.png")
+    shrink(IMAGES / f"filled-pdf-{lang}.png", height=700)
     # The long answer is there whole in its appearance (shrunk to fit, not cut).
     field = next(a.get_object() for p in reader.pages for a in p.get("/Annots", [])
                  if a.get_object().get("/T") == "taushetsplikt")  # fmt: skip
