@@ -5,11 +5,13 @@ What this file proves, against the project's own content built and served on 127
 * Drafts survive a reload and a fresh visit, and each is kept under its own key: a draft of
   one form never shows up in the same form of the other written form, in another form of
   the same organisation, or in the same form of another organisation.
-* "Tøm skjemaet" empties the form, deletes the draft and says so in the status region.
+* "Tøm skjemaet" asks first in a dialog (cancelling keeps everything), then empties the form,
+  deletes the draft and says so in the status region.
 * Submitting with required answers missing shows a focused error summary with one link per
   required question; each link focuses its field, which is marked invalid and described by a
-  visible inline error. With every required answer given, the summary goes and the browser's
-  print dialog is asked for.
+  visible inline error. With every required answer given, the summary goes, every answer is
+  shown by section for a last look (each "Endre" link back to its question), and only from
+  there is the browser's print dialog asked for.
 * On every form page of both written forms, every field has a non-empty ``label[for]``, names
   are unique (radio groups apart), every ``aria-describedby`` id exists, and the fields are
   exactly those of the fillable PDF built from the same definition.
