@@ -40,6 +40,9 @@ from pypdf import PdfReader
 from tests.pages import (
     CLEAR,
     CONFIRM,
+    CONFIRM_YES,
+    DRAFTS_BUTTON,
+    DRAFTS_DIALOG,
     FORM,
     REVIEW,
     SAVED,
@@ -308,6 +311,31 @@ def test_clear_button_empties_the_form_and_deletes_only_its_draft(
     expect(page.locator(STATUS)).to_have_text(SAVED[lang])
     assert stored(page, key) is not None, f"{path}: typing stored nothing under {key}"
 
+    # A second employee's draft: started empty under a typed name, kept beside the first; opening
+    # the first brings its answers back; deleting the second asks first.
+    first_name = next(value for value in answers.values() if isinstance(value, str))
+    page.locator(DRAFTS_BUTTON).click()
+    expect(page.locator(DRAFTS_DIALOG)).to_be_visible()
+    items = page.locator(f"{DRAFTS_DIALOG} .ps-drafts__item")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text(first_name)
+    page.locator("#ps-draft-name").fill("Kari Nordmann")
+    page.locator("[data-ps-draft-new]").click()
+    expect(page.locator(DRAFTS_DIALOG)).to_be_hidden()
+    assert form_values(page) == {}, f"{path}: a new draft is not empty"
+    page.locator(DRAFTS_BUTTON).click()
+    expect(items).to_have_count(2)
+    items.filter(has_text=first_name).locator("button").first.click()
+    expect_answers(page, answers, f"{path} after switching back")
+    page.locator(DRAFTS_BUTTON).click()
+    items.filter(has_text="Kari Nordmann").locator("button").last.click()
+    expect(page.locator(CONFIRM)).to_be_visible()
+    page.locator(CONFIRM_YES).click()
+    expect(items).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator(DRAFTS_BUTTON)).to_be_focused()
+    assert len(json.loads(stored(page, key) or "{}")["drafts"]) == 1
+
     # It asks first, in a dialog that starts on "Cancel"; cancelling keeps everything.
     page.locator(CLEAR).click()
     expect(page.locator(CONFIRM)).to_be_visible()
@@ -418,6 +446,12 @@ def test_error_summary_links_every_missing_answer_and_print_follows_when_complet
     assert page.evaluate("window.__printCalls") == 1, (
         "print was not called once the form was complete"
     )
+    # What prints is the form itself (the archive's copy), not the list of answers.
+    page.emulate_media(media="print")
+    expect(review).to_be_hidden()
+    expect(page.locator(f"#{questions[0]['id']}")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(review).to_be_visible()
 
 
 # --------------------------------------------------------------------------- structure
