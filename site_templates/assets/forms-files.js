@@ -8,6 +8,7 @@
   if (!forms) return;
 
   var FORMAT = "policy-site-answers";
+  var LARGEST = 20 * 1024 * 1024;  // a filled form is well under 1 MB; anything this big is not one
 
   // ------------------------------------------------------------------ answers file
 
@@ -27,8 +28,8 @@
     try { data = JSON.parse(text); } catch (e) { return null; }
     if (!data || data.format !== FORMAT || data.form !== form.dataset.formId) return null;
     if (!data.answers || typeof data.answers !== "object" || Array.isArray(data.answers)) return null;
-    var answers = {};
-    var names = {};
+    var answers = Object.create(null);
+    var names = Object.create(null);
     forms.fields(form).forEach(function (el) { names[el.name] = el; });
     Object.keys(data.answers).forEach(function (name) {
       var value = data.answers[name];
@@ -51,11 +52,11 @@
     return forms.loadPdfLib().then(function (lib) {
       return lib.PDFDocument.load(bytes).then(function (doc) {
         var pdfForm = doc.getForm();
-        var inPdf = {};
+        var inPdf = Object.create(null);
         pdfForm.getFields().forEach(function (field) {
           if (!(field instanceof lib.PDFSignature)) inPdf[field.getName()] = field;
         });
-        var names = {};
+        var names = Object.create(null);
         forms.fields(form).forEach(function (el) { names[el.name] = true; });
         var same = Object.keys(names).length === Object.keys(inPdf).length &&
           Object.keys(names).every(function (name) { return name in inPdf; });
@@ -82,6 +83,10 @@
 
   function openFile(form, file) {
     var foreign = form.dataset.msgOpenForeign.replace("{file}", file.name);
+    if (file.size > LARGEST) {
+      forms.say(form, foreign);
+      return Promise.resolve();
+    }
     return file.arrayBuffer().then(function (buffer) {
       var bytes = new Uint8Array(buffer);
       var head = String.fromCharCode.apply(null, bytes.subarray(0, 5));

@@ -32,7 +32,7 @@
 
   function write(form, data) {
     fields(form).forEach(function (el) {
-      if (!(el.name in data)) return;
+      if (!Object.prototype.hasOwnProperty.call(data, el.name)) return;
       if (el.type === "checkbox") el.checked = data[el.name] === true;
       else if (el.type === "radio") el.checked = data[el.name] === el.value;
       else el.value = data[el.name];
