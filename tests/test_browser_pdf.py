@@ -34,7 +34,7 @@ def manifest(default_site: Path) -> dict[str, Any]:
 def fill_everything(page: Page) -> dict[str, str]:
     """Answer every question on the form page; field name -> value as the PDF must hold it."""
     expected: dict[str, str] = {}
-    fields = page.locator("form[data-ps-form] :is(input, textarea, select)")
+    fields = page.locator("form[data-ps-form] :is(input[name], textarea, select)")
     for index in range(fields.count()):
         field = fields.nth(index)
         name = field.get_attribute("name") or ""
