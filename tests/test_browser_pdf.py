@@ -173,7 +173,7 @@ def test_a_downloaded_agreement_can_be_signed(
 
 
 def open_file(page: Page, path: Path) -> None:
-    """ "Åpne utfylt PDF eller svarfil", choosing ``path`` in the file chooser."""
+    """ "Åpne utfylt PDF eller lagrede svar", choosing ``path`` in the file chooser."""
     with page.expect_file_chooser() as chooser:
         page.locator("[data-ps-open]").click()
     chooser.value.set_files(path)
