@@ -74,7 +74,11 @@ def screenshot(page: Page, name: str, selector: str | None = None) -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     target = IMAGES / name
     if selector:
+        # Without the sticky header and "back to top", which would cover the element's top.
+        hide = "v => document.querySelectorAll('.md-header, .md-top').forEach(e => e.style.visibility = v)"
+        page.evaluate(hide, "hidden")
         page.locator(selector).screenshot(path=target, animations="disabled")
+        page.evaluate(hide, "")
     else:
         page.screenshot(path=target, animations="disabled")
 
