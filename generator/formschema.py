@@ -133,8 +133,10 @@ class FormField(Model):
             raise ValueError("after applies to date fields only")
         if (self.months_after is not None or self.calendar is not None) and self.type != "date":
             raise ValueError("months_after and calendar apply to date fields only")
-        if self.required_if is not None and self.type in ("signature", "equipment", "checkboxes"):
-            raise ValueError(f"required_if does not apply to {self.type} fields")
+        if self.required_if is not None and self.type not in ("text", "textarea", "date", "number",
+                                                              "select"):  # fmt: skip
+            raise ValueError(f"required_if applies to fields one writes or chooses in, not to "
+                             f"{self.type} fields")  # fmt: skip
         values = [option.value for option in self.options]
         if len(values) != len(set(values)):
             raise ValueError("option values must be unique")

@@ -75,6 +75,8 @@ CASES = [
      CHECKLIST, 23, 9, "sections[0].fields[0]: min and max apply to number fields only"),
     ("required_if naming no number field", in_forms(replace(CHECKLIST, "      - name: enhet\n", "      - name: enhet\n        required_if: {field: navn, above: 2}\n")),
      CHECKLIST, 28, 30, "sections[0].fields[1].required_if.field: 'navn' is not a number field before 'enhet' in this form: name one"),
+    ("required_if on a checkbox", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        required_if: {field: x, above: 1}\n        type: checkbox")),
+     CHECKLIST, 23, 9, "sections[0].fields[0]: required_if applies to fields one writes or chooses in, not to checkbox fields"),
     ("months_after naming no earlier date", in_forms(replace(FOLLOW_UP, "months_after: {field: dato,", "months_after: {field: datoen,")),
      FOLLOW_UP, 113, 31, "sections[4].fields[0].months_after.field: 'datoen' is not a date field before 'neste_oppfolging' in this form: name one"),
     ("months_after of a number that is no whole month", in_forms(replace(FOLLOW_UP, 'months: "{{ rules.follow_up_interval_months }}"', 'months: "{{ rules.follow_up_interval_months }},5"')),
