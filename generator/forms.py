@@ -54,6 +54,12 @@ class Control:
     """For a date: the name of the date control it must come after."""
     show_if: tuple[str, str] | None = None
     """(control name, value): asked only while that control has that answer."""
+    required_if: tuple[str, float] | None = None
+    """(number control name, limit): required while that answer is above the limit."""
+    months_after: tuple[str, int] | None = None
+    """(date control name, months): filled in as that date plus the months."""
+    calendar: str | None = None
+    """Title of the calendar event the date can be saved as (.ics)."""
 
 
 @dataclass(frozen=True)
@@ -358,9 +364,31 @@ class _Resolver:
                     self.number(f.max, source, (*loc, "max")),
                     f.after,
                     show_if,
+                    self.required_if(f, source, loc),
+                    self.months_after(f, source, loc),
+                    self.text(f.calendar, source, (*loc, "calendar")),
                 ),
             )
         return Item(f.name, label, hint, f.type, controls, f.required)
+
+    def required_if(self, f: FormField, source: Source, loc: Loc) -> tuple[str, float] | None:
+        if f.required_if is None:
+            return None
+        limit = self.number(f.required_if.above, source, (*loc, "required_if", "above"))
+        return None if limit is None else (f.required_if.field, limit)
+
+    def months_after(self, f: FormField, source: Source, loc: Loc) -> tuple[str, int] | None:
+        if f.months_after is None:
+            return None
+        where = (*loc, "months_after", "months")
+        months = self.number(f.months_after.months, source, where)
+        if months is None:
+            return None
+        if months != int(months) or not 1 <= months <= 120:
+            message = f"{_dotted(where)}: '{months:g}' is not a whole number of months (1-120)"
+            self.problems.append(source.problem(where, message))
+            return None
+        return (f.months_after.field, int(months))
 
     def number(self, value: float | str | None, source: Source, loc: Loc) -> float | None:
         """A limit: a number, or a text whose rules give one."""
@@ -510,6 +538,21 @@ def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[
                         (*loc, "show_if", "value"),
                         f"{_dotted((*loc, 'show_if', 'value'))}: '{name}' has no answer "
                         f"'{value}' (its answers: {', '.join(answers)})",
+                    )
+                )
+        for key, wanted, (name, _) in (
+            ("required_if", ("number",), control.required_if or ("", 0)),
+            ("months_after", ("date",), control.months_after or ("", 0)),
+        ):
+            other = earlier.get(name)
+            if name and (other is None or other.type not in wanted):
+                problems.append(
+                    source.problem(
+                        (*loc, key, "field"),
+                        (
+                            f"{_dotted((*loc, key, 'field'))}: '{name}' is not a {wanted[0]} field "
+                            f"before '{control.name}' in this form: name one"
+                        ),
                     )
                 )
         earlier[control.name] = control

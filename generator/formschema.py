@@ -49,6 +49,24 @@ class ShowIf(Model):
     """The option value (``on`` for a checkbox) that shows the field."""
 
 
+class RequiredIf(Model):
+    """Another field's answer that makes a field required (checked in the browser)."""
+
+    field: FieldName
+    """Name of a number field earlier in the form."""
+    above: float | str
+    """Required while that number is above this: a number, or text using rules that gives one."""
+
+
+class MonthsAfter(Model):
+    """A date offered as another date plus some months (the reader may change it)."""
+
+    field: FieldName
+    """Name of a date field earlier in the form."""
+    months: int | str
+    """How many months later: a whole number, or text using rules that gives one."""
+
+
 class FormField(Model):
     """One field. Its ``name`` is unique in the form and becomes the PDF field name."""
 
@@ -80,6 +98,12 @@ class FormField(Model):
     """For a date field: the date field (earlier in the form) whose date it must come after."""
     show_if: ShowIf | None = None
     """Ask the question only while another field has this answer (checked in the browser)."""
+    required_if: RequiredIf | None = None
+    """Required only while another number field's answer is above a limit (in the browser)."""
+    months_after: MonthsAfter | None = None
+    """For a date field: filled in as another date field's date plus some months."""
+    calendar: Localized | None = None
+    """For a date field: offer the date as a calendar file (.ics) with this title. May use rules."""
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FormField:
@@ -99,6 +123,18 @@ class FormField(Model):
             raise ValueError("min and max apply to number fields only")
         if self.after is not None and self.type != "date":
             raise ValueError("after applies to date fields only")
+        if (self.months_after is not None or self.calendar is not None) and self.type != "date":
+            raise ValueError("months_after and calendar apply to date fields only")
+        if self.required_if is not None and self.type not in (
+            "text",
+            "textarea",
+            "date",
+            "number",
+            "select",
+        ):
+            raise ValueError(
+                f"required_if applies to fields one writes or chooses in, not to {self.type} fields"
+            )
         values = [option.value for option in self.options]
         if len(values) != len(set(values)):
             raise ValueError("option values must be unique")
@@ -141,5 +177,5 @@ class FormDefinition(Model):
     """The sections, in order."""
 
 
-FORM_MODELS = (FormDefinition, FormSection, FormField, Option, ShowIf)
+FORM_MODELS = (FormDefinition, FormSection, FormField, Option, ShowIf, RequiredIf, MonthsAfter)
 """The form models, in the order ``policy-site schema`` prints them."""

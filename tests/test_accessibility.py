@@ -8,7 +8,7 @@ served on 127.0.0.1 (no mocks, no CDN: axe-core comes from ``tests/js/node_modul
   its error summary and inline errors, nor on each written form's search showing results.
 * Keyboard: on a form page, Tab alone goes from Material's skip link through the header's
   language switch and search box to every form control in DOM order (a radio group is one
-  stop), then to "Kontroller og skriv ut" and "Tøm skjemaet"; and every stop is on screen
+  stop), then to "Kontroller svarene", the file and draft buttons and "Tøm skjemaet"; and every stop is on screen
   and looks different while focused (pixels of the focused element against the same spot of
   an untouched page), so no stop is invisible.
 * Print: on every guideline and form page the header, navigation, search and footer are
@@ -40,10 +40,15 @@ from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, expect
 
 from tests.pages import (
+    CLEAR,
+    CONFIRM,
+    DRAFTS_BUTTON,
+    DRAFTS_DIALOG,
     FORM,
     LANGS,
     QUERY,
     RESULT_ITEM,
+    REVIEW,
     SAVED,
     SEARCH_BOX,
     STATUS,
@@ -51,7 +56,10 @@ from tests.pages import (
     SUMMARY,
     Answers,
     answer,
+    draft_answers,
+    screenshot,
 )
+from tests.test_browser_forms import answer_every_required_question, required_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE_SCRIPT = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -331,6 +339,33 @@ def test_axe_finds_no_violation_on_a_form_showing_its_errors(
     assert visible(page, f"{FORM} .ps-error"), f"{path}: no inline error is showing"
 
     problems = axe_violations(page, axe_source, f"{path} (with errors showing)")
+    shot = "-nb" if "/nb/" in path else "-nn"
+    screenshot(page, f"error-summary{shot}.png", SUMMARY)
+
+    # Complete: "check your answers", its heading focused.
+    answer_every_required_question(page, required_questions(page))
+    page.locator(SUBMIT).click()
+    expect(page.locator(REVIEW)).to_be_visible()
+    expect(page.locator("#ps-review-title")).to_be_focused()
+    expect(page.locator(f"{REVIEW} .ps-summary-list__row").first).to_be_visible()
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    problems += axe_violations(page, axe_source, f"{path} (checking the answers)")
+    screenshot(page, f"check-answers{shot}.png", REVIEW)
+
+    # The drafts dialog with two drafts, and the dialog that asks before clearing.
+    page.locator("[data-ps-review-back]").click()
+    page.locator(DRAFTS_BUTTON).click()
+    page.locator("#ps-draft-name").fill("Kari Nordmann")
+    page.locator("[data-ps-draft-new]").click()
+    page.locator(DRAFTS_BUTTON).click()
+    expect(page.locator(DRAFTS_DIALOG)).to_be_visible()
+    expect(page.locator(f"{DRAFTS_DIALOG} .ps-drafts__item")).to_have_count(2)
+    problems += axe_violations(page, axe_source, f"{path} (drafts dialog)")
+    screenshot(page, f"drafts{shot}.png", DRAFTS_DIALOG)
+    page.keyboard.press("Escape")
+    page.locator(CLEAR).click()
+    expect(page.locator(CONFIRM)).to_be_visible()
+    problems += axe_violations(page, axe_source, f"{path} (asking before clearing)")
     assert not problems, "\n".join(problems)
 
 
@@ -465,7 +500,8 @@ def test_tab_order_of_a_form_page_reaches_every_control_in_order(
     page.goto(default_server + KEYBOARD_FORM)
     assert page.evaluate("document.activeElement === document.body && scrollY === 0")
     expected = page.locator(FORM).evaluate(EXPECTED_STOPS_JS)
-    assert expected[-3:] == ["submit", "download", "clear"] and len(expected) > 10, expected
+    buttons = ["submit", "download", "#ps-save-file", "#ps-open", "#ps-drafts-button", "clear"]
+    assert expected[-6:] == buttons and len(expected) > 10, expected
 
     stops = tab_until(page, "clear")
     keys = [stop.key for stop in collapse(stops)]
@@ -689,7 +725,7 @@ def test_no_cookies_and_drafts_only_in_their_localstorage_key(
         f"localStorage keys {sorted(found['local'])}, expected {LANG_KEY} and {sorted(drafts)}"
     )
     for key, answers in drafts.items():
-        draft = json.loads(found["local"][key])
+        draft = draft_answers(found["local"][key])
         for value in answers.values():
             if isinstance(value, str):
                 assert value in draft.values(), f"{key} lacks {value!r}: {draft}"

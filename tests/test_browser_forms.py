@@ -5,11 +5,13 @@ What this file proves, against the project's own content built and served on 127
 * Drafts survive a reload and a fresh visit, and each is kept under its own key: a draft of
   one form never shows up in the same form of the other written form, in another form of
   the same organisation, or in the same form of another organisation.
-* "Tøm skjemaet" empties the form, deletes the draft and says so in the status region.
+* "Tøm skjemaet" asks first in a dialog (cancelling keeps everything), then empties the form,
+  deletes the draft and says so in the status region.
 * Submitting with required answers missing shows a focused error summary with one link per
   required question; each link focuses its field, which is marked invalid and described by a
-  visible inline error. With every required answer given, the summary goes and the browser's
-  print dialog is asked for.
+  visible inline error. With every required answer given, the summary goes, every answer is
+  shown by section for a last look (each "Endre" link back to its question), and only from
+  there is the browser's print dialog asked for.
 * On every form page of both written forms, every field has a non-empty ``label[for]``, names
   are unique (radio groups apart), every ``aria-describedby`` id exists, and the fields are
   exactly those of the fillable PDF built from the same definition.
@@ -35,7 +37,23 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 from pypdf import PdfReader
 
-from tests.pages import CLEAR, FORM, SAVED, STATUS, SUBMIT, SUMMARY, Answers, answer
+from tests.pages import (
+    CLEAR,
+    CONFIRM,
+    CONFIRM_YES,
+    DRAFTS_BUTTON,
+    DRAFTS_DIALOG,
+    FORM,
+    REVIEW,
+    SAVED,
+    STATUS,
+    SUBMIT,
+    SUMMARY,
+    Answers,
+    answer,
+    clear_form,
+    draft_answers,
+)
 
 SUMMARY_LINKS = "#ps-error-summary a"
 
@@ -246,7 +264,7 @@ def test_drafts_survive_a_reload_under_a_key_of_their_own(
         draft = stored(page, storage_key(entry))
         assert draft is not None, f"{path}: nothing stored under {storage_key(entry)}"
         first_text = next(value for value in answers.values() if isinstance(value, str))
-        assert first_text in json.loads(draft).values(), f"{path}: draft lacks {first_text!r}"
+        assert first_text in draft_answers(draft).values(), f"{path}: draft lacks {first_text!r}"
 
         page.reload()
         expect_answers(page, answers, f"{path} after reload")
@@ -293,7 +311,42 @@ def test_clear_button_empties_the_form_and_deletes_only_its_draft(
     expect(page.locator(STATUS)).to_have_text(SAVED[lang])
     assert stored(page, key) is not None, f"{path}: typing stored nothing under {key}"
 
+    # A second employee's draft: started empty under a typed name, kept beside the first; opening
+    # the first brings its answers back; deleting the second asks first.
+    first_name = next(value for value in answers.values() if isinstance(value, str))
+    page.locator(DRAFTS_BUTTON).click()
+    expect(page.locator(DRAFTS_DIALOG)).to_be_visible()
+    items = page.locator(f"{DRAFTS_DIALOG} .ps-drafts__item")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text(first_name)
+    page.locator("#ps-draft-name").fill("Kari Nordmann")
+    page.locator("[data-ps-draft-new]").click()
+    expect(page.locator(DRAFTS_DIALOG)).to_be_hidden()
+    assert form_values(page) == {}, f"{path}: a new draft is not empty"
+    page.locator(DRAFTS_BUTTON).click()
+    expect(items).to_have_count(2)
+    items.filter(has_text=first_name).locator("button").first.click()
+    expect_answers(page, answers, f"{path} after switching back")
+    page.locator(DRAFTS_BUTTON).click()
+    items.filter(has_text="Kari Nordmann").locator("button").last.click()
+    expect(page.locator(CONFIRM)).to_be_visible()
+    page.locator(CONFIRM_YES).click()
+    expect(items).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator(DRAFTS_BUTTON)).to_be_focused()
+    assert len(json.loads(stored(page, key) or "{}")["drafts"]) == 1
+
+    # It asks first, in a dialog that starts on "Cancel"; cancelling keeps everything.
     page.locator(CLEAR).click()
+    expect(page.locator(CONFIRM)).to_be_visible()
+    expect(page.locator("[data-ps-confirm-no]")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator(CONFIRM)).to_be_hidden()
+    expect(page.locator(CLEAR)).to_be_focused()
+    expect_answers(page, answers, f"{path} after cancelling")
+    assert stored(page, key) is not None, f"{path}: cancelling deleted the draft"
+
+    clear_form(page)
     expect(page.locator(STATUS)).to_have_text(CLEARED[lang])
     assert form_values(page) == {}, f"{path}: after clearing the form holds {form_values(page)}"
     assert stored(page, key) is None, f"{path}: draft still stored under {key}: {stored(page, key)}"
@@ -367,9 +420,38 @@ def test_error_summary_links_every_missing_answer_and_print_follows_when_complet
     expect(summary).to_be_hidden()
     expect(page.locator(f"{FORM} [aria-invalid=true]")).to_have_count(0)
     expect(page.locator(f"{FORM} .ps-error:visible")).to_have_count(0)
+    # Complete: every answer to look over first, by section, its heading focused.
+    review = page.locator(REVIEW)
+    expect(review).to_be_visible()
+    expect(page.locator("#ps-review-title")).to_be_focused()
+    expect(page.locator(f"{FORM} #{questions[0]['id']}")).to_be_hidden()
+    sections = page.locator(f"{FORM} .ps-section__legend").all_inner_texts()
+    headings = review.locator("h3").all_inner_texts()
+    assert headings and set(headings) <= {text.strip() for text in sections}, headings
+    rows = review.locator(".ps-summary-list__row")
+    keys = [text.strip() for text in review.locator(".ps-summary-list__key").all_inner_texts()]
+    for question in questions:
+        assert question["label"] in keys, f"{question['label']!r} missing from the review"
+    first = rows.filter(has=page.locator("dt", has_text=questions[0]["label"])).first
+    expect(first.locator(".ps-summary-list__value")).to_have_text(
+        f"Svar på {questions[0]['label']}"
+    )
+    assert page.evaluate("window.__printCalls") == 0, "printed before the answers were looked over"
+    # "Endre" goes back to the question itself.
+    first.locator("a").click()
+    expect(review).to_be_hidden()
+    assert active_id(page) == questions[0]["id"], f"Endre focused #{active_id(page)}"
+    page.locator(SUBMIT).click()
+    page.locator("[data-ps-review-print]").click()
     assert page.evaluate("window.__printCalls") == 1, (
         "print was not called once the form was complete"
     )
+    # What prints is the form itself (the archive's copy), not the list of answers.
+    page.emulate_media(media="print")
+    expect(review).to_be_hidden()
+    expect(page.locator(f"#{questions[0]['id']}")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(review).to_be_visible()
 
 
 # --------------------------------------------------------------------------- structure
@@ -496,8 +578,11 @@ def test_nothing_typed_leaves_the_device(printing_page: Page, default_server: st
     answer_every_required_question(page, required_questions(page))
     page.locator(SUBMIT).click()
     expect(page.locator(SUMMARY)).to_be_hidden()
+    page.locator("[data-ps-review-print]").click()
     assert page.evaluate("window.__printCalls") == 1, "the complete form was not printed"
-    page.locator(CLEAR).click()
+    page.locator("[data-ps-review-back]").click()
+    page.locator("[data-ps-save-file]").click()
+    clear_form(page)
     page.wait_for_load_state("networkidle")
 
     assert any(request.url.startswith(default_server) for request in requests), "none recorded"
@@ -544,7 +629,7 @@ def test_without_javascript_no_control_sends_the_answers(
             page.goto(url)
             expect(page.locator(".ps-nojs")).to_contain_text(NO_SCRIPT_NOTE[entry["lang"]])
             expect(page.locator(".ps-actions")).to_be_hidden()
-            fields = page.locator(f"{FORM} input, {FORM} textarea")
+            fields = page.locator(f"{FORM} input:not([type=file]), {FORM} textarea")
             for index in range(fields.count()):
                 field = fields.nth(index)
                 kind = field.get_attribute("type") or "textarea"
@@ -660,11 +745,27 @@ def test_numbers_take_a_decimal_comma_and_stay_within_the_limits(
         elif typed == "-1":
             assert any(label in text and "0" in text for text in texts), texts
         else:
-            assert not any(label in text for text in texts), (typed, texts)
+            about_days = [t for t in texts if t.startswith(label) or t.endswith(f": {label}")]
+            assert not about_days, (typed, texts)
+    if org != "vestland-fylkeskommune":
+        expect(page.locator("#f-flere-dager-grunn")).to_have_count(0)
+        return
+    # Above the policy's maximum of two days, the exception needs its reason.
+    reason = {"nb": "Fyll ut «Særlige grunner til flere dager» når «Dager på hjemmekontor per "
+                    "uke» er mer enn 2."}[lang]  # fmt: skip
+    assert reason in summary_texts(page)
+    expect(page.locator("#f-flere-dager-grunn")).to_have_attribute("aria-required", "true")
+    page.locator("#f-flere-dager-grunn").fill("Lang reisevei i en periode.")
+    check(page)
+    assert reason not in summary_texts(page)
+    page.locator("#f-flere-dager-grunn").fill("")
+    days.fill("2")
+    check(page)
+    assert not any("Særlige grunner" in text for text in summary_texts(page))
 
 
 def test_the_organisations_maximum_is_the_limit_unless_it_allows_exceptions(
-    tmp_path: Path,
+    printing_page: Page, tmp_path: Path
 ) -> None:
     import shutil
 
@@ -683,6 +784,19 @@ def test_the_organisations_maximum_is_the_limit_unless_it_allows_exceptions(
         days = re.search(r'<input[^>]*id="f-dager-per-uke"[^>]*>', html.read_text("utf-8"))
         assert days is not None
         assert 'data-max="2"' in days.group(0) and 'data-min="0"' in days.group(0)
+    # In the browser: three days are refused, and there is no exception to give a reason for.
+    from tests.conftest import serve
+
+    server, base = serve(site)
+    try:
+        page = printing_page
+        open_form(page, base, "/nn/vestland-fylkeskommune/skjema/avtale/")
+        page.locator("#f-dager-per-uke").fill("3")
+        check(page)
+        assert "Dagar på heimekontor per veke kan ikkje vere meir enn 2." in summary_texts(page)
+        expect(page.locator("#f-flere-dager-grunn")).to_have_count(0)
+    finally:
+        server.shutdown()
 
 
 def test_end_dates_come_after_the_start_and_show_only_when_they_apply(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.test_browser_forms import form_entries, url_path
+from tests.pages import FORM, IMAGES, STATUS, clear_form, shrink
+from tests.test_browser_forms import form_entries, form_values, url_path
 from tests.test_pdf import _dark_pixels, _render, _widgets, sign
 
 DOWNLOAD = "[data-ps-download]"
@@ -31,7 +34,7 @@ def manifest(default_site: Path) -> dict[str, Any]:
 def fill_everything(page: Page) -> dict[str, str]:
     """Answer every question on the form page; field name -> value as the PDF must hold it."""
     expected: dict[str, str] = {}
-    fields = page.locator("form[data-ps-form] :is(input, textarea, select)")
+    fields = page.locator("form[data-ps-form] :is(input[name], textarea, select)")
     for index in range(fields.count()):
         field = fields.nth(index)
         name = field.get_attribute("name") or ""
@@ -141,6 +144,14 @@ def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_poppler(
         before = _dark_pixels(_render(blank, number, tmp_path / f"{field_name}-b"), rect)
         after = _dark_pixels(_render(filled, number, tmp_path / f"{field_name}-a"), rect)
         assert abs(after - before) <= 2, field_name
+    # The README shows the first page as poppler draws it.
+    number, _ = widgets["arbeidstaker_navn"][0]
+    render = tmp_path / "readme"
+    subprocess.run(["pdftoppm", "-r", "100", "-f", str(number), "-l", str(number), "-png",
+                    "-singlefile", str(filled), str(render)], check=True)  # fmt: skip
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    shutil.copy(f"{render}.png", IMAGES / f"filled-pdf-{lang}.png")
+    shrink(IMAGES / f"filled-pdf-{lang}.png", height=700)
     # The long answer is there whole in its appearance (shrunk to fit, not cut).
     field = next(a.get_object() for p in reader.pages for a in p.get("/Annots", [])
                  if a.get_object().get("/T") == "taushetsplikt")  # fmt: skip
@@ -159,3 +170,112 @@ def test_a_downloaded_agreement_can_be_signed(
     fields = PdfReader(signed).get_fields()
     for field_name, value in expected.items():
         assert str(fields[field_name].get("/V", "/Off")) == value, field_name
+
+
+def open_file(page: Page, path: Path) -> None:
+    """ "Åpne utfylt PDF eller lagrede svar", choosing ``path`` in the file chooser."""
+    with page.expect_file_chooser() as chooser:
+        page.locator("[data-ps-open]").click()
+    chooser.value.set_files(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "foreign_form"),
+    [("/nb/kommune/skjema/avtale/", "sjekkliste"),
+     ("/nn/vestland-fylkeskommune/skjema/utstyrslan/", "avtale")],
+    ids=["nb-agreement", "nn-equipment"],
+)  # fmt: skip
+def test_a_downloaded_pdf_or_answers_file_opens_back_into_the_form(
+    page: Page, default_server: str, default_site: Path, tmp_path: Path, path: str,
+    foreign_form: str,
+) -> None:  # fmt: skip
+    """Every field type back from the filled PDF and from the answers file, into an empty form
+    after a reload; a PDF or file of anything else is refused with a message."""
+    lang = path.split("/")[1]
+    page.goto(default_server + path)
+    fill_everything(page)
+    answers = form_values(page)
+    filled, _ = download_filled(page, tmp_path)
+    with page.expect_download() as info:
+        page.locator("[data-ps-save-file]").click()
+    saved = tmp_path / "answers.json"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename.endswith(".json")
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    form = page.locator(FORM)
+    assert (data["form"], data["version"]) == (
+        form.get_attribute("data-form-id"), form.get_attribute("data-form-version"))  # fmt: skip
+    assert data["answers"] == answers
+
+    opened = {"nb": "Svarene fra «{}» er lagt inn i skjemaet.",
+              "nn": "Svara frå «{}» er lagde inn i skjemaet."}[lang]  # fmt: skip
+    for source in (filled, saved):
+        clear_form(page)
+        page.reload()
+        assert form_values(page) == {}, "the form is not empty after clearing"
+        open_file(page, source)
+        expect(page.locator(STATUS)).to_have_text(opened.format(source.name))
+        assert form_values(page) == answers, f"answers from {source.name} differ"
+        # Kept as the draft: still there after a reload.
+        page.reload()
+        assert form_values(page) == answers, f"answers from {source.name} not kept as a draft"
+
+    # Into a form that holds answers, a file opens as a draft of its own, the other one kept.
+    opened_again = form_values(page)
+    open_file(page, saved)
+    drafts = json.loads(page.evaluate("k => localStorage.getItem(k)",
+                                      form.get_attribute("data-storage-key")))  # fmt: skip
+    assert len(drafts["drafts"]) == 2 and form_values(page) == opened_again
+
+    # Anything else: the blank PDF of another form, a guideline PDF, a text file.
+    other_pdf = next((default_site / lang).glob(f"*/skjema/{foreign_form}.pdf"))
+    guideline = next(p for p in (default_site / lang).glob("*/*.pdf"))
+    text = tmp_path / "notat.json"
+    text.write_text('{"format": "policy-site-answers", "form": "noe annet", "answers": {}}')
+    refused = {"nb": "«{}» kan ikke åpnes her", "nn": "«{}» kan ikkje opnast her"}[lang]
+    before = form_values(page)
+    for foreign in (other_pdf, guideline, text):
+        open_file(page, foreign)
+        expect(page.locator(STATUS)).to_contain_text(refused.format(foreign.name))
+        assert form_values(page) == before, f"{foreign.name} changed the answers"
+
+
+def test_the_next_follow_up_is_offered_as_a_calendar_file(
+    page: Page, default_server: str, tmp_path: Path
+) -> None:
+    """The follow-up form proposes the conversation's date plus the organisation's interval
+    (six months for the municipality) and makes an RFC 5545 file of it in the browser."""
+    page.goto(f"{default_server}/nn/kommune/skjema/oppfolgingssamtale/")
+    next_date = page.locator("#f-neste-oppfolging")
+    assert next_date.get_attribute("data-months") == "6"
+    page.locator("#f-dato").fill("2099-08-31")
+    expect(next_date).to_have_value("2100-02-28")  # no 31 February: the month's last day
+    page.locator("#f-dato").fill("2099-03-14")
+    expect(next_date).to_have_value("2099-09-14")
+    next_date.fill("2099-10-01")  # the reader's own date stays
+    page.locator("#f-dato").fill("2099-03-15")
+    expect(next_date).to_have_value("2099-10-01")
+    page.locator("#f-arbeidstaker-navn").fill("Åse Ødegård, Bergen; avd. 2")
+
+    with page.expect_download() as info:
+        page.locator("[data-ps-calendar]").click()
+    assert info.value.suggested_filename.endswith(".ics")
+    target = tmp_path / "neste.ics"
+    info.value.save_as(target)
+    raw = target.read_bytes()
+    assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    lines = raw.decode("utf-8").split("\r\n")
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    unfolded = raw.decode("utf-8").replace("\r\n ", "").split("\r\n")
+    props = dict(line.split(":", 1) for line in unfolded if ":" in line)
+    assert props["VERSION"] == "2.0" and props["PRODID"]
+    assert props["UID"] and re.fullmatch(r"\d{8}T\d{6}Z", props["DTSTAMP"])
+    assert props["DTSTART;VALUE=DATE"] == "20991001"
+    assert props["DTEND;VALUE=DATE"] == "20991002"
+    assert props["SUMMARY"] == (
+        "Oppfølgingssamtale om heimekontor – Åse Ødegård\\, Bergen\\; avd. 2"
+    )
+    expect(page.locator(".ps-status")).to_have_text(
+        "Kalenderfila er lasta ned. Opne ho for å leggje datoen i kalenderen."
+    )

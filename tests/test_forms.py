@@ -15,6 +15,7 @@ from tests.test_validate import replace
 
 CHECKLIST = "sjekkliste.yml"
 AGREEMENT = "avtale.yml"
+FOLLOW_UP = "oppfolgingssamtale.yml"
 
 
 def in_forms(edit: Callable[[Path], None]) -> Callable[[Path, Path], None]:
@@ -63,15 +64,25 @@ CASES = [
     ("unknown form attached", in_content(replace("policies/heimekontor/policy.yml", "attachments: [avtale,", "attachments: [skjemaet, avtale,")),
      "policies/heimekontor/policy.yml", 35, 15, "attachments[0]: unknown form 'skjemaet' (known: avtale, oppfolgingssamtale, sjekkliste, utstyrslan)"),
     ("show_if naming no earlier choice", in_forms(replace(AGREEMENT, "show_if: {field: proveperiode, value: ja}", "show_if: {field: proveperode, value: ja}")),
-     AGREEMENT, 322, 26, "sections[7].fields[1].show_if.field: 'proveperode' is not a radio, select or checkbox field before 'proveperiode_slutt' in this form: name one"),
+     AGREEMENT, 324, 26, "sections[7].fields[1].show_if.field: 'proveperode' is not a radio, select or checkbox field before 'proveperiode_slutt' in this form: name one"),
     ("show_if with an answer the choice lacks", in_forms(replace(AGREEMENT, "show_if: {field: proveperiode, value: ja}", "show_if: {field: proveperiode, value: kanskje}")),
-     AGREEMENT, 322, 47, "sections[7].fields[1].show_if.value: 'proveperiode' has no answer 'kanskje' (its answers: ja, nei)"),
+     AGREEMENT, 324, 47, "sections[7].fields[1].show_if.value: 'proveperiode' has no answer 'kanskje' (its answers: ja, nei)"),
     ("a date after a field that is no date", in_forms(replace(AGREEMENT, "        after: startdato\n", "        after: varighet\n")),
-     AGREEMENT, 206, 16, "sections[5].fields[2].after: 'varighet' is not a date field before 'sluttdato' in this form: name one"),
+     AGREEMENT, 208, 16, "sections[5].fields[2].after: 'varighet' is not a date field before 'sluttdato' in this form: name one"),
     ("a limit that is no number", in_forms(replace(AGREEMENT, "        min: 0\n        # The policy's", "        min: fem\n        # The policy's")),
      AGREEMENT, 89, 14, "sections[2].fields[0].min: 'fem' is not a number once the rules are filled in"),
     ("min on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        min: 1\n        type: text")),
      CHECKLIST, 23, 9, "sections[0].fields[0]: min and max apply to number fields only"),
+    ("required_if naming no number field", in_forms(replace(CHECKLIST, "      - name: enhet\n", "      - name: enhet\n        required_if: {field: navn, above: 2}\n")),
+     CHECKLIST, 28, 30, "sections[0].fields[1].required_if.field: 'navn' is not a number field before 'enhet' in this form: name one"),
+    ("required_if on a checkbox", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        required_if: {field: x, above: 1}\n        type: checkbox")),
+     CHECKLIST, 23, 9, "sections[0].fields[0]: required_if applies to fields one writes or chooses in, not to checkbox fields"),
+    ("months_after naming no earlier date", in_forms(replace(FOLLOW_UP, "months_after: {field: dato,", "months_after: {field: datoen,")),
+     FOLLOW_UP, 113, 31, "sections[4].fields[0].months_after.field: 'datoen' is not a date field before 'neste_oppfolging' in this form: name one"),
+    ("months_after of a number that is no whole month", in_forms(replace(FOLLOW_UP, 'months: "{{ rules.follow_up_interval_months }}"', 'months: "{{ rules.follow_up_interval_months }},5"')),
+     FOLLOW_UP, 113, 45, "sections[4].fields[0].months_after.months: '6.5' is not a whole number of months (1-120)"),
+    ("calendar on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        calendar: {nb: Møte, nn: Møte}\n        type: text")),
+     CHECKLIST, 23, 9, "sections[0].fields[0]: months_after and calendar apply to date fields only"),
 ]  # fmt: skip
 
 
