@@ -67,10 +67,8 @@ test-fast: $(VENV)/.test
 # The default site's checksums that tests/test_reproducible.py compares against: record them
 # again only when a change to the output is meant.
 record-manifest: $(VENV)/.runtime $(PDFLIB)
-	rm -rf .record-site
-	$(BIN)/policy-site build --site .record-site --full
-	cp .record-site/manifest.json tests/fixtures/default-manifest.json
-	rm -rf .record-site .record-site.cache .record-site.lock
+	tmp=$$(mktemp -d) && $(BIN)/policy-site build --site $$tmp/site --full \
+		&& cp $$tmp/site/manifest.json tests/fixtures/default-manifest.json; rm -rf $$tmp
 
 clean:
 	rm -rf site .site.new-* .site.old-* .site.cache .site.lock $(VENV) tests/js/node_modules \
