@@ -48,7 +48,7 @@ format: $(VENV)/.test
 # axe-core for the accessibility tests: from the npm registry, for the tests only.
 AXE := tests/js/node_modules/axe-core/axe.min.js
 $(AXE): tests/js/package.json tests/js/package-lock.json
-	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/js && npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Both cores, a test file to a process: a module's own build is made once (xdist's groups

@@ -5,7 +5,9 @@ signed in its signature field."""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import io
 import json
 import re
 import shutil
@@ -19,6 +21,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from tests.conftest import ROOT
 from tests.pages import FORM, IMAGES, STATUS, clear_form, shrink
 from tests.test_browser_forms import form_entries, form_values, url_path
 from tests.test_pdf import _dark_pixels, _render, _widgets, sign
@@ -35,8 +38,46 @@ def _render_pdfium(pdf: Path, page: int, target: Path) -> Image.Image:
         document.close()
 
 
-RENDERERS = {"poppler": _render, "PDFium": _render_pdfium}
-"""Two engines viewers are built on: poppler (Evince, Okular) and PDFium (Chromium, Edge)."""
+PDFJS = ROOT / "tests" / "js" / "node_modules" / "pdfjs-dist" / "build"
+
+_PDFJS_DRAW = """async ({data, number}) => {
+  const pdfjs = await import("/__pdfjs/pdf.mjs");
+  pdfjs.GlobalWorkerOptions.workerSrc = "/__pdfjs/pdf.worker.mjs";
+  const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+  const doc = await pdfjs.getDocument({data: bytes}).promise;
+  const page = await doc.getPage(number);
+  const viewport = page.getViewport({scale: 1});
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(viewport.width);
+  canvas.height = Math.round(viewport.height);
+  // ENABLE: widgets drawn from their appearance streams, as a viewer shows a finished form.
+  await page.render({canvas, viewport, annotationMode: pdfjs.AnnotationMode.ENABLE}).promise;
+  return canvas.toDataURL("image/png").split(",")[1];
+}"""
+
+
+def pdfjs_renderer(page: Page, base: str) -> Any:
+    """Draws a PDF's page with pdf.js (Firefox's viewer), at 72 dpi, in a tab of ``page``'s
+    browser; pdf.js is served from the test tools (tests/js), never from the site."""
+    viewer = page.context.new_page()
+
+    def serve(route: Any) -> None:
+        name = route.request.url.rsplit("/", 1)[1]
+        if name == "view.html":
+            route.fulfill(body="<!doctype html><title>pdf.js</title>", content_type="text/html")
+        else:
+            route.fulfill(path=str(PDFJS / name), content_type="text/javascript")
+
+    viewer.route(f"{base}/__pdfjs/*", serve)
+    viewer.goto(f"{base}/__pdfjs/view.html")
+
+    def render(pdf: Path, number: int, target: Path) -> Image.Image:
+        data = base64.b64encode(pdf.read_bytes()).decode("ascii")
+        png = viewer.evaluate(_PDFJS_DRAW, {"data": data, "number": number})
+        return Image.open(io.BytesIO(base64.b64decode(png))).convert("L")
+
+    return render
+
 
 DOWNLOAD = "[data-ps-download]"
 LONG = "\n".join(f"Linje {n}: Ærlig Øystein Åsen svarer kl. 08.00–15.30" for n in range(1, 13))
@@ -134,7 +175,7 @@ def default_server_file(page: Page, entry: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn"])
-def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_poppler_and_pdfium(
+def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_three_viewers(
     page: Page, default_server: str, default_site: Path, lang: str, tmp_path: Path
 ) -> None:
     page.goto(f"{default_server}/{lang}/kommune/skjema/avtale/")
@@ -150,7 +191,12 @@ def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_poppler_and_pd
     # A text field, a long answer, a ticked box and the chosen button of a group.
     shown = [("arbeidstaker_navn", 0), ("taushetsplikt", 0), ("sjekkliste_utfylt", 0),
              ("varighet", 1)]  # fmt: skip
-    for engine, render in RENDERERS.items():
+    renderers = {
+        "poppler": _render,  # Evince, Okular
+        "PDFium": _render_pdfium,  # Chromium, Edge
+        "pdf.js": pdfjs_renderer(page, default_server),  # Firefox
+    }
+    for engine, render in renderers.items():
         for field_name, which in shown:
             number, rect = widgets[field_name][which]
             before = _dark_pixels(render(blank, number, tmp_path / f"{field_name}-b"), rect)
