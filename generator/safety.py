@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import urllib.parse
 from typing import Any
 
 import nh3
-import yaml
 from jinja2 import Environment
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
@@ -257,7 +257,15 @@ class ContentSafety(BasePlugin):
 
 
 def own_html_front_matter(html: str) -> str:
-    """Front matter carrying the site's own ``html`` for a page (see ``OWN_HTML``)."""
-    data: dict[str, Any] = {OWN_HTML: html}
-    dumped = yaml.safe_dump(data, allow_unicode=True, default_style='"', width=float("inf"))
-    return f"---\n{dumped}---\n\n"
+    """Front matter carrying the site's own ``html`` for a page (see ``OWN_HTML``).
+
+    A JSON string is a YAML double-quoted scalar, and json writes it in C: PyYAML's own
+    emitter took seconds per thousand form pages. What YAML may not carry as it is (C1
+    controls, line and paragraph separators, surrogates, non-characters) is escaped."""
+    quoted = _NOT_YAML_PRINTABLE.sub(
+        lambda match: f"\\u{ord(match.group()):04x}", json.dumps(html, ensure_ascii=False)
+    )
+    return f"---\n{json.dumps(OWN_HTML)}: {quoted}\n---\n\n"
+
+
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")

@@ -94,7 +94,12 @@ def test_the_preview_script_is_added_to_the_policy_alone() -> None:
 def test_own_html_travels_in_front_matter_that_yaml_reads_back() -> None:
     import yaml
 
-    html = '<form id="ps-form">\n<input name="a" value="«x»: \'y\'"></form>'
-    front = own_html_front_matter(html)
-    assert front.startswith("---\n") and front.endswith("---\n\n")
-    assert yaml.safe_load(front.split("---\n")[1]) == {"policy_site_own_html": html}
+    for html in [
+        '<form id="ps-form">\n<input name="a" value="«x»: \'y\'"></form>',
+        # What YAML may not carry raw, or reads as a line break, and what ends front matter.
+        "a\x85b\u2028c\u2029d\x7f\x9f\ufeff \\ \t 😀 \n---\n...",
+    ]:
+        front = own_html_front_matter(html)
+        assert front.startswith("---\n") and front.endswith("---\n\n")
+        assert front.count("\n") == 4  # the value on one line, whatever it holds
+        assert yaml.safe_load(front.split("---\n")[1]) == {"policy_site_own_html": html}
