@@ -36,8 +36,14 @@ QUERIES = ("forsikring", "pult", "hjemmekontor avtale")
 
 KB = 1024
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 _ANSWER = """query => new Promise((resolve, reject) => {
   const input = document.getElementById("ps-search-query");
@@ -145,8 +151,11 @@ def measure_search(
                     for request in fetched:
                         sizes = request.sizes()
                         transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-                    figures.append(QueryFigures(query, start, transferred, len(fetched),
-                                                seconds / 1000, answer, shown))  # fmt: skip
+                    figures.append(
+                        QueryFigures(
+                            query, start, transferred, len(fetched), seconds / 1000, answer, shown
+                        )
+                    )
                     context.close()
         finally:
             browser.close()
@@ -157,12 +166,16 @@ def print_figures(figures: list[QueryFigures]) -> None:
     print(f"{'search':<42} {'transferred':>12} {'requests':>9} {'to answer':>10}  answer")
     for f in figures:
         what = f"{f.query!r} on {f.page}"
-        print(f"{what:<42} {f.transferred / KB:9.1f} KB {f.requests:>9} {f.seconds:8.2f} s  "
-              f"{f.answer} ({f.shown} shown)")  # fmt: skip
+        print(
+            f"{what:<42} {f.transferred / KB:9.1f} KB {f.requests:>9} {f.seconds:8.2f} s  "
+            f"{f.answer} ({f.shown} shown)"
+        )
     if figures:
-        print(f"largest transfer {max(f.transferred for f in figures) / KB:.1f} KB (target "
-              f"<= 300 KB), slowest answer {max(f.seconds for f in figures):.2f} s "
-              "(target <= 0.5 s)")  # fmt: skip
+        print(
+            f"largest transfer {max(f.transferred for f in figures) / KB:.1f} KB (target "
+            f"<= 300 KB), slowest answer {max(f.seconds for f in figures):.2f} s "
+            "(target <= 0.5 s)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -297,8 +297,12 @@ def every_page(
     read before axe-core runs in it."""
     statements = {e["lang"]: e for e in manifest["entries"] if e["kind"] == "statement"}
     found: dict[str, list[str]] = {
-        "axe": [], "statement": [], "storage": [], "privacy": [], "forms seen": [],
-    }  # fmt: skip
+        "axe": [],
+        "statement": [],
+        "storage": [],
+        "privacy": [],
+        "forms seen": [],
+    }
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     for entry in html_entries(manifest):

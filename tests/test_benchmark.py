@@ -12,8 +12,12 @@ from tests.conftest import ROOT
 def test_the_benchmark_prints_its_table() -> None:
     run = subprocess.run(
         [sys.executable, "benchmarks/build.py", "--orgs", "2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     rows = [
         "Full build (fresh site, 2 organisations)",

@@ -42,11 +42,15 @@ from tests.pages import (
 )
 
 GUIDELINE_TITLES = {
-    "nb": ("Hjemmekontor \u2013 Kommunen",
-           "Videre bruk av hjemmekontor \u2013 økt fleksibilitet \u2013 Vestland fylkeskommune"),
-    "nn": ("Heimekontor \u2013 Kommunen",
-           "Vidare bruk av heimekontor \u2013 auka fleksibilitet \u2013 Vestland fylkeskommune"),
-}  # fmt: skip
+    "nb": (
+        "Hjemmekontor \u2013 Kommunen",
+        "Videre bruk av hjemmekontor \u2013 økt fleksibilitet \u2013 Vestland fylkeskommune",
+    ),
+    "nn": (
+        "Heimekontor \u2013 Kommunen",
+        "Vidare bruk av heimekontor \u2013 auka fleksibilitet \u2013 Vestland fylkeskommune",
+    ),
+}
 """Titles the ``QUERY`` search must find in each written form (a guideline's title names its
 organisation)."""
 GUIDELINE_ORGS = ("Kommunen", "Vestland fylkeskommune")

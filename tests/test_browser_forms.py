@@ -653,9 +653,14 @@ def test_without_javascript_no_control_sends_the_answers(
     finally:
         context.close()
     assert typed and requests
-    outgoing = [f"{r.method} {r.url}" for r in requests
-                if r.method not in ("GET", "HEAD") or r.post_data_buffer is not None
-                or "?" in r.url or any(text in r.url for text in typed)]  # fmt: skip
+    outgoing = [
+        f"{r.method} {r.url}"
+        for r in requests
+        if r.method not in ("GET", "HEAD")
+        or r.post_data_buffer is not None
+        or "?" in r.url
+        or any(text in r.url for text in typed)
+    ]
     assert not outgoing, "requests that could carry answers:\n" + "\n".join(outgoing)
 
 
@@ -669,14 +674,17 @@ def test_with_javascript_the_buttons_show_and_the_note_goes(
 
 # --------------------------------------------------------------------------- print whole
 
-LONG_ANSWER = [f"Linje {n}: saker om helse og personvern tas aldri med hjem – nr. {n}."
-               for n in range(1, 13)]  # fmt: skip
+LONG_ANSWER = [
+    f"Linje {n}: saker om helse og personvern tas aldri med hjem – nr. {n}." for n in range(1, 13)
+]
 HINTS = {
     "nb": "Skriv når arbeidsdagen begynner og slutter",
     "nn": "Skriv når arbeidsdagen byrjar og sluttar",
 }
-FOOTERS = {"nb": "Kommunen – Avtale om hjemmekontor, versjon 1.0",
-           "nn": "Kommunen – Avtale om heimekontor, versjon 1.0"}  # fmt: skip
+FOOTERS = {
+    "nb": "Kommunen – Avtale om hjemmekontor, versjon 1.0",
+    "nn": "Kommunen – Avtale om heimekontor, versjon 1.0",
+}
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn"])
@@ -694,8 +702,9 @@ def test_printing_gives_every_answer_whole_with_footer_and_norwegian_dates(
     for number, sheet in enumerate(reader.pages):
         width, height = (float(v) for v in sheet.mediabox[2:])
         assert (round(width), round(height)) == (595, 842), f"page {number + 1} is not A4"
-    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = " ".join(text.split())
     for line in LONG_ANSWER:
         assert line in flat, f"cut from the print: {line}"
@@ -731,10 +740,14 @@ def test_numbers_take_a_decimal_comma_and_stay_within_the_limits(
     open_form(page, default_server, f"/{lang}/{org}/skjema/avtale/")
     days = page.locator("#f-dager-per-uke")
     label = {"nb": "Dager på hjemmekontor per uke", "nn": "Dagar på heimekontor per veke"}[lang]
-    too_many = {"nb": f"{label} kan ikke være mer enn {most}.",
-                "nn": f"{label} kan ikkje vere meir enn {most}."}[lang]  # fmt: skip
-    not_number = {"nb": f"Skriv et tall, for eksempel 2 eller 2,5: {label}",
-                  "nn": f"Skriv eit tal, til dømes 2 eller 2,5: {label}"}[lang]  # fmt: skip
+    too_many = {
+        "nb": f"{label} kan ikke være mer enn {most}.",
+        "nn": f"{label} kan ikkje vere meir enn {most}.",
+    }[lang]
+    not_number = {
+        "nb": f"Skriv et tall, for eksempel 2 eller 2,5: {label}",
+        "nn": f"Skriv eit tal, til dømes 2 eller 2,5: {label}",
+    }[lang]
     for typed, message in (("9", too_many), ("to", not_number), ("-1", None), ("2,5", None)):
         days.fill(typed)
         check(page)
@@ -751,8 +764,10 @@ def test_numbers_take_a_decimal_comma_and_stay_within_the_limits(
         expect(page.locator("#f-flere-dager-grunn")).to_have_count(0)
         return
     # Above the policy's maximum of two days, the exception needs its reason.
-    reason = {"nb": "Fyll ut «Særlige grunner til flere dager» når «Dager på hjemmekontor per "
-                    "uke» er mer enn 2."}[lang]  # fmt: skip
+    reason = {
+        "nb": "Fyll ut «Særlige grunner til flere dager» når «Dager på hjemmekontor per "
+        "uke» er mer enn 2."
+    }[lang]
     assert reason in summary_texts(page)
     expect(page.locator("#f-flere-dager-grunn")).to_have_attribute("aria-required", "true")
     page.locator("#f-flere-dager-grunn").fill("Lang reisevei i en periode.")
@@ -776,8 +791,10 @@ def test_the_organisations_maximum_is_the_limit_unless_it_allows_exceptions(
     policy = content / "policies" / "vestland-fylkeskommune-heimekontor" / "policy.yml"
     text = policy.read_text(encoding="utf-8")
     assert "home_days_per_week_max: 2" in text and "home_days_more_by_exception: true" in text
-    policy.write_text(text.replace("home_days_more_by_exception: true",
-                                   "home_days_more_by_exception: false"), encoding="utf-8")  # fmt: skip
+    policy.write_text(
+        text.replace("home_days_more_by_exception: true", "home_days_more_by_exception: false"),
+        encoding="utf-8",
+    )
     site = build_site(content, tmp_path / "site")
     for lang in ("nb", "nn"):
         html = site / lang / "vestland-fylkeskommune" / "skjema" / "avtale" / "index.html"

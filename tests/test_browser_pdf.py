@@ -189,8 +189,12 @@ def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_three_viewers(
     assert need is None or need.value is False
     widgets = _widgets(filled)
     # A text field, a long answer, a ticked box and the chosen button of a group.
-    shown = [("arbeidstaker_navn", 0), ("taushetsplikt", 0), ("sjekkliste_utfylt", 0),
-             ("varighet", 1)]  # fmt: skip
+    shown = [
+        ("arbeidstaker_navn", 0),
+        ("taushetsplikt", 0),
+        ("sjekkliste_utfylt", 0),
+        ("varighet", 1),
+    ]
     renderers = {
         "poppler": _render,  # Evince, Okular
         "PDFium": _render_pdfium,  # Chromium, Edge
@@ -211,14 +215,32 @@ def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_three_viewers(
     # The README shows the first page as poppler draws it.
     number, _ = widgets["arbeidstaker_navn"][0]
     render = tmp_path / "readme"
-    subprocess.run(["pdftoppm", "-r", "100", "-f", str(number), "-l", str(number), "-png",
-                    "-singlefile", str(filled), str(render)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "100",
+            "-f",
+            str(number),
+            "-l",
+            str(number),
+            "-png",
+            "-singlefile",
+            str(filled),
+            str(render),
+        ],
+        check=True,
+    )
     IMAGES.mkdir(parents=True, exist_ok=True)
     shutil.copy(f"{render}.png", IMAGES / f"filled-pdf-{lang}.png")
     shrink(IMAGES / f"filled-pdf-{lang}.png", height=700)
     # The long answer is there whole in its appearance (shrunk to fit, not cut).
-    field = next(a.get_object() for p in reader.pages for a in p.get("/Annots", [])
-                 if a.get_object().get("/T") == "taushetsplikt")  # fmt: skip
+    field = next(
+        a.get_object()
+        for p in reader.pages
+        for a in p.get("/Annots", [])
+        if a.get_object().get("/T") == "taushetsplikt"
+    )
     drawn = field["/AP"]["/N"].get_data().decode("latin-1")
     assert len(re.findall(r"\bTj\b", drawn)) >= 12
 
@@ -245,14 +267,20 @@ def open_file(page: Page, path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("path", "foreign_form"),
-    [("/nb/kommune/skjema/avtale/", "sjekkliste"),
-     ("/nn/vestland-fylkeskommune/skjema/utstyrslan/", "avtale")],
+    [
+        ("/nb/kommune/skjema/avtale/", "sjekkliste"),
+        ("/nn/vestland-fylkeskommune/skjema/utstyrslan/", "avtale"),
+    ],
     ids=["nb-agreement", "nn-equipment"],
-)  # fmt: skip
+)
 def test_a_downloaded_pdf_or_answers_file_opens_back_into_the_form(
-    page: Page, default_server: str, default_site: Path, tmp_path: Path, path: str,
+    page: Page,
+    default_server: str,
+    default_site: Path,
+    tmp_path: Path,
+    path: str,
     foreign_form: str,
-) -> None:  # fmt: skip
+) -> None:
     """Every field type back from the filled PDF and from the answers file, into an empty form
     after a reload; a PDF or file of anything else is refused with a message."""
     lang = path.split("/")[1]
@@ -268,11 +296,15 @@ def test_a_downloaded_pdf_or_answers_file_opens_back_into_the_form(
     data = json.loads(saved.read_text(encoding="utf-8"))
     form = page.locator(FORM)
     assert (data["form"], data["version"]) == (
-        form.get_attribute("data-form-id"), form.get_attribute("data-form-version"))  # fmt: skip
+        form.get_attribute("data-form-id"),
+        form.get_attribute("data-form-version"),
+    )
     assert data["answers"] == answers
 
-    opened = {"nb": "Svarene fra «{}» er lagt inn i skjemaet.",
-              "nn": "Svara frå «{}» er lagde inn i skjemaet."}[lang]  # fmt: skip
+    opened = {
+        "nb": "Svarene fra «{}» er lagt inn i skjemaet.",
+        "nn": "Svara frå «{}» er lagde inn i skjemaet.",
+    }[lang]
     for source in (filled, saved):
         clear_form(page)
         page.reload()
@@ -287,8 +319,9 @@ def test_a_downloaded_pdf_or_answers_file_opens_back_into_the_form(
     # Into a form that holds answers, a file opens as a draft of its own, the other one kept.
     opened_again = form_values(page)
     open_file(page, saved)
-    drafts = json.loads(page.evaluate("k => localStorage.getItem(k)",
-                                      form.get_attribute("data-storage-key")))  # fmt: skip
+    drafts = json.loads(
+        page.evaluate("k => localStorage.getItem(k)", form.get_attribute("data-storage-key"))
+    )
     assert len(drafts["drafts"]) == 2 and form_values(page) == opened_again
 
     # Anything else: the blank PDF of another form, a guideline PDF, a text file.

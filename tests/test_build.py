@@ -96,8 +96,11 @@ def test_each_language_is_its_own_site(minimal_site: Path, lang: str) -> None:
     entry = json.loads(html(minimal_site, f"{lang}/pagefind/pagefind-entry.json"))
     assert list(entry["languages"]) == [lang]  # Pagefind's Norwegian stemmer for nb and nn
     indexed = search_pages(minimal_site, lang)
-    pages = {e["path"] for e in manifest(minimal_site)["entries"]
-             if e["lang"] == lang and e["path"].endswith(".html") and e["kind"] != "not-found"}  # fmt: skip
+    pages = {
+        e["path"]
+        for e in manifest(minimal_site)["entries"]
+        if e["lang"] == lang and e["path"].endswith(".html") and e["kind"] != "not-found"
+    }
     expected = {"/" + path.removeprefix(f"{lang}/").removesuffix("index.html") for path in pages}
     assert {page["url"] for page in indexed} == expected
     text = json.dumps(indexed, ensure_ascii=False)
@@ -240,8 +243,11 @@ def test_build_log_has_no_warnings(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("policy-site")
     run = subprocess.run(
         [str(script), "build", "--content", str(content), "--site", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     log = run.stdout + run.stderr
     assert not re.search(r"\bwarn(ing)?s?\b", log.replace(str(tmp_path), ""), re.IGNORECASE), log

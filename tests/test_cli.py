@@ -22,9 +22,13 @@ def build_command(content: Path, site: Path) -> list[str]:
 def test_in_ci_the_build_logs_plain_progress_lines(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     run = subprocess.run(
-        build_command(content, tmp_path / "site"), cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "CI": "true"}, check=False,
-    )  # fmt: skip
+        build_command(content, tmp_path / "site"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "true"},
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     steps = re.findall(r"^Rendering (\d+)/(\d+)$", run.stdout, flags=re.MULTILINE)
     # Two MkDocs sites, then eight PDFs (three forms and a guideline, in each written form).
@@ -40,9 +44,13 @@ def test_on_a_terminal_the_build_shows_a_progress_bar(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "100"}
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        build_command(content, tmp_path / "site"), cwd=ROOT, env=env,
-        stdin=terminal, stdout=terminal, stderr=terminal,
-    )  # fmt: skip
+        build_command(content, tmp_path / "site"),
+        cwd=ROOT,
+        env=env,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
     os.close(terminal)
     output = b""
     while True:
@@ -65,9 +73,13 @@ def test_build_no_pdfs_is_a_preview_without_pdfs(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     site = tmp_path / "site"
     run = subprocess.run(
-        [*build_command(content, site), "--no-pdfs"], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "CI": "true"}, check=False,
-    )  # fmt: skip
+        [*build_command(content, site), "--no-pdfs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "true"},
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "PDFs: none written (--no-pdfs)" in run.stdout, run.stdout
     assert not list(site.rglob("*.pdf"))

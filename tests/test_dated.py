@@ -46,8 +46,9 @@ def dated_content(base: Path, recommended_until: str) -> Path:
     declaration = "- id: agreement_recommended_until\n  type: year-month\n"
     catalogue = rules.read_text(encoding="utf-8")
     assert declaration in catalogue
-    rules.write_text(catalogue.replace(declaration, declaration + "  time_bound: true\n"),
-                     encoding="utf-8")  # fmt: skip
+    rules.write_text(
+        catalogue.replace(declaration, declaration + "  time_bound: true\n"), encoding="utf-8"
+    )
     return content
 
 
@@ -67,16 +68,22 @@ def notice(site: Path, lang: str) -> str:
 @pytest.mark.parametrize(
     ("lang", "intro", "review", "passed", "ahead"),
     [
-        ("nb", "Denne retningslinjen er fra 2024 og er ikke gjennomgått siden.",
-         "Den skulle vært gjennomgått innen 1. april 2025.",
-         "Prøveordningen med to dager gjaldt til juni 2024.",
-         ["Oppfølgingen gjelder til utgangen av 2099.", "Avtaler anbefales fram til juni 2099."]),
-        ("nn", "Denne retningslina er frå 2024 og er ikkje gjennomgått sidan.",
-         "Ho skulle ha vore gjennomgått innan 1. april 2025.",
-         "Prøveordninga med to dagar galdt til juni 2024.",
-         ["Oppfølginga gjeld til utgangen av 2099.", "Avtalar er tilrådde fram til juni 2099."]),
+        (
+            "nb",
+            "Denne retningslinjen er fra 2024 og er ikke gjennomgått siden.",
+            "Den skulle vært gjennomgått innen 1. april 2025.",
+            "Prøveordningen med to dager gjaldt til juni 2024.",
+            ["Oppfølgingen gjelder til utgangen av 2099.", "Avtaler anbefales fram til juni 2099."],
+        ),
+        (
+            "nn",
+            "Denne retningslina er frå 2024 og er ikkje gjennomgått sidan.",
+            "Ho skulle ha vore gjennomgått innan 1. april 2025.",
+            "Prøveordninga med to dagar galdt til juni 2024.",
+            ["Oppfølginga gjeld til utgangen av 2099.", "Avtalar er tilrådde fram til juni 2099."],
+        ),
     ],
-)  # fmt: skip
+)
 def test_notice_in_the_readers_written_form(
     dated_site: Path, lang: str, intro: str, review: str, passed: str, ahead: list[str]
 ) -> None:
@@ -95,8 +102,9 @@ def test_notice_in_the_readers_written_form(
 def test_no_notice_while_nothing_is_due(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     policy = content / POLICY
-    policy.write_text(policy.read_text(encoding="utf-8").replace("2025-04-01", "2099-01-01"),
-                      encoding="utf-8")  # fmt: skip
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("2025-04-01", "2099-01-01"), encoding="utf-8"
+    )
     site = build_site(content, tmp_path / "site", pdfs=False)  # the notice is on the pages
     for lang in ("nb", "nn"):
         opening = notice(site, lang).split(">")[0]

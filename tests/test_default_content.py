@@ -34,44 +34,101 @@ def test_each_language_holds_both_guidelines(default_site: Path, lang: str) -> N
 @pytest.mark.parametrize(
     ("lang", "facts"),
     [
-        ("nb", ["Vedtatt i MBM 24/8-21", "hver 6. måned", "to ganger i året",
-                "minimum to til tre dager", "personalmappen i Websak",
-                "kan avtalen sies opp med umiddelbar virkning", "Hva er endret i siste versjon?",
-                "Ny prosedyre for hjemmekontor.", "§§ 2-2, 2-3, 2-10 og 2-11",
-                "Hvordan er støyforholdene og mulighetene for å konsentrere seg?"]),
-        ("nn", ["Vedteke i MBM 24/8-21", "kvar 6. månad", "to gonger i året",
-                "minst to til tre dagar", "personalmappa i Websak",
-                "kan avtalen seiast opp med straks verknad", "Kva er endra i siste versjon?",
-                "Ny prosedyre for heimekontor.", "§§ 2-2, 2-3, 2-10 og 2-11",
-                "Korleis er støyforholda og moglegheitene til å konsentrere seg?"]),
+        (
+            "nb",
+            [
+                "Vedtatt i MBM 24/8-21",
+                "hver 6. måned",
+                "to ganger i året",
+                "minimum to til tre dager",
+                "personalmappen i Websak",
+                "kan avtalen sies opp med umiddelbar virkning",
+                "Hva er endret i siste versjon?",
+                "Ny prosedyre for hjemmekontor.",
+                "§§ 2-2, 2-3, 2-10 og 2-11",
+                "Hvordan er støyforholdene og mulighetene for å konsentrere seg?",
+            ],
+        ),
+        (
+            "nn",
+            [
+                "Vedteke i MBM 24/8-21",
+                "kvar 6. månad",
+                "to gonger i året",
+                "minst to til tre dagar",
+                "personalmappa i Websak",
+                "kan avtalen seiast opp med straks verknad",
+                "Kva er endra i siste versjon?",
+                "Ny prosedyre for heimekontor.",
+                "§§ 2-2, 2-3, 2-10 og 2-11",
+                "Korleis er støyforholda og moglegheitene til å konsentrere seg?",
+            ],
+        ),
     ],
-)  # fmt: skip
+)
 def test_municipality_procedure_keeps_its_facts(
     default_site: Path, lang: str, facts: list[str]
 ) -> None:
     text = page(default_site, lang, KOMMUNE)
     missing = [fact for fact in facts if fact not in text]
     assert not missing
-    for heading in {"nb": ["Formål", "Omfang/virkeområde", "Ansvar", "Aktivitet/beskrivelse",
-                           "Vedlegg", "Referanser"],
-                    "nn": ["Føremål", "Omfang/verkeområde", "Ansvar", "Aktivitet/skildring",
-                           "Vedlegg", "Referansar"]}[lang]:  # fmt: skip
+    for heading in {
+        "nb": [
+            "Formål",
+            "Omfang/virkeområde",
+            "Ansvar",
+            "Aktivitet/beskrivelse",
+            "Vedlegg",
+            "Referanser",
+        ],
+        "nn": [
+            "Føremål",
+            "Omfang/verkeområde",
+            "Ansvar",
+            "Aktivitet/skildring",
+            "Vedlegg",
+            "Referansar",
+        ],
+    }[lang]:
         assert f'>{heading}<a class="headerlink"' in text, heading
 
 
 @pytest.mark.parametrize(
     ("lang", "facts"),
     [
-        ("nb", ["inntil to dager per uke", "flere enn to dager", "mindre enn én dag i uken",
-                "kortere varighet enn én måned", "fram til juni 2022", "Leverandøren Waco",
-                "PC, tastatur, mus, én skjerm", "og kontorstol", "hytte eller annet sted",
-                "FOR-2002-07-05-715", "Originalteksten er skrevet på nynorsk"]),
-        ("nn", ["inntil to dagar per veke", "fleire enn to dagar", "mindre enn ein dag i veka",
-                "kortare varigheit enn ein månad", "fram til juni 2022", "Leverandøren Waco",
-                "PC, tastatur, mus, ein skjerm", "og kontorstol", "hytte eller annan stad",
-                "FOR-2002-07-05-715"]),
+        (
+            "nb",
+            [
+                "inntil to dager per uke",
+                "flere enn to dager",
+                "mindre enn én dag i uken",
+                "kortere varighet enn én måned",
+                "fram til juni 2022",
+                "Leverandøren Waco",
+                "PC, tastatur, mus, én skjerm",
+                "og kontorstol",
+                "hytte eller annet sted",
+                "FOR-2002-07-05-715",
+                "Originalteksten er skrevet på nynorsk",
+            ],
+        ),
+        (
+            "nn",
+            [
+                "inntil to dagar per veke",
+                "fleire enn to dagar",
+                "mindre enn ein dag i veka",
+                "kortare varigheit enn ein månad",
+                "fram til juni 2022",
+                "Leverandøren Waco",
+                "PC, tastatur, mus, ein skjerm",
+                "og kontorstol",
+                "hytte eller annan stad",
+                "FOR-2002-07-05-715",
+            ],
+        ),
     ],
-)  # fmt: skip
+)
 def test_vestland_guideline_keeps_its_facts(
     default_site: Path, lang: str, facts: list[str]
 ) -> None:
@@ -92,8 +149,9 @@ def test_nynorsk_corrections_hold() -> None:
     folded = " ".join(vestland.split())
     assert "eiga heim" not in folded and "eigen heim" in folded
     assert "særskilt avtale" not in folded and "særskild avtale" in folded
-    kommune = " ".join((ROOT / "content/policies/kommune-hjemmekontor/nn.yml").read_text(
-        encoding="utf-8").split())  # fmt: skip
+    kommune = " ".join(
+        (ROOT / "content/policies/kommune-hjemmekontor/nn.yml").read_text(encoding="utf-8").split()
+    )
     assert "Tiltaka vert dokumenterte i avtalen" in kommune
     assert "(pult, stol og belysning)" in kommune
     assert "delta fysisk på planlagde møte" in kommune
@@ -102,8 +160,15 @@ def test_nynorsk_corrections_hold() -> None:
 
 def test_nynorsk_site_says_vert_not_blir(default_site: Path) -> None:
     # One choice for the whole Nynorsk site: the policies' own "vert".
-    pages = ["index.html", "uu/index.html", "endringslogg/index.html", KOMMUNE, VESTLAND,
-             "kommune/skjema/avtale/index.html", "vestland-fylkeskommune/skjema/avtale/index.html"]  # fmt: skip
+    pages = [
+        "index.html",
+        "uu/index.html",
+        "endringslogg/index.html",
+        KOMMUNE,
+        VESTLAND,
+        "kommune/skjema/avtale/index.html",
+        "vestland-fylkeskommune/skjema/avtale/index.html",
+    ]
     for path in pages:
         article = _article(default_site, "nn", path)
         assert not re.search(r"\bblir\b", article), path
@@ -115,10 +180,18 @@ def test_nynorsk_site_says_vert_not_blir(default_site: Path) -> None:
     [
         ("nb", KOMMUNE, "Hjemmekontor – Kommunen"),
         ("nn", KOMMUNE, "Heimekontor – Kommunen"),
-        ("nb", VESTLAND, "Videre bruk av hjemmekontor – økt fleksibilitet – Vestland fylkeskommune"),
-        ("nn", VESTLAND, "Vidare bruk av heimekontor – auka fleksibilitet – Vestland fylkeskommune"),
+        (
+            "nb",
+            VESTLAND,
+            "Videre bruk av hjemmekontor – økt fleksibilitet – Vestland fylkeskommune",
+        ),
+        (
+            "nn",
+            VESTLAND,
+            "Vidare bruk av heimekontor – auka fleksibilitet – Vestland fylkeskommune",
+        ),
     ],
-)  # fmt: skip
+)
 def test_guideline_heading_and_title_name_the_organisation(
     default_site: Path, lang: str, path: str, heading: str
 ) -> None:
@@ -133,7 +206,7 @@ def test_guideline_heading_and_title_name_the_organisation(
         ("nb", "se vedlegg", "medbestemmelsesmøte", "Avtale om hjemmekontor, utfyllbar PDF"),
         ("nn", "sjå vedlegg", "medbestemmingsmøte", "Avtale om heimekontor, utfyllbar PDF"),
     ],
-)  # fmt: skip
+)
 def test_guideline_links_and_abbreviations(
     default_site: Path, lang: str, see: str, mbm: str, pdf: str
 ) -> None:
@@ -149,17 +222,23 @@ def test_guideline_links_and_abbreviations(
 def test_vestland_closing_paragraphs_have_their_own_heading(default_site: Path) -> None:
     html = _article(default_site, "nn", VESTLAND)
     headings = re.findall(r"<h2 [^>]*>([^<]*)", html)
-    assert headings[:6] == ["Kor mange dagar på heimekontor", "Fleksibilitet og tillit",
-                            "Kvar arbeidet skjer",
-                            "Tilrettelegging av arbeid i arbeidstakars heim/heimekontor",
-                            "Heimekontor og yrkesskadeforsikring", "Erfaringar og vidare arbeid"]  # fmt: skip
+    assert headings[:6] == [
+        "Kor mange dagar på heimekontor",
+        "Fleksibilitet og tillit",
+        "Kvar arbeidet skjer",
+        "Tilrettelegging av arbeid i arbeidstakars heim/heimekontor",
+        "Heimekontor og yrkesskadeforsikring",
+        "Erfaringar og vidare arbeid",
+    ]
     closing = html.index("Vi tek med oss gode erfaringar")
     assert html.rindex("<h2", 0, closing) == html.index('<h2 id="erfaringar-og-vidare-arbeid"')
 
 
 def test_vestland_tells_readers_what_is_dated(default_site: Path) -> None:
-    for lang, intro in (("nb", "Denne retningslinjen er fra 2021 og er ikke gjennomgått siden."),
-                        ("nn", "Denne retningslina er frå 2021 og er ikkje gjennomgått sidan.")):  # fmt: skip
+    for lang, intro in (
+        ("nb", "Denne retningslinjen er fra 2021 og er ikke gjennomgått siden."),
+        ("nn", "Denne retningslina er frå 2021 og er ikkje gjennomgått sidan."),
+    ):
         html = _article(default_site, lang, VESTLAND)
         notice = html[html.index('class="admonition warning ps-dated"') :]
         notice = notice[: notice.index("</div>")]
@@ -185,16 +264,30 @@ def _form_text(site: Path, lang: str, org: str, form: str) -> str:
 @pytest.mark.parametrize(
     ("lang", "lines"),
     [
-        ("nb", {"checklist": "Sjekklisten for hjemmekontoret er fylt ut", "measures": "Avtalte tiltak",
-                "photo": "bilde av hjemmekontoret", "archive": "personalmappen i Websak",
+        (
+            "nb",
+            {
+                "checklist": "Sjekklisten for hjemmekontoret er fylt ut",
+                "measures": "Avtalte tiltak",
+                "photo": "bilde av hjemmekontoret",
+                "archive": "personalmappen i Websak",
                 "own_home": "Avtalen gjelder bare arbeid i eget hjem.",
-                "benchmark": "arbeidsplassforskriften"}),
-        ("nn", {"checklist": "Sjekklista for heimekontoret er fylt ut", "measures": "Avtalte tiltak",
-                "photo": "bilete av heimekontoret", "archive": "personalmappa i Websak",
+                "benchmark": "arbeidsplassforskriften",
+            },
+        ),
+        (
+            "nn",
+            {
+                "checklist": "Sjekklista for heimekontoret er fylt ut",
+                "measures": "Avtalte tiltak",
+                "photo": "bilete av heimekontoret",
+                "archive": "personalmappa i Websak",
                 "own_home": "Avtalen gjeld berre arbeid i eigen heim.",
-                "benchmark": "arbeidsplassforskrifta"}),
+                "benchmark": "arbeidsplassforskrifta",
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_shared_forms_state_only_what_each_policy_says(
     default_site: Path, lang: str, lines: dict[str, str]
 ) -> None:

@@ -37,61 +37,315 @@ def drop_lines(file: str, line: str) -> Callable[[Path], None]:
 
 
 CASES = [
-    ("unknown key", in_forms(replace(CHECKLIST, "    legend:\n      nb: \"Arbeidsstol", "    legnd:\n      nb: \"Arbeidsstol")),
-     CHECKLIST, 36, 5, "unknown key 'legnd' in sections[1]: did you mean 'legend'?"),
-    ("unknown field type", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        type: tekst")),
-     CHECKLIST, 24, 15, "sections[0].fields[0].type: expected one of 'text', 'textarea'"),
-    ("radio without options", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        type: radio")),
-     CHECKLIST, 23, 9, "sections[0].fields[0]: a radio field needs at least two options"),
-    ("duplicate field name", in_forms(replace(CHECKLIST, "      - name: enhet", "      - name: navn")),
-     CHECKLIST, 27, 15, "sections[0].fields[1].name: field name 'navn' is used twice in the form"),
-    ("unknown rule in a label", in_forms(replace(CHECKLIST, "label: {nb: Navn, nn: Namn}", "label: {nb: 'Navn {{ rules.nope }}', nn: Namn}")),
-     CHECKLIST, 25, 36, "sections[0].fields[0].label.nb: unknown rule 'nope': declare it in content/rules.yml"),
-    ("condition with a typo", in_forms(replace(CHECKLIST, "        label: {nb: Navn, nn: Namn}", "        when: rules.equipmnt_on_loan\n        label: {nb: Navn, nn: Namn}")),
-     CHECKLIST, 25, 15, "sections[0].fields[0].when: unknown rule 'equipmnt_on_loan': did you mean 'equipment_on_loan'? If not, declare it in content/rules.yml"),
-    ("comparing a rule with text in a condition", in_forms(replace(CHECKLIST, "        label: {nb: Navn, nn: Namn}", "        when: rules.home_days_per_week_max > 'fem'\n        label: {nb: Navn, nn: Namn}")),
-     CHECKLIST, 25, 15, "sections[0].fields[0].when: the text cannot be filled in: '>' not supported between instances of 'int' and 'str'"),
-    ("a runtime error in a label", in_forms(replace(CHECKLIST, "label: {nb: Navn, nn: Namn}", "label: {nb: 'Navn {{ 1 // 0 }}', nn: Namn}")),
-     CHECKLIST, 25, 27, "sections[0].fields[0].label.nb: the text cannot be filled in: integer division or modulo by zero"),
-    ("id differs from file name", in_forms(replace(CHECKLIST, "id: sjekkliste", "id: sjekklista")),
-     CHECKLIST, 1, 5, "id: form id 'sjekklista' differs from the file name 'sjekkliste.yml'"),
-    ("rows on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        rows: 3\n        type: text")),
-     CHECKLIST, 23, 9, "sections[0].fields[0]: rows applies to textarea fields only"),
-    ("yaml syntax", in_forms(replace(CHECKLIST, "  nb: Sjekkliste for hjemmekontoret", "  nb: [Sjekkliste for hjemmekontoret")),
-     CHECKLIST, 5, 5, "YAML syntax error: expected ',' or ']', but got ':'"),
-    ("a § 2 point left uncovered", in_forms(drop_lines(AGREEMENT, "covers: [6]")),
-     AGREEMENT, 15, 13, "must_cover: § 2 point 6 (eventuell prøveperiode) is not covered by any field for organisation 'testkommune'"),
-    ("unknown form attached", in_content(replace("policies/heimekontor/policy.yml", "attachments: [avtale,", "attachments: [skjemaet, avtale,")),
-     "policies/heimekontor/policy.yml", 35, 15, "attachments[0]: unknown form 'skjemaet' (known: avtale, oppfolgingssamtale, sjekkliste, utstyrslan)"),
-    ("show_if naming no earlier choice", in_forms(replace(AGREEMENT, "show_if: {field: proveperiode, value: ja}", "show_if: {field: proveperode, value: ja}")),
-     AGREEMENT, 324, 26, "sections[7].fields[1].show_if.field: 'proveperode' is not a radio, select or checkbox field before 'proveperiode_slutt' in this form: name one"),
-    ("show_if with an answer the choice lacks", in_forms(replace(AGREEMENT, "show_if: {field: proveperiode, value: ja}", "show_if: {field: proveperiode, value: kanskje}")),
-     AGREEMENT, 324, 47, "sections[7].fields[1].show_if.value: 'proveperiode' has no answer 'kanskje' (its answers: ja, nei)"),
-    ("a date after a field that is no date", in_forms(replace(AGREEMENT, "        after: startdato\n", "        after: varighet\n")),
-     AGREEMENT, 208, 16, "sections[5].fields[2].after: 'varighet' is not a date field before 'sluttdato' in this form: name one"),
-    ("a limit that is no number", in_forms(replace(AGREEMENT, "        min: 0\n        # The policy's", "        min: fem\n        # The policy's")),
-     AGREEMENT, 89, 14, "sections[2].fields[0].min: 'fem' is not a number once the rules are filled in"),
-    ("min on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        min: 1\n        type: text")),
-     CHECKLIST, 23, 9, "sections[0].fields[0]: min and max apply to number fields only"),
-    ("required_if naming no number field", in_forms(replace(CHECKLIST, "      - name: enhet\n", "      - name: enhet\n        required_if: {field: navn, above: 2}\n")),
-     CHECKLIST, 28, 30, "sections[0].fields[1].required_if.field: 'navn' is not a number field before 'enhet' in this form: name one"),
-    ("required_if on a checkbox", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        required_if: {field: x, above: 1}\n        type: checkbox")),
-     CHECKLIST, 23, 9, "sections[0].fields[0]: required_if applies to fields one writes or chooses in, not to checkbox fields"),
-    ("months_after naming no earlier date", in_forms(replace(FOLLOW_UP, "months_after: {field: dato,", "months_after: {field: datoen,")),
-     FOLLOW_UP, 113, 31, "sections[4].fields[0].months_after.field: 'datoen' is not a date field before 'neste_oppfolging' in this form: name one"),
-    ("months_after of a number that is no whole month", in_forms(replace(FOLLOW_UP, 'months: "{{ rules.follow_up_interval_months }}"', 'months: "{{ rules.follow_up_interval_months }},5"')),
-     FOLLOW_UP, 113, 45, "sections[4].fields[0].months_after.months: '6.5' is not a whole number of months (1-120)"),
-    ("calendar on a text field", in_forms(replace(CHECKLIST, "      - name: navn\n        type: text", "      - name: navn\n        calendar: {nb: Møte, nn: Møte}\n        type: text")),
-     CHECKLIST, 23, 9, "sections[0].fields[0]: months_after and calendar apply to date fields only"),
-]  # fmt: skip
+    (
+        "unknown key",
+        in_forms(
+            replace(
+                CHECKLIST,
+                '    legend:\n      nb: "Arbeidsstol',
+                '    legnd:\n      nb: "Arbeidsstol',
+            )
+        ),
+        CHECKLIST,
+        36,
+        5,
+        "unknown key 'legnd' in sections[1]: did you mean 'legend'?",
+    ),
+    (
+        "unknown field type",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: navn\n        type: text",
+                "      - name: navn\n        type: tekst",
+            )
+        ),
+        CHECKLIST,
+        24,
+        15,
+        "sections[0].fields[0].type: expected one of 'text', 'textarea'",
+    ),
+    (
+        "radio without options",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: navn\n        type: text",
+                "      - name: navn\n        type: radio",
+            )
+        ),
+        CHECKLIST,
+        23,
+        9,
+        "sections[0].fields[0]: a radio field needs at least two options",
+    ),
+    (
+        "duplicate field name",
+        in_forms(replace(CHECKLIST, "      - name: enhet", "      - name: navn")),
+        CHECKLIST,
+        27,
+        15,
+        "sections[0].fields[1].name: field name 'navn' is used twice in the form",
+    ),
+    (
+        "unknown rule in a label",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "label: {nb: Navn, nn: Namn}",
+                "label: {nb: 'Navn {{ rules.nope }}', nn: Namn}",
+            )
+        ),
+        CHECKLIST,
+        25,
+        36,
+        "sections[0].fields[0].label.nb: unknown rule 'nope': declare it in content/rules.yml",
+    ),
+    (
+        "condition with a typo",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "        label: {nb: Navn, nn: Namn}",
+                "        when: rules.equipmnt_on_loan\n        label: {nb: Navn, nn: Namn}",
+            )
+        ),
+        CHECKLIST,
+        25,
+        15,
+        "sections[0].fields[0].when: unknown rule 'equipmnt_on_loan': did you mean 'equipment_on_loan'? If not, declare it in content/rules.yml",
+    ),
+    (
+        "comparing a rule with text in a condition",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "        label: {nb: Navn, nn: Namn}",
+                "        when: rules.home_days_per_week_max > 'fem'\n        label: {nb: Navn, nn: Namn}",
+            )
+        ),
+        CHECKLIST,
+        25,
+        15,
+        "sections[0].fields[0].when: the text cannot be filled in: '>' not supported between instances of 'int' and 'str'",
+    ),
+    (
+        "a runtime error in a label",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "label: {nb: Navn, nn: Namn}",
+                "label: {nb: 'Navn {{ 1 // 0 }}', nn: Namn}",
+            )
+        ),
+        CHECKLIST,
+        25,
+        27,
+        "sections[0].fields[0].label.nb: the text cannot be filled in: integer division or modulo by zero",
+    ),
+    (
+        "id differs from file name",
+        in_forms(replace(CHECKLIST, "id: sjekkliste", "id: sjekklista")),
+        CHECKLIST,
+        1,
+        5,
+        "id: form id 'sjekklista' differs from the file name 'sjekkliste.yml'",
+    ),
+    (
+        "rows on a text field",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: navn\n        type: text",
+                "      - name: navn\n        rows: 3\n        type: text",
+            )
+        ),
+        CHECKLIST,
+        23,
+        9,
+        "sections[0].fields[0]: rows applies to textarea fields only",
+    ),
+    (
+        "yaml syntax",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "  nb: Sjekkliste for hjemmekontoret",
+                "  nb: [Sjekkliste for hjemmekontoret",
+            )
+        ),
+        CHECKLIST,
+        5,
+        5,
+        "YAML syntax error: expected ',' or ']', but got ':'",
+    ),
+    (
+        "a § 2 point left uncovered",
+        in_forms(drop_lines(AGREEMENT, "covers: [6]")),
+        AGREEMENT,
+        15,
+        13,
+        "must_cover: § 2 point 6 (eventuell prøveperiode) is not covered by any field for organisation 'testkommune'",
+    ),
+    (
+        "unknown form attached",
+        in_content(
+            replace(
+                "policies/heimekontor/policy.yml",
+                "attachments: [avtale,",
+                "attachments: [skjemaet, avtale,",
+            )
+        ),
+        "policies/heimekontor/policy.yml",
+        35,
+        15,
+        "attachments[0]: unknown form 'skjemaet' (known: avtale, oppfolgingssamtale, sjekkliste, utstyrslan)",
+    ),
+    (
+        "show_if naming no earlier choice",
+        in_forms(
+            replace(
+                AGREEMENT,
+                "show_if: {field: proveperiode, value: ja}",
+                "show_if: {field: proveperode, value: ja}",
+            )
+        ),
+        AGREEMENT,
+        324,
+        26,
+        "sections[7].fields[1].show_if.field: 'proveperode' is not a radio, select or checkbox field before 'proveperiode_slutt' in this form: name one",
+    ),
+    (
+        "show_if with an answer the choice lacks",
+        in_forms(
+            replace(
+                AGREEMENT,
+                "show_if: {field: proveperiode, value: ja}",
+                "show_if: {field: proveperiode, value: kanskje}",
+            )
+        ),
+        AGREEMENT,
+        324,
+        47,
+        "sections[7].fields[1].show_if.value: 'proveperiode' has no answer 'kanskje' (its answers: ja, nei)",
+    ),
+    (
+        "a date after a field that is no date",
+        in_forms(replace(AGREEMENT, "        after: startdato\n", "        after: varighet\n")),
+        AGREEMENT,
+        208,
+        16,
+        "sections[5].fields[2].after: 'varighet' is not a date field before 'sluttdato' in this form: name one",
+    ),
+    (
+        "a limit that is no number",
+        in_forms(
+            replace(
+                AGREEMENT,
+                "        min: 0\n        # The policy's",
+                "        min: fem\n        # The policy's",
+            )
+        ),
+        AGREEMENT,
+        89,
+        14,
+        "sections[2].fields[0].min: 'fem' is not a number once the rules are filled in",
+    ),
+    (
+        "min on a text field",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: navn\n        type: text",
+                "      - name: navn\n        min: 1\n        type: text",
+            )
+        ),
+        CHECKLIST,
+        23,
+        9,
+        "sections[0].fields[0]: min and max apply to number fields only",
+    ),
+    (
+        "required_if naming no number field",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: enhet\n",
+                "      - name: enhet\n        required_if: {field: navn, above: 2}\n",
+            )
+        ),
+        CHECKLIST,
+        28,
+        30,
+        "sections[0].fields[1].required_if.field: 'navn' is not a number field before 'enhet' in this form: name one",
+    ),
+    (
+        "required_if on a checkbox",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: navn\n        type: text",
+                "      - name: navn\n        required_if: {field: x, above: 1}\n        type: checkbox",
+            )
+        ),
+        CHECKLIST,
+        23,
+        9,
+        "sections[0].fields[0]: required_if applies to fields one writes or chooses in, not to checkbox fields",
+    ),
+    (
+        "months_after naming no earlier date",
+        in_forms(
+            replace(FOLLOW_UP, "months_after: {field: dato,", "months_after: {field: datoen,")
+        ),
+        FOLLOW_UP,
+        113,
+        31,
+        "sections[4].fields[0].months_after.field: 'datoen' is not a date field before 'neste_oppfolging' in this form: name one",
+    ),
+    (
+        "months_after of a number that is no whole month",
+        in_forms(
+            replace(
+                FOLLOW_UP,
+                'months: "{{ rules.follow_up_interval_months }}"',
+                'months: "{{ rules.follow_up_interval_months }},5"',
+            )
+        ),
+        FOLLOW_UP,
+        113,
+        45,
+        "sections[4].fields[0].months_after.months: '6.5' is not a whole number of months (1-120)",
+    ),
+    (
+        "calendar on a text field",
+        in_forms(
+            replace(
+                CHECKLIST,
+                "      - name: navn\n        type: text",
+                "      - name: navn\n        calendar: {nb: Møte, nn: Møte}\n        type: text",
+            )
+        ),
+        CHECKLIST,
+        23,
+        9,
+        "sections[0].fields[0]: months_after and calendar apply to date fields only",
+    ),
+]
 
 
-@pytest.mark.parametrize(("case", "edit", "file", "line", "col", "message"), CASES,
-                         ids=[case[0] for case in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "edit", "file", "line", "col", "message"), CASES, ids=[case[0] for case in CASES]
+)
 def test_broken_forms_are_reported_with_their_place(
-    tmp_path: Path, case: str, edit: Callable[[Path, Path], None],
-    file: str, line: int, col: int, message: str,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    case: str,
+    edit: Callable[[Path, Path], None],
+    file: str,
+    line: int,
+    col: int,
+    message: str,
+) -> None:
     content = fixture_content("minimal", tmp_path)
     forms = tmp_path / "forms"
     shutil.copytree(ROOT / "forms", forms)

@@ -66,31 +66,52 @@ def _outside_relative(content: Path, tmp: Path, file: str) -> None:
 
 # (case, make, file, message): the special file is made at `file`; the message is at 1:1 there.
 SPECIAL = [
-    ("FIFO as an organisation", _fifo, f"{ORGS}/x.yml",
-     "not a regular file (a named pipe): content must be plain text files"),
-    ("symbolic link loop", _loop, f"{ORGS}/loop.yml",
-     "symbolic link loop (the link leads back to itself): point it at a file"),
-    ("link to /dev/zero", _dev_zero, f"{ORGS}/zero.yml",
-     "not a regular file (a device): content must be plain text files"),
-    ("link to a file outside the project", _outside, f"{ORGS}/secret.yml",
-     "symbolic link to a file outside "),
-    ("text linked to a file outside", _outside_relative, NB,
-     "symbolic link to a file outside "),
-]  # fmt: skip
+    (
+        "FIFO as an organisation",
+        _fifo,
+        f"{ORGS}/x.yml",
+        "not a regular file (a named pipe): content must be plain text files",
+    ),
+    (
+        "symbolic link loop",
+        _loop,
+        f"{ORGS}/loop.yml",
+        "symbolic link loop (the link leads back to itself): point it at a file",
+    ),
+    (
+        "link to /dev/zero",
+        _dev_zero,
+        f"{ORGS}/zero.yml",
+        "not a regular file (a device): content must be plain text files",
+    ),
+    (
+        "link to a file outside the project",
+        _outside,
+        f"{ORGS}/secret.yml",
+        "symbolic link to a file outside ",
+    ),
+    ("text linked to a file outside", _outside_relative, NB, "symbolic link to a file outside "),
+]
 
 
 def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """The installed command, as a maintainer runs it; a hang fails the test."""
-    return subprocess.run([str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
-@pytest.mark.parametrize(("case", "make", "file", "message"), SPECIAL,
-                         ids=[case[0] for case in SPECIAL])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "make", "file", "message"), SPECIAL, ids=[case[0] for case in SPECIAL]
+)
 def test_special_files_are_refused_by_name_without_hanging(
-    tmp_path: Path, built: tuple[Path, dict[str, str]],
-    case: str, make: Callable[[Path, Path, str], None], file: str, message: str,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    built: tuple[Path, dict[str, str]],
+    case: str,
+    make: Callable[[Path, Path, str], None],
+    file: str,
+    message: str,
+) -> None:
     site, digest = built
     content = fixture_content("minimal", tmp_path)
     make(content, tmp_path, file)
@@ -126,8 +147,9 @@ def test_a_broken_link_is_named_at_its_line_in_the_content_file(
     site, digest = built
     content = fixture_content("minimal", tmp_path)
     text = (content / NB).read_text(encoding="utf-8")
-    (content / NB).write_text(text.replace("egen bolig.", "egen bolig, se [reglene](mangler.md)."),
-                              encoding="utf-8")  # fmt: skip
+    (content / NB).write_text(
+        text.replace("egen bolig.", "egen bolig, se [reglene](mangler.md)."), encoding="utf-8"
+    )
     args = ["--project", str(ROOT), "--content", str(content), "--site", str(site)]
 
     result = CliRunner().invoke(main, ["build", *args])
@@ -190,35 +212,63 @@ AT_FORM = _place(r"  form:", 5, below=1)
 # (case, edit of strings.yml or None to delete it, expected start of the message line)
 STRING_CASES = [
     ("missing strings.yml", None, f"{STRINGS}:1:1: file not found"),
-    ("syntax error", lambda text: text.replace("  home_title: Retningslinjer",
-                                               "  home_title: [Retningslinjer", 1),
-     f"{STRINGS}:{AT_HOME}: YAML syntax error: expected ',' or ']', but got ':'"),
-    ("text in one written form only", _delete_line("  whats_changed:", 1),
-     f"{STRINGS}:{AT_NB}: nb: missing text 'whats_changed' (nn.whats_changed has it): add it"),
-    ("text a page template uses", _delete_line("  whats_changed:"),
-     f"error: {STRINGS}:{AT_NB}: nb: missing text 'whats_changed': add it "
-     "(used by site_templates/pages/guideline.md.j2:"),
-    ("text a form template uses", _delete_line("    signature:"),
-     f"error: {STRINGS}:{AT_FORM}: nb.form: missing text 'signature': add it "
-     "(used by site_templates/forms/macros.html.j2:"),
-    ("text the site configuration uses", _delete_line("  not_found_title:"),
-     f"error: {STRINGS}:{AT_NB}: nb: missing text 'not_found_title': add it"),
-    ("unknown placeholder", lambda text: text.replace("{org}", "{organisation}"),
-     # Whichever PDF is first; each names itself, the text and its place.
-     re.compile(rf"error: PDF n[bn]/testkommune/\S+\.pdf could not be written: {STRINGS}:\d+:13: "
-                r"n[bn]\.form\.footer: cannot fill in 'organisation': "
-                r"the placeholders here are \{org\}, \{title\}, \{version\}")),
-    ("not a mapping", lambda text: "- nb\n- nn\n",
-     f"{STRINGS}:1:1: expected a mapping with the keys nb, nn, chooser"),
-]  # fmt: skip
+    (
+        "syntax error",
+        lambda text: text.replace(
+            "  home_title: Retningslinjer", "  home_title: [Retningslinjer", 1
+        ),
+        f"{STRINGS}:{AT_HOME}: YAML syntax error: expected ',' or ']', but got ':'",
+    ),
+    (
+        "text in one written form only",
+        _delete_line("  whats_changed:", 1),
+        f"{STRINGS}:{AT_NB}: nb: missing text 'whats_changed' (nn.whats_changed has it): add it",
+    ),
+    (
+        "text a page template uses",
+        _delete_line("  whats_changed:"),
+        f"error: {STRINGS}:{AT_NB}: nb: missing text 'whats_changed': add it "
+        "(used by site_templates/pages/guideline.md.j2:",
+    ),
+    (
+        "text a form template uses",
+        _delete_line("    signature:"),
+        f"error: {STRINGS}:{AT_FORM}: nb.form: missing text 'signature': add it "
+        "(used by site_templates/forms/macros.html.j2:",
+    ),
+    (
+        "text the site configuration uses",
+        _delete_line("  not_found_title:"),
+        f"error: {STRINGS}:{AT_NB}: nb: missing text 'not_found_title': add it",
+    ),
+    (
+        "unknown placeholder",
+        lambda text: text.replace("{org}", "{organisation}"),
+        # Whichever PDF is first; each names itself, the text and its place.
+        re.compile(
+            rf"error: PDF n[bn]/testkommune/\S+\.pdf could not be written: {STRINGS}:\d+:13: "
+            r"n[bn]\.form\.footer: cannot fill in 'organisation': "
+            r"the placeholders here are \{org\}, \{title\}, \{version\}"
+        ),
+    ),
+    (
+        "not a mapping",
+        lambda text: "- nb\n- nn\n",
+        f"{STRINGS}:1:1: expected a mapping with the keys nb, nn, chooser",
+    ),
+]
 
 
-@pytest.mark.parametrize(("case", "edit", "expected"), STRING_CASES,
-                         ids=[case[0] for case in STRING_CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "edit", "expected"), STRING_CASES, ids=[case[0] for case in STRING_CASES]
+)
 def test_a_broken_strings_file_is_named_with_its_place(
-    tmp_path: Path, project: tuple[Path, Path, dict[str, str]],
-    case: str, edit: Callable[[str], str] | None, expected: str | re.Pattern[str],
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    project: tuple[Path, Path, dict[str, str]],
+    case: str,
+    edit: Callable[[str], str] | None,
+    expected: str | re.Pattern[str],
+) -> None:
     base, site, digest = project
     copy = tmp_path / "project"
     copy.mkdir()
@@ -230,11 +280,25 @@ def test_a_broken_strings_file_is_named_with_its_place(
         strings.unlink()
     else:
         strings.write_text(edit(strings.read_text(encoding="utf-8")), encoding="utf-8")
-    args = ["--project", str(copy), "--content", str(base / "minimal" / "content"),
-            "--site", str(site), "-j", "2"]  # fmt: skip
+    args = [
+        "--project",
+        str(copy),
+        "--content",
+        str(base / "minimal" / "content"),
+        "--site",
+        str(site),
+        "-j",
+        "2",
+    ]
 
-    run = subprocess.run([str(SCRIPT), "build", *args], cwd=copy, capture_output=True,
-                         text=True, timeout=300, check=False)  # fmt: skip
+    run = subprocess.run(
+        [str(SCRIPT), "build", *args],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
@@ -254,19 +318,36 @@ def test_a_broken_theme_template_is_named_with_its_line(
     shutil.copy(base / "mkdocs.yml", copy / "mkdocs.yml")
     main_html = copy / "site_templates/overrides/main.html"
     text = main_html.read_text(encoding="utf-8")
-    main_html.write_text(text.replace("{{ ps.feed_title }}", "{{ ps.feed_title + 1 }}", 1),
-                         encoding="utf-8")  # fmt: skip
+    main_html.write_text(
+        text.replace("{{ ps.feed_title }}", "{{ ps.feed_title + 1 }}", 1), encoding="utf-8"
+    )
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "{{ ps.feed_title }}" in row)
-    args = ["--project", str(copy), "--content", str(base / "minimal" / "content"),
-            "--forms", str(base / "forms"), "--site", str(site)]  # fmt: skip
+    args = [
+        "--project",
+        str(copy),
+        "--content",
+        str(base / "minimal" / "content"),
+        "--forms",
+        str(base / "forms"),
+        "--site",
+        str(site),
+    ]
 
-    run = subprocess.run([str(SCRIPT), "build", *args], cwd=copy, capture_output=True,
-                         text=True, timeout=300, check=False)  # fmt: skip
+    run = subprocess.run(
+        [str(SCRIPT), "build", *args],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    assert (f"  site_templates/overrides/main.html:{line}: template error: TypeError: "
-            'can only concatenate str (not "int") to str') in run.stderr, run.stderr  # fmt: skip
+    assert (
+        f"  site_templates/overrides/main.html:{line}: template error: TypeError: "
+        'can only concatenate str (not "int") to str'
+    ) in run.stderr, run.stderr
     assert tree_digest(site) == digest
 
 
@@ -281,8 +362,12 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     def mount(options: str) -> Path:
         point = tmp_path / f"disk{len(mounted)}"
         point.mkdir()
-        run = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
-                             capture_output=True, text=True, check=False)  # fmt: skip
+        run = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if run.returncode != 0:
             pytest.skip(f"cannot mount a file system here: {run.stderr.strip()}")
         mounted.append(point)
@@ -336,16 +421,24 @@ def test_a_full_disk_is_a_clear_error_and_keeps_the_site(
 # --- PDFs -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("html", [
-    '<p>Tekst <img src="http://example.invalid/x.png" alt="x"></p>',
-    '<p style="background: url(http://example.invalid/x.png)">Tekst</p>',
-    "<style>@import url(http://example.invalid/x.css);</style><p>Tekst</p>",
-], ids=["image", "css url", "css import"])  # fmt: skip
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>Tekst <img src="http://example.invalid/x.png" alt="x"></p>',
+        '<p style="background: url(http://example.invalid/x.png)">Tekst</p>',
+        "<style>@import url(http://example.invalid/x.css);</style><p>Tekst</p>",
+    ],
+    ids=["image", "css url", "css import"],
+)
 def test_a_pdf_leaves_out_what_it_would_load_from_elsewhere(tmp_path: Path, html: str) -> None:
     """A PDF never fetches from another host; what it would load is left out, as a browser
     leaves out an image it cannot load, in-process and in a worker process alike."""
-    job = PdfJob(f"<html lang='nb'><body>{html}</body></html>", tmp_path / "x.pdf",
-                 "nb/testkommune/x.pdf", "https://example.org/nb/testkommune/x/")  # fmt: skip
+    job = PdfJob(
+        f"<html lang='nb'><body>{html}</body></html>",
+        tmp_path / "x.pdf",
+        "nb/testkommune/x.pdf",
+        "https://example.org/nb/testkommune/x/",
+    )
     write_pdf(job)
     assert "Tekst" in PdfReader(job.target).pages[0].extract_text()
 
@@ -370,11 +463,17 @@ def test_a_task_failing_outside_exception_names_the_task(count: int) -> None:
         workers.run()
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda path: os.mkfifo(path), "1:1: not a regular file (a named pipe)"),
-    (lambda path: path.write_bytes("Testkommune\nbl\xe5\n".encode("latin-1")),
-     "2:3: file is not UTF-8 text (byte 0xe5 here)"),
-], ids=["FIFO", "Latin-1"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: os.mkfifo(path), "1:1: not a regular file (a named pipe)"),
+        (
+            lambda path: path.write_bytes("Testkommune\nbl\xe5\n".encode("latin-1")),
+            "2:3: file is not UTF-8 text (byte 0xe5 here)",
+        ),
+    ],
+    ids=["FIFO", "Latin-1"],
+)
 def test_a_word_list_that_cannot_be_read_is_named(
     tmp_path: Path, make: Callable[[Path], None], message: str
 ) -> None:

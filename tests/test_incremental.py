@@ -16,8 +16,7 @@ VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
 
 def run(content: Path, site: Path, *, incremental: bool = True) -> list[str]:
     lines: list[str] = []
-    build(Paths.default(ROOT, content, site), report=lines.append, incremental=incremental,
-          jobs=1)  # fmt: skip
+    build(Paths.default(ROOT, content, site), report=lines.append, incremental=incremental, jobs=1)
     return lines
 
 
@@ -64,8 +63,9 @@ def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_buil
     site = copy_site(default_site, tmp_path / "site")  # the first build, with its cache
     total = pdf_count(site)
     policy = content / VESTLAND
-    policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
-                                                 "home_days_per_week_max: 3"))  # fmt: skip
+    policy.write_text(
+        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 3")
+    )
 
     changed = run(content, site)
 

@@ -51,8 +51,10 @@ def content_dates() -> set[str]:
 
 
 def test_nothing_is_made_up_for_a_policy_without_date_or_version(site: Path) -> None:
-    for lang, owner_words in (("nb", ("Ikke oppgitt", "dato ikke oppgitt")),
-                              ("nn", ("Ikkje oppgitt", "dato ikkje oppgitt"))):  # fmt: skip
+    for lang, owner_words in (
+        ("nb", ("Ikke oppgitt", "dato ikke oppgitt")),
+        ("nn", ("Ikkje oppgitt", "dato ikkje oppgitt")),
+    ):
         text = article(site / lang / FJORDVIK / "index.html")
         version = re.search(r"Versjon (\S+ \S+)", text)
         assert version is not None and version.group(1) == owner_words[0], text
@@ -67,8 +69,11 @@ def test_nothing_is_made_up_for_a_policy_without_date_or_version(site: Path) -> 
 
 def test_no_date_appears_that_the_content_does_not_hold(site: Path) -> None:
     allowed = content_dates()
-    written = {f"{int(d)}. {m} {y}" for y, mo, d in (a.split("-") for a in allowed)
-               for m in [MONTHS.split("|")[int(mo) - 1]]}  # fmt: skip
+    written = {
+        f"{int(d)}. {m} {y}"
+        for y, mo, d in (a.split("-") for a in allowed)
+        for m in [MONTHS.split("|")[int(mo) - 1]]
+    }
     texts = {}
     for entry in manifest(site):
         path = site / entry["path"]
@@ -90,9 +95,10 @@ def test_documents_and_links_are_listed_in_order_and_published(site: Path) -> No
     folder = FIXTURES / "new-orgs" / "content" / "policies" / "fjordvik-heimekontor"
     documents = [e for e in manifest(site) if e["kind"] == "document"]
     assert sorted(e["path"] for e in documents) == sorted(
-        f"{lang}/{FJORDVIK}/{name}" for lang in ("nb", "nn")
+        f"{lang}/{FJORDVIK}/{name}"
+        for lang in ("nb", "nn")
         for name in ("rutine-heimekontor.pdf", "rettleiar-it-tryggleik.odt")
-    )  # fmt: skip
+    )
     for entry in documents:
         name = entry["path"].rsplit("/", 1)[1]
         assert (site / entry["path"]).read_bytes() == (folder / name).read_bytes()
@@ -117,8 +123,10 @@ def test_documents_and_links_are_listed_in_order_and_published(site: Path) -> No
 
 
 def test_a_new_money_rule_reads_in_kroner_in_texts_forms_and_pdfs(site: Path) -> None:
-    for lang, words in (("nb", "400 kroner i måneden til strøm"),
-                        ("nn", "400 kroner i månaden til straum")):  # fmt: skip
+    for lang, words in (
+        ("nb", "400 kroner i måneden til strøm"),
+        ("nn", "400 kroner i månaden til straum"),
+    ):
         assert words in article(site / lang / "frivillighjelpa" / "hjemmekontor" / "index.html")
         form = page_text(site / lang / "frivillighjelpa" / "skjema" / "avtale" / "index.html")
         assert "får 400 kroner i " in form
@@ -129,8 +137,11 @@ def test_a_new_money_rule_reads_in_kroner_in_texts_forms_and_pdfs(site: Path) ->
         fields = reader.get_fields() or {}
         assert "tillegg_mottatt" in fields
         assert "400 kroner" in str(fields["tillegg_mottatt"].get("/TU"))
-    entry = next(e for e in manifest(site) if e["kind"] == "form-pdf"
-                 and e["org"] == "frivillighjelpa" and e["lang"] == "nb")  # fmt: skip
+    entry = next(
+        e
+        for e in manifest(site)
+        if e["kind"] == "form-pdf" and e["org"] == "frivillighjelpa" and e["lang"] == "nb"
+    )
     fields = entry["fields"]
     assert fields.index("tillegg_mottatt") > fields.index("utstyr")  # after the equipment section
 

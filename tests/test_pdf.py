@@ -51,8 +51,12 @@ def resolved() -> dict[tuple[str, str, str], ResolvedForm]:
 def test_every_organisation_has_each_applicable_form_in_both_languages(default_site: Path) -> None:
     for kind in ("form", "form-pdf"):
         found = {(e["lang"], e["org"], e["id"]) for e in entries(default_site, kind)}
-        expected = {(lang, org, form) for lang in ("nb", "nn")
-                    for org, forms in APPLICABLE.items() for form in forms}  # fmt: skip
+        expected = {
+            (lang, org, form)
+            for lang in ("nb", "nn")
+            for org, forms in APPLICABLE.items()
+            for form in forms
+        }
         assert found == expected, kind
     for entry in entries(default_site, "form-pdf"):
         assert (default_site / entry["path"]).stat().st_size > 0
@@ -79,8 +83,7 @@ def test_pdf_fields_match_the_definition_and_are_described_by_their_labels(
                 assert field.FT == "/Btn" and flags & RADIO
                 # Each button's "on" state is the web form's value, not an index into /Opt.
                 assert "/Opt" not in field
-                states = [next(str(s) for s in kid.AP.N if s != "/Off")
-                          for kid in field.Kids]  # fmt: skip
+                states = [next(str(s) for s in kid.AP.N if s != "/Off") for kid in field.Kids]
                 assert states == [f"/{value}" for value, _ in control.options], control.name
             elif control.type == "select":
                 assert field.FT == "/Ch"
@@ -118,10 +121,21 @@ def test_pdf_footer_names_organisation_form_version_and_page(default_site: Path)
 def _render(pdf: Path, page: int, target: Path) -> Image.Image:
     assert shutil.which("pdftoppm"), "poppler-utils is not installed"
     subprocess.run(
-        ["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-png", "-singlefile",
-         str(pdf), str(target)],
+        [
+            "pdftoppm",
+            "-r",
+            "72",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-png",
+            "-singlefile",
+            str(pdf),
+            str(target),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     return Image.open(f"{target}.png").convert("L")
 
 
@@ -129,8 +143,12 @@ def _dark_pixels(image: Image.Image, rect: list[float]) -> int:
     """Dark pixels inside a widget's rectangle (PDF points, origin bottom left; 72 dpi)."""
     left, right = sorted((rect[0], rect[2]))
     bottom, top = sorted((rect[1], rect[3]))
-    box = (round(left) + 2, round(image.height - top) + 2,
-           round(right) - 2, round(image.height - bottom) - 2)  # fmt: skip
+    box = (
+        round(left) + 2,
+        round(image.height - top) + 2,
+        round(right) - 2,
+        round(image.height - bottom) - 2,
+    )
     return sum(1 for value in image.crop(box).get_flattened_data() if value < 128)
 
 
@@ -166,8 +184,12 @@ def test_typed_values_and_a_ticked_box_survive_saving_and_show(
 
 
 def test_norwegian_letters_in_labels_are_real_text(default_site: Path) -> None:
-    text = " ".join(PdfReader(default_site / "nn" / "kommune" / "skjema" / "avtale.pdf")
-                    .pages[0].extract_text().split())  # fmt: skip
+    text = " ".join(
+        PdfReader(default_site / "nn" / "kommune" / "skjema" / "avtale.pdf")
+        .pages[0]
+        .extract_text()
+        .split()
+    )
     assert "Namnet til arbeidstakaren" in text
     assert "Næraste leiar" in text
 
@@ -186,8 +208,11 @@ def test_guideline_pdf_holds_the_guideline(default_site: Path) -> None:
 def test_a_changed_rule_reaches_the_agreement_page_and_pdf(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     # The reason field (and its hint with the maximum) is there where more days may be agreed.
-    replace(POLICY, "home_days_per_week_max: 2",
-            "home_days_per_week_max: 4\n  home_days_more_by_exception: true")(content)  # fmt: skip
+    replace(
+        POLICY,
+        "home_days_per_week_max: 2",
+        "home_days_per_week_max: 4\n  home_days_more_by_exception: true",
+    )(content)
     site = build_site(content, tmp_path / "site")
 
     for lang, phrase in {
@@ -205,12 +230,16 @@ def test_a_changed_rule_reaches_the_agreement_page_and_pdf(tmp_path: Path) -> No
 def test_the_loan_receipt_follows_the_equipment_rule(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     policy = content / "policies" / "heimekontor" / "policy.yml"
-    policy.write_text(policy.read_text().replace(
-        "rules:\n",
-        "rules:\n  equipment_on_loan:\n"
-        "    - {id: pc, name: {nb: bærbar PC, nn: berbar PC}}\n"
-        "    - {id: stol, name: {nb: kontorstol, nn: kontorstol}}\n",
-    ).replace("attachments: [avtale,", "attachments: [utstyrslan, avtale,"))  # fmt: skip
+    policy.write_text(
+        policy.read_text()
+        .replace(
+            "rules:\n",
+            "rules:\n  equipment_on_loan:\n"
+            "    - {id: pc, name: {nb: bærbar PC, nn: berbar PC}}\n"
+            "    - {id: stol, name: {nb: kontorstol, nn: kontorstol}}\n",
+        )
+        .replace("attachments: [avtale,", "attachments: [utstyrslan, avtale,")
+    )
     site = build_site(content, tmp_path / "site")
 
     receipts = [e for e in entries(site, "form-pdf") if e["id"] == "utstyrslan"]
@@ -226,12 +255,20 @@ def test_a_failing_pdf_worker_names_the_document(tmp_path: Path) -> None:
     from generator.pdf import PdfJob, write_pdf
     from generator.workers import Workers
 
-    good = PdfJob("<!doctype html><html lang=nb><title>A</title><p>A</p>", tmp_path / "a.pdf",
-                  "nb/a.pdf", "http://localhost:8000/nb/")  # fmt: skip
+    good = PdfJob(
+        "<!doctype html><html lang=nb><title>A</title><p>A</p>",
+        tmp_path / "a.pdf",
+        "nb/a.pdf",
+        "http://localhost:8000/nb/",
+    )
     blocked = tmp_path / "b.pdf"
     blocked.mkdir()  # a folder where the PDF should go: writing it fails inside the worker
-    bad = PdfJob("<!doctype html><html lang=nb><title>B</title><p>B</p>", blocked,
-                 "nb/b.pdf", "http://localhost:8000/nb/")  # fmt: skip
+    bad = PdfJob(
+        "<!doctype html><html lang=nb><title>B</title><p>B</p>",
+        blocked,
+        "nb/b.pdf",
+        "http://localhost:8000/nb/",
+    )
 
     workers = Workers(2)
     for job in (good, bad):
@@ -317,8 +354,11 @@ def test_filled_radio_button_and_box_show_with_the_web_forms_values(
 ) -> None:
     source = default_site / "nn" / "kommune" / "skjema" / "avtale.pdf"
     writer = PdfWriter(clone_from=PdfReader(source))
-    values = {"varighet": "/midlertidig", "leder_sier_opp": "/on",
-              "taushetsplikt": "\n".join(f"Linje {n} om teieplikt" for n in range(1, 13))}  # fmt: skip
+    values = {
+        "varighet": "/midlertidig",
+        "leder_sier_opp": "/on",
+        "taushetsplikt": "\n".join(f"Linje {n} om teieplikt" for n in range(1, 13)),
+    }
     for page in writer.pages:
         writer.update_page_form_field_values(page, values, auto_regenerate=False)
     filled = tmp_path / "filled.pdf"
@@ -374,21 +414,37 @@ def _self_signed() -> tuple[object, object]:
     name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Kari Nordmann")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        cx509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(cx509.random_serial_number())
+        cx509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(cx509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(cx509.KeyUsage(digital_signature=True, content_commitment=True,
-                                      key_encipherment=False, data_encipherment=False,
-                                      key_agreement=False, key_cert_sign=True, crl_sign=False,
-                                      encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            cx509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())  # fmt: skip
-    return (x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-            keys.PrivateKeyInfo.load(der_key))  # fmt: skip
+    )
+    der_key = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return (
+        x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        keys.PrivateKeyInfo.load(der_key),
+    )
 
 
 def sign(unsigned: Path, signed: Path, field_name: str) -> None:
@@ -408,12 +464,16 @@ def _sign(unsigned: Path, signed: Path, field_name: str) -> None:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     cert, key = _self_signed()
-    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                  cert_registry=SimpleCertificateStore.from_certs([cert]))  # fmt: skip
+    signer = signers.SimpleSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([cert])
+    )
     with unsigned.open("rb") as inp, signed.open("wb") as out:
-        signers.sign_pdf(IncrementalPdfFileWriter(inp),
-                         signers.PdfSignatureMetadata(field_name=field_name),
-                         signer=signer, output=out)  # fmt: skip
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(inp),
+            signers.PdfSignatureMetadata(field_name=field_name),
+            signer=signer,
+            output=out,
+        )
     with signed.open("rb") as inp:
         (signature,) = PdfFileReader(inp).embedded_signatures
         assert signature.field_name == field_name

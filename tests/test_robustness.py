@@ -40,8 +40,15 @@ def run(base: Path, *, incremental: bool = True, jobs: int = 1) -> list[str]:
 
 
 def command(base: Path, *extra: str) -> list[str]:
-    return [COMMAND, "build", "--content", str(base / "content"), "--site", str(base / "site"),
-            *extra]  # fmt: skip
+    return [
+        COMMAND,
+        "build",
+        "--content",
+        str(base / "content"),
+        "--site",
+        str(base / "site"),
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -193,10 +200,19 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_build(
 def test_a_site_that_cannot_be_written_is_a_clear_error(built: Path, tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("")
     result = subprocess.run(
-        [COMMAND, "build", "--content", str(built / "content"),
-         "--site", str(tmp_path / "not-a-folder" / "site")],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            COMMAND,
+            "build",
+            "--content",
+            str(built / "content"),
+            "--site",
+            str(tmp_path / "not-a-folder" / "site"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1
     assert "error: cannot create" in result.stderr and "Traceback" not in result.stderr
 
@@ -204,16 +220,28 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(built: Path, tmp_path: P
 def test_two_builds_at_once_end_with_one_clean_site(built: Path, tmp_path: Path) -> None:
     base = tmp_path / "twice"
     shutil.copytree(built / "content", base / "content")
-    runs = [subprocess.Popen(command(base, "--jobs", "2"), cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+    runs = [
+        subprocess.Popen(
+            command(base, "--jobs", "2"),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=300) for process in runs]
 
     for process, (out, err) in zip(runs, outputs, strict=True):
         assert process.returncode == 0, err
         assert "Traceback" not in out + err
     assert tree_digest(base / "site") == tree_digest(built / "site")
-    assert sorted(p.name for p in base.iterdir()) == [".site.cache", ".site.lock", "content",
-                                                       "site"]  # fmt: skip
+    assert sorted(p.name for p in base.iterdir()) == [
+        ".site.cache",
+        ".site.lock",
+        "content",
+        "site",
+    ]
     assert not [p for p in (base / ".site.cache").rglob("*") if "partial" in p.name]
     again = run(base)  # every entry whole and used: nothing to render, nothing damaged
     assert "Nothing changed: no page and no PDF was rendered again." in again, again
@@ -224,15 +252,22 @@ def test_a_second_build_waits_or_with_no_wait_fails(copy: Path) -> None:
     before = tree_digest(copy / "site")
     with (copy / ".site.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        refused = subprocess.run(command(copy, "--no-wait"), cwd=ROOT, capture_output=True,
-                                 text=True, check=False, timeout=120)  # fmt: skip
+        refused = subprocess.run(
+            command(copy, "--no-wait"),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         assert refused.returncode == 1
         assert "error: another build of" in refused.stderr, refused.stderr
         assert "Traceback" not in refused.stderr
         assert tree_digest(copy / "site") == before
 
-        waiting = subprocess.Popen(command(copy), cwd=ROOT, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+        waiting = subprocess.Popen(
+            command(copy), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         assert waiting.stdout is not None
         lines = []
         while not any(line.startswith("Waiting for another build") for line in lines):
@@ -269,10 +304,16 @@ KILL_BETWEEN_RENAMES = textwrap.dedent("""
 
 def test_a_kill_between_the_two_renames_loses_no_site(copy: Path, built: Path) -> None:
     policy = copy / "content/policies/heimekontor/policy.yml"
-    policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
-                                                 "home_days_per_week_max: 3"))  # fmt: skip
-    killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), "no-exchange"],
-                            cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    policy.write_text(
+        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 3")
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), "no-exchange"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not (copy / "site").exists()
     assert len(list(copy.glob(".site.old-*"))) == 1
@@ -291,15 +332,25 @@ def test_on_linux_the_swap_is_one_atomic_exchange(copy: Path, built: Path) -> No
     """The same build as above, where the system can exchange two names: there is no moment
     without site/, so no second rename to be killed before."""
     policy = copy / "content/policies/heimekontor/policy.yml"
-    policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
-                                                 "home_days_per_week_max: 3"))  # fmt: skip
-    swapped = subprocess.run([sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), "exchange"],
-                             cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    policy.write_text(
+        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 3")
+    )
+    swapped = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), "exchange"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert swapped.returncode == 0, swapped.stderr
     page = (copy / "site/nb/testkommune/heimekontor/index.html").read_text()
     assert "inntil 3 dager" in " ".join(page.split())
-    assert sorted(p.name for p in copy.iterdir()) == [".site.cache", ".site.lock", "content",
-                                                       "site"]  # fmt: skip
+    assert sorted(p.name for p in copy.iterdir()) == [
+        ".site.cache",
+        ".site.lock",
+        "content",
+        "site",
+    ]
 
 
 def test_the_published_site_has_the_modes_of_the_umask(built: Path, copy: Path) -> None:
@@ -359,8 +410,12 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_workers_end_with_their_build(copy: Path, how: signal.Signals) -> None:
     before = tree_digest(copy / "site")
-    process = subprocess.Popen(command(copy, "--full", "--jobs", "2"), cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    process = subprocess.Popen(
+        command(copy, "--full", "--jobs", "2"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while len(_workers(process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)

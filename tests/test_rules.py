@@ -42,16 +42,35 @@ def filled(text: str, rule: dict, value: object, lang: str = "nb") -> str:
         ({"type": "date"}, dt.date(2021, 8, 24), "24. august 2021", "24. august 2021"),
         ({"type": "year-month"}, "2022-06", "juni 2022", "juni 2022"),
         ({"type": "text"}, "Websak", "Websak", "Websak"),
-        ({"type": "text"}, {"nb": "personalmappen", "nn": "personalmappa"}, "personalmappen",
-         "personalmappa"),
-        ({"type": "list"}, [{"id": "pc", "name": {"nb": "PC", "nn": "PC"}},
-                            {"id": "mus", "name": {"nb": "mus", "nn": "mus"}}],
-         "PC og mus", "PC og mus"),
-        ({"type": "choice", "options": [{"value": "ja", "label": {"nb": "alltid", "nn": "alltid"}},
-                                        {"value": "nei", "label": {"nb": "aldri", "nn": "aldri"}}]},
-         "nei", "aldri", "aldri"),
+        (
+            {"type": "text"},
+            {"nb": "personalmappen", "nn": "personalmappa"},
+            "personalmappen",
+            "personalmappa",
+        ),
+        (
+            {"type": "list"},
+            [
+                {"id": "pc", "name": {"nb": "PC", "nn": "PC"}},
+                {"id": "mus", "name": {"nb": "mus", "nn": "mus"}},
+            ],
+            "PC og mus",
+            "PC og mus",
+        ),
+        (
+            {
+                "type": "choice",
+                "options": [
+                    {"value": "ja", "label": {"nb": "alltid", "nn": "alltid"}},
+                    {"value": "nei", "label": {"nb": "aldri", "nn": "aldri"}},
+                ],
+            },
+            "nei",
+            "aldri",
+            "aldri",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_type_prints_as_norwegian_text(rule: dict, value: object, nb: str, nn: str) -> None:
     assert filled("{{ rules.x }}", rule, value, "nb") == nb
     assert filled("{{ rules.x }}", rule, value, "nn") == nn
@@ -99,7 +118,7 @@ def test_conditions_can_test_the_organisation() -> None:
         ("{{ 1 / 0 }}", "division by zero"),
         ("{{ 'a' | format('b') }}", "No filter named 'format'"),
     ],
-)  # fmt: skip
+)
 def test_content_text_runs_in_a_narrow_sandbox(text: str, message: str) -> None:
     with pytest.raises(TextError, match=message.replace("(", r"\(").replace("{", r"\{")):
         expand(text_environment(), text, RuleSet(catalogue(), {}), "nb")
@@ -109,8 +128,10 @@ def test_a_new_rule_needs_only_content(tmp_path: Path) -> None:
     """Declared in rules.yml and set in policy.yml, a rule reaches texts at once."""
     content = fixture_content("minimal", tmp_path)
     with (content / RULES).open("a", encoding="utf-8") as rules:
-        rules.write("\n- id: allowance\n  type: money\n  label: {nb: Tillegg, nn: Tillegg}\n"
-                    "  description: A monthly allowance.\n")  # fmt: skip
+        rules.write(
+            "\n- id: allowance\n  type: money\n  label: {nb: Tillegg, nn: Tillegg}\n"
+            "  description: A monthly allowance.\n"
+        )
     replace(POLICY, "rules:\n", "rules:\n  allowance: 12000\n")(content)
 
     result = CliRunner().invoke(main, ["check", "--content", str(content)])
@@ -131,9 +152,11 @@ def test_a_form_that_does_not_apply_is_a_warning_and_an_error_under_strict(
     relaxed = CliRunner().invoke(main, args)
     strict = CliRunner().invoke(main, [*args, "--strict"])
 
-    expected = (f"{content / POLICY}:35:15: warning: attachments[0]: form 'utstyrslan' does not "
-                "apply to 'testkommune': its condition `when: rules.equipment_on_loan` does not "
-                "hold")  # fmt: skip
+    expected = (
+        f"{content / POLICY}:35:15: warning: attachments[0]: form 'utstyrslan' does not "
+        "apply to 'testkommune': its condition `when: rules.equipment_on_loan` does not "
+        "hold"
+    )
     assert relaxed.exit_code == 0
     assert any(line.startswith(expected) for line in relaxed.output.splitlines()), relaxed.output
     assert strict.exit_code == 1
@@ -144,8 +167,18 @@ def test_a_form_that_does_not_apply_is_a_warning_and_an_error_under_strict(
     [(None, "én", "ein"), ("m", "én", "ein"), ("f", "én", "ei"), ("n", "ett", "eitt")],
 )
 def test_words_agree_with_the_nouns_gender(gender: str | None, nb: str, nn: str) -> None:
-    catalogue = Catalogue(rules=[RuleDeclaration.model_validate(
-        {"id": "days", "type": "integer", "label": {"nb": "d", "nn": "d"}, "description": "d"})])  # fmt: skip
+    catalogue = Catalogue(
+        rules=[
+            RuleDeclaration.model_validate(
+                {
+                    "id": "days",
+                    "type": "integer",
+                    "label": {"nb": "d", "nn": "d"},
+                    "description": "d",
+                }
+            )
+        ]
+    )
     rules = RuleSet(catalogue, {"days": 1})
     call = f'words("{gender}")' if gender else "words"
     env = text_environment()
@@ -158,8 +191,18 @@ def test_words_agree_with_the_nouns_gender(gender: str | None, nb: str, nn: str)
 
 
 def test_words_with_an_unknown_gender_is_a_text_error() -> None:
-    catalogue = Catalogue(rules=[RuleDeclaration.model_validate(
-        {"id": "days", "type": "integer", "label": {"nb": "d", "nn": "d"}, "description": "d"})])  # fmt: skip
+    catalogue = Catalogue(
+        rules=[
+            RuleDeclaration.model_validate(
+                {
+                    "id": "days",
+                    "type": "integer",
+                    "label": {"nb": "d", "nn": "d"},
+                    "description": "d",
+                }
+            )
+        ]
+    )
     with pytest.raises(TextError, match="unknown gender 'x'"):
         expand(
             text_environment(),

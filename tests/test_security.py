@@ -111,16 +111,23 @@ def inject(content: Path, forms: Path) -> None:
     policy = content / "policies" / "heimekontor" / "policy.yml"
     replace(org, "  nb: Testkommune", f"  nb: {yaml_text(ORG['nb'])}")
     replace(org, "  nn: Testkommune", f"  nn: {yaml_text(ORG['nn'])}")
-    replace(org, "  email: post@testkommune.example",
-            '  email: post@testkommune.example\n  url: "https://x.example/\\"onmouseover=\\"alert(1)"')  # fmt: skip
+    replace(
+        org,
+        "  email: post@testkommune.example",
+        '  email: post@testkommune.example\n  url: "https://x.example/\\"onmouseover=\\"alert(1)"',
+    )
     for lang, old in (("nb", "Hjemmekontor i Testkommune"), ("nn", "Heimekontor i Testkommune")):
         text = content / "policies" / "heimekontor" / f"{lang}.yml"
         replace(text, f"title: {old}", f"title: {yaml_text(TITLE[lang])}")
         set_line(text, "summary: ", attack("summary") + " Hjemmekontor.")
         replace(text, "heading: Omfang", f"heading: {yaml_text(attack('heading'))}")
-        replace(text, "    body: |\n", "    body: |\n" + "".join(
-            f"      {line}\n" if line else "\n" for line in BODY.strip().splitlines()
-        ) + "\n")  # fmt: skip
+        replace(
+            text,
+            "    body: |\n",
+            "    body: |\n"
+            + "".join(f"      {line}\n" if line else "\n" for line in BODY.strip().splitlines())
+            + "\n",
+        )
         replace(
             text,
             "### Andre vilkår",
@@ -131,11 +138,18 @@ def inject(content: Path, forms: Path) -> None:
     replace(policy, "nn: Færre dagar på heimekontor.", f"nn: {yaml_text(attack('latest'))}")
     set_line(policy, "    nb: Vedtatt i kommunestyret", attack("approval"))
     replace(policy, "nb: Arbeidsmiljøloven", f"nb: {yaml_text(attack('reference'))}")
-    replace(policy, "url: https://lovdata.no/lov/2005-06-17-62",
-            'url: "https://lovdata.no/lov/)<script>alert(\\"url\\")</script>"')  # fmt: skip
+    replace(
+        policy,
+        "url: https://lovdata.no/lov/2005-06-17-62",
+        'url: "https://lovdata.no/lov/)<script>alert(\\"url\\")</script>"',
+    )
     statement = content / "accessibility.yml"
-    replace(statement, "tested:\n", f"tested:\n  - nb: {yaml_text(attack('statement'))}\n"
-            f"    nn: {yaml_text(attack('statement'))}\n")  # fmt: skip
+    replace(
+        statement,
+        "tested:\n",
+        f"tested:\n  - nb: {yaml_text(attack('statement'))}\n"
+        f"    nn: {yaml_text(attack('statement'))}\n",
+    )
     set_line(statement, "standard: ", attack("standard"))
     avtale = forms / "avtale.yml"
     replace(avtale, "  nb: Avtale om hjemmekontor", f"  nb: {yaml_text(FORM_TITLE)}")
@@ -171,8 +185,24 @@ def manifest_pages(site: Path) -> list[dict[str, str]]:
 
 # --------------------------------------------------------------------------- the built files
 
-DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "frame", "svg", "math", "base",
-                  "meta", "link", "form", "input", "button", "select", "textarea"}  # fmt: skip
+DANGEROUS_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "frame",
+    "svg",
+    "math",
+    "base",
+    "meta",
+    "link",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+}
 SCHEMES = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
 
 
@@ -374,8 +404,11 @@ def test_injected_titles_are_shown_as_text(
     assert page.title().startswith(TITLE["nn"]), page.title()
     expect(page.locator("article h1")).to_have_text(f"{TITLE['nn']} – {ORG['nn']}¶")
 
-    form = next(e for e in manifest_pages(injected) if e["kind"] == "form" and e["lang"] == "nb"
-                and e["id"] == "avtale")  # fmt: skip
+    form = next(
+        e
+        for e in manifest_pages(injected)
+        if e["kind"] == "form" and e["lang"] == "nb" and e["id"] == "avtale"
+    )
     page.goto(f"{injected_server}/{form['path'].removesuffix('index.html')}")
     expect(page.locator("article h1")).to_have_text(FORM_TITLE + "¶")
     expect(page.locator("form legend").first).to_contain_text('<script>alert("legend")</script>')
@@ -402,8 +435,11 @@ def test_search_language_switch_and_forms_work_under_the_policy(
     page.wait_for_url(re.compile(r"/nn/uu/$"))
     expect(page.locator("html")).to_have_attribute("lang", "nn")
 
-    form = next(e for e in manifest_pages(injected) if e["kind"] == "form" and e["lang"] == "nb"
-                and e["id"] == "avtale")  # fmt: skip
+    form = next(
+        e
+        for e in manifest_pages(injected)
+        if e["kind"] == "form" and e["lang"] == "nb" and e["id"] == "avtale"
+    )
     page.goto(f"{injected_server}/{form['path'].removesuffix('index.html')}")
     page.locator(f"{FORM} {SUBMIT}").click()
     expect(page.locator(SUMMARY)).to_be_visible()

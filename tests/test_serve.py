@@ -40,8 +40,9 @@ def test_preview_rebuilds_reloads_and_shows_errors(tmp_path: Path, page: Page) -
         expect(body).to_contain_text("inntil 2 dager i uken")
 
         policy = content / POLICY
-        policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
-                                                     "home_days_per_week_max: 4"))  # fmt: skip
+        policy.write_text(
+            policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 4")
+        )
         expect(body).to_contain_text("inntil 4 dager i uken", timeout=60_000)
 
         policy.write_text(policy.read_text().replace("status: active", "status: aktiv"))
@@ -77,16 +78,18 @@ def test_rebuilds_keep_their_workers_and_replace_dead_ones(tmp_path: Path) -> No
         workers = _workers(before)
         assert len(workers) == 2 and preview.errors == []
 
-        policy.write_text(policy.read_text().replace("home_days_per_week_max: 2",
-                                                     "home_days_per_week_max: 4"))  # fmt: skip
+        policy.write_text(
+            policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 4")
+        )
         preview.rebuild()
         assert preview.errors == [] and _workers(before) == workers
         assert "inntil 4 dager i uken" in " ".join(page.read_text().split())
 
         os.kill(next(iter(workers)), signal.SIGKILL)  # as the kernel's out-of-memory killer would
         time.sleep(1)
-        policy.write_text(policy.read_text().replace("home_days_per_week_max: 4",
-                                                     "home_days_per_week_max: 3"))  # fmt: skip
+        policy.write_text(
+            policy.read_text().replace("home_days_per_week_max: 4", "home_days_per_week_max: 3")
+        )
         preview.rebuild()
         assert preview.errors == []
         assert "inntil 3 dager i uken" in " ".join(page.read_text().split())
@@ -126,8 +129,10 @@ def test_preview_survives_any_failure_and_rebuilds_after_it(
     try:
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/nb/testkommune/heimekontor/")
         expect(body).to_contain_text("inntil 2 dager i uken")
-        for unforeseen in (RuntimeError("the disk is on fire"),
-                           FatalURLFetchingError("not an Exception at all")):  # fmt: skip
+        for unforeseen in (
+            RuntimeError("the disk is on fire"),
+            FatalURLFetchingError("not an Exception at all"),
+        ):
             failure.append(unforeseen)
             nb.write_text(nb.read_text() + "\n")
             expect(errors).to_contain_text(str(unforeseen), timeout=60_000)
@@ -135,8 +140,9 @@ def test_preview_survives_any_failure_and_rebuilds_after_it(
 
             day = next(days)
             text = policy.read_text()
-            policy.write_text(re.sub(r"home_days_per_week_max: \d", f"home_days_per_week_max: {day}",
-                                     text))  # fmt: skip
+            policy.write_text(
+                re.sub(r"home_days_per_week_max: \d", f"home_days_per_week_max: {day}", text)
+            )
             expect(errors).to_have_count(0, timeout=60_000)
             expect(body).to_contain_text(f"inntil {day} dager i uken", timeout=60_000)
 

@@ -53,8 +53,12 @@ def test_words_of_the_other_written_form_are_caught(tmp_path: Path) -> None:
 
 def test_rules_links_and_word_list_are_not_prose(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
-    replace(NB, "egen bolig.", "egen bolig. Se [Websakk](https://example.org/xyzzy) og "
-            "{{ rules.follow_up_interval_months }}.")(content)  # fmt: skip
+    replace(
+        NB,
+        "egen bolig.",
+        "egen bolig. Se [Websakk](https://example.org/xyzzy) og "
+        "{{ rules.follow_up_interval_months }}.",
+    )(content)
     with (content / "ordliste.txt").open("a", encoding="utf-8") as wordlist:
         wordlist.write("Websakk\n")
 

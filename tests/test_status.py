@@ -18,8 +18,14 @@ KOMMUNE_ORG = "content/organisations/kommune.yml"
 
 
 def status(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([COMMAND, "status", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "CI": "true"}, check=False)  # fmt: skip
+    return subprocess.run(
+        [COMMAND, "status", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "true"},
+        check=False,
+    )
 
 
 def line_of(path: Path, pattern: str) -> int:
@@ -38,11 +44,13 @@ def test_default_content_report_names_every_place_to_change() -> None:
     # Vestland's passed time references: three dated statements and the recommended end month.
     for pattern in (r"section: arbeidsstad", r"section: tilrettelegging", r"section: erfaringar"):
         line = line_of(policy, pattern)
-        assert re.search(rf"^    {VESTLAND}:{line}:\d+: time-bound statement passed", out,
-                         re.MULTILINE), pattern  # fmt: skip
+        assert re.search(
+            rf"^    {VESTLAND}:{line}:\d+: time-bound statement passed", out, re.MULTILINE
+        ), pattern
     line = line_of(policy, r"agreement_recommended_until:")
-    assert re.search(rf"^    {VESTLAND}:{line}:\d+: time-bound rule passed 2022-06-30", out,
-                     re.MULTILINE)  # fmt: skip
+    assert re.search(
+        rf"^    {VESTLAND}:{line}:\d+: time-bound rule passed 2022-06-30", out, re.MULTILINE
+    )
     # The municipality: a placeholder name in both written forms, and no contact.
     org = ROOT / KOMMUNE_ORG
     for lang in ("nb", "nn"):
@@ -92,15 +100,22 @@ def test_review_translation_form_and_spelling_items(tmp_path: Path) -> None:
     # The original (Nynorsk) changes after its translation was marked, with a typo; a form that
     # needs equipment on loan is attached to a policy that lends none.
     nn = folder / "nn.yml"
-    nn.write_text(nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr og ", 1),
-                  encoding="utf-8")  # fmt: skip
+    nn.write_text(
+        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr og ", 1),
+        encoding="utf-8",
+    )
     policy = folder / "policy.yml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace(
-        "attachments: [avtale, sjekkliste, oppfolgingssamtale]",
-        "attachments: [avtale, sjekkliste, oppfolgingssamtale, utstyrslan]"), encoding="utf-8")  # fmt: skip
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            "attachments: [avtale, sjekkliste, oppfolgingssamtale]",
+            "attachments: [avtale, sjekkliste, oppfolgingssamtale, utstyrslan]",
+        ),
+        encoding="utf-8",
+    )
     project = _project_copy(tmp_path, "https://retningsliner.example.no/")
-    run = status("--json", "--project", str(project), "--content", str(content),
-                 "--today", "2026-12-01")  # fmt: skip
+    run = status(
+        "--json", "--project", str(project), "--content", str(content), "--today", "2026-12-01"
+    )
     assert run.returncode == 0, run.stderr
     items = json.loads(run.stdout)["items"]
     kinds = {i["kind"] for i in items}
@@ -134,10 +149,13 @@ def _project_copy(tmp_path: Path, site_url: str) -> Path:
 def test_unset_site_url_is_reported(tmp_path: Path) -> None:
     project = _project_copy(tmp_path, "")
     config = project / "mkdocs.yml"
-    config.write_text(re.sub(r"^site_url:.*\n", "", config.read_text(encoding="utf-8"),
-                             flags=re.MULTILINE), encoding="utf-8")  # fmt: skip
-    run = status("--json", "--no-spelling", "--project", str(project), "--content",
-                 str(ROOT / "content"))  # fmt: skip
+    config.write_text(
+        re.sub(r"^site_url:.*\n", "", config.read_text(encoding="utf-8"), flags=re.MULTILINE),
+        encoding="utf-8",
+    )
+    run = status(
+        "--json", "--no-spelling", "--project", str(project), "--content", str(ROOT / "content")
+    )
     items = [i for i in json.loads(run.stdout)["items"] if i["kind"] == "site-url"]
     assert len(items) == 1 and "not set" in items[0]["message"]
 
@@ -145,8 +163,9 @@ def test_unset_site_url_is_reported(tmp_path: Path) -> None:
 def test_broken_content_is_not_a_report(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     policy = content / "policies" / "heimekontor" / "policy.yml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("status: active", "status: x"),
-                      encoding="utf-8")  # fmt: skip
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("status: active", "status: x"), encoding="utf-8"
+    )
     run = status("--content", str(content))
     assert run.returncode == 1
     assert re.search(r"policy\.yml:\d+:\d+: ", run.stderr)
@@ -156,8 +175,12 @@ def test_build_prints_the_summary(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     run = subprocess.run(
         [COMMAND, "build", "--content", str(content), "--site", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "CI": "true"}, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "true"},
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     summary = [line for line in run.stdout.splitlines() if line.startswith("Status: ")]
     assert len(summary) == 1

@@ -66,12 +66,21 @@ def test_text_without_braces_is_returned_as_it_is() -> None:
     [
         ("{{ rules.days.__class__ }}", "'int' has no field '__class__'"),
         ("{{ rules.__init__ }}", "unknown rule '__init__'"),
-        ("{{ org.name.upper() }}", "not allowed in content text: content text cannot call functions or methods"),
+        (
+            "{{ org.name.upper() }}",
+            "not allowed in content text: content text cannot call functions or methods",
+        ),
         ("{{ range(3) }}", "not allowed in content text: content text cannot call functions"),
         ("{{ cycler }}", "'cycler' is not defined (text may use 'rules' and 'org')"),
-        ("{% for x in [1] %}{{ x }}{% endfor %}", "template error: '{% for %}' cannot be used in content text"),
+        (
+            "{% for x in [1] %}{{ x }}{% endfor %}",
+            "template error: '{% for %}' cannot be used in content text",
+        ),
         ("{% macro m() %}{% endmacro %}", "template error: '{% macro %}' cannot be used"),
-        ("{% if true %}{% set x = 1 %}{% endif %}", "template error: '{% assign %}' cannot be used"),
+        (
+            "{% if true %}{% set x = 1 %}{% endif %}",
+            "template error: '{% assign %}' cannot be used",
+        ),
         ("{% import 'x' as y %}", "template error: '{% import %}' cannot be used"),
         ("{{ 9 ** 99 }}", "not allowed in content text: the number is too large"),
         ("{{ 10 ** 10 * 10 ** 10 }}", "not allowed in content text: the number is too large"),
@@ -79,12 +88,15 @@ def test_text_without_braces_is_returned_as_it_is() -> None:
         ("{{ [1] * 10 ** 9 }}", "not allowed in content text: the text would be too long"),
         ("{{ rules.days / 0 }}", "the text cannot be filled in: division by zero"),
         ("{{ rules.unset }}", "rule 'unset' is used in the text but not set in the policy's rules"),
-        ("{{ rules.dayz }}", "unknown rule 'dayz': did you mean 'days'? If not, declare it in content/rules.yml"),
+        (
+            "{{ rules.dayz }}",
+            "unknown rule 'dayz': did you mean 'days'? If not, declare it in content/rules.yml",
+        ),
         ("{{ org.budget }}", "'OrgView' has no field 'budget'"),
         ("{{ rules.days | format('x') }}", "template error: No filter named 'format'"),
         ("{{ rules.days", "template error: unexpected end of template"),
     ],
-)  # fmt: skip
+)
 def test_what_content_text_may_not_do_is_refused_with_a_message(text: str, message: str) -> None:
     assert str(refused(text)).startswith(message)
 

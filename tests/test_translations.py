@@ -29,8 +29,11 @@ def test_a_marked_translation_is_up_to_date(tmp_path: Path) -> None:
 
 def test_a_changed_original_makes_the_translation_stale(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
-    replace(f"{FOLDER}/nn.yml", "Heimekontoret må vere i eigen bustad.",
-            "Heimekontoret må vere i eigen bustad, ikkje på hytta.")(content)  # fmt: skip
+    replace(
+        f"{FOLDER}/nn.yml",
+        "Heimekontoret må vere i eigen bustad.",
+        "Heimekontoret må vere i eigen bustad, ikkje på hytta.",
+    )(content)
 
     code, output = run("check", "--content", str(content))
     assert code == 0, output  # a warning, not an error

@@ -54,18 +54,48 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
         ("a: 1\nb: [2\nc: 3\n", [(3, 2, "YAML syntax error: expected ',' or ']', but got ':'")]),
         ("a: 1\na: 2\nb: 3\nb: 4\n", [(2, 1, "duplicate key 'a'"), (4, 1, "duplicate key 'b'")]),
         ("", [(1, 1, "file is empty: expected a mapping of keys")]),
-        ("a: &x 1\nb: *x\nc: *x\n", [(2, 4, "YAML aliases (*x) are not supported: write the value out in full")]),
-        ("a: !!python/name:os.system x\n", [(1, 4, "the tag !!python/name:os.system is not supported: remove it")]),
+        (
+            "a: &x 1\nb: *x\nc: *x\n",
+            [(2, 4, "YAML aliases (*x) are not supported: write the value out in full")],
+        ),
+        (
+            "a: !!python/name:os.system x\n",
+            [(1, 4, "the tag !!python/name:os.system is not supported: remove it")],
+        ),
         ("a:\n  <<: {b: 1}\n", [(2, 3, "merge keys (<<) are not supported: write the keys out")]),
-        ('a: "open\nb: 1\n', [(1, 4, 'unclosed quote: the text that starts here with " has no closing "; add it')]),
-        ("a: x\x08y\nb: \x1bz\n", [(1, 5, "backspace (U+0008) is not allowed in YAML: remove it"),
-                                   (2, 4, "escape (U+001B) is not allowed in YAML: remove it")]),
-        ('a: "x\\u0000"\n', [(1, 4, "the text holds a NUL (U+0000), written as an escape: remove it")]),
-        ("a: " + "[" * 150 + "]" * 150 + "\n", [(1, 103, "nested deeper than 100 levels: content needs only a few; flatten it")]),
+        (
+            'a: "open\nb: 1\n',
+            [(1, 4, 'unclosed quote: the text that starts here with " has no closing "; add it')],
+        ),
+        (
+            "a: x\x08y\nb: \x1bz\n",
+            [
+                (1, 5, "backspace (U+0008) is not allowed in YAML: remove it"),
+                (2, 4, "escape (U+001B) is not allowed in YAML: remove it"),
+            ],
+        ),
+        (
+            'a: "x\\u0000"\n',
+            [(1, 4, "the text holds a NUL (U+0000), written as an escape: remove it")],
+        ),
+        (
+            "a: " + "[" * 150 + "]" * 150 + "\n",
+            [(1, 103, "nested deeper than 100 levels: content needs only a few; flatten it")],
+        ),
     ],
-    ids=["syntax", "duplicates", "empty", "alias", "python tag", "merge key", "unclosed quote",
-         "control characters", "escaped NUL", "deep nesting"],
-)  # fmt: skip
+    ids=[
+        "syntax",
+        "duplicates",
+        "empty",
+        "alias",
+        "python tag",
+        "merge key",
+        "unclosed quote",
+        "control characters",
+        "escaped NUL",
+        "deep nesting",
+    ],
+)
 def test_bad_yaml_gives_every_problem_at_its_place(
     tmp_path: Path, text: str, expected: list[tuple[int, int, str]]
 ) -> None:
@@ -122,14 +152,23 @@ def test_a_link_inside_the_content_folder_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: os.mkfifo(p), "not a regular file (a named pipe): content must be plain text files"),
+        (
+            lambda p: os.mkfifo(p),
+            "not a regular file (a named pipe): content must be plain text files",
+        ),
         (lambda p: p.mkdir(), "not a regular file (a folder): content must be plain text files"),
-        (lambda p: p.symlink_to(p), "symbolic link loop (the link leads back to itself): point it at a file"),
-        (lambda p: p.symlink_to(p.with_name("gone.yml")), "symbolic link to a file that does not exist: point it at a file"),
+        (
+            lambda p: p.symlink_to(p),
+            "symbolic link loop (the link leads back to itself): point it at a file",
+        ),
+        (
+            lambda p: p.symlink_to(p.with_name("gone.yml")),
+            "symbolic link to a file that does not exist: point it at a file",
+        ),
         (lambda p: None, "file not found"),
     ],
     ids=["fifo", "folder", "link loop", "dangling link", "missing"],
-)  # fmt: skip
+)
 def test_what_is_not_a_readable_file_is_named(tmp_path: Path, make: object, message: str) -> None:
     path = tmp_path / "nb.yml"
     make(path)  # type: ignore[operator]
