@@ -319,9 +319,12 @@ def test_a_downloaded_pdf_or_answers_file_opens_back_into_the_form(
     # Into a form that holds answers, a file opens as a draft of its own, the other one kept.
     opened_again = form_values(page)
     open_file(page, saved)
-    drafts = json.loads(
-        page.evaluate("k => localStorage.getItem(k)", form.get_attribute("data-storage-key"))
+    key = form.get_attribute("data-storage-key")
+    # The file is read in the background: wait until its draft is stored.
+    page.wait_for_function(
+        "k => (JSON.parse(localStorage.getItem(k) || '{}').drafts || []).length === 2", arg=key
     )
+    drafts = json.loads(page.evaluate("k => localStorage.getItem(k)", key))
     assert len(drafts["drafts"]) == 2 and form_values(page) == opened_again
 
     # Anything else: the blank PDF of another form, a guideline PDF, a text file.
