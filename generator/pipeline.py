@@ -318,15 +318,16 @@ class _Inputs:
     """Each written form's published address."""
     templates_key: str = field(init=False)
     """Digest of site_templates/ (templates, strings, styles)."""
+    settings: bytes = field(init=False)
+    """mkdocs.yml as it is, read once: part of every site's and PDF's cache key."""
     print_key: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
+        self.settings = self.paths.mkdocs_config.read_bytes()
         # What the print HTML is made with: the templates and the Markdown settings.
-        self.print_key = self.cache.key(
-            "print", self.templates_key, self.paths.mkdocs_config.read_bytes()
-        )
+        self.print_key = self.cache.key("print", self.templates_key, self.settings)
 
     def docs(self, lang: str) -> Path:
         return self.work / "docs" / lang
@@ -462,7 +463,7 @@ def _site_job(inputs: _Inputs, lang: str, rendered: Rendered) -> SiteJob:
     nav = render_nav(project, pages, inputs.strings[lang]["home_nav"])
     shared = (
         inputs.templates_key,
-        paths.mkdocs_config.read_bytes(),
+        inputs.settings,
         str(project.build_date),
         repr(nav),
     )
