@@ -13,7 +13,9 @@ What this file proves, against the project's own content built and served on 127
 * No page loads anything from another host, and no same-host request fails.
 
 Pages are taken from ``manifest.json``, so new content is covered without editing this file.
-Each page is loaded once in a fresh browser (``first_visits``) for what a first visit does.
+Each page is loaded once in a fresh browser (``first_visits``) for what a first visit does; on
+the first page of each organisation (and of no organisation) in each written form, a search runs
+too, so its index loads are among the requests checked.
 """
 
 from __future__ import annotations
@@ -184,6 +186,8 @@ class Traffic:
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     """Same-host responses with status >= 400, and requests that failed outright."""
+    searched: bool = False
+    """Whether a search ran on the page (and so loaded the index)."""
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -210,15 +214,21 @@ def first_visits(
     browser: Browser, default_server: str, manifest: dict[str, Any]
 ) -> list[FirstVisit]:
     """Every page of the manifest loaded once, each in a context of its own (empty storage),
-    until search has its index and the network is quiet. The checks of what a first visit
-    does read these loads instead of loading every page again."""
+    until the network is quiet. The search is the same script on every page, scoped by the
+    page's organisation, so it runs once per organisation and written form. The checks of what
+    a first visit does read these loads instead of loading every page again."""
     host = urlsplit(default_server).netloc
     visits = []
+    scopes: set[tuple[str | None, str | None]] = set()
     for entry in html_entries(manifest):
+        scope = (entry["lang"], entry["org"])
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         try:
             page = context.new_page()
-            traffic = load_and_record(page, default_server + url_path(entry["path"]), host)
+            url = default_server + url_path(entry["path"])
+            traffic = load_and_record(page, url, host, search=scope not in scopes)
+            if traffic.searched:
+                scopes.add(scope)
             stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
             visits.append(FirstVisit(entry, traffic, html_lang(page), stored))
         finally:
@@ -396,8 +406,9 @@ def test_reading_a_page_makes_the_chooser_open_its_form(
 # --------------------------------------------------------------------------- network
 
 
-def load_and_record(page: Page, url: str, host: str) -> Traffic:
-    """Open ``url``, let search load its index, wait for quiet; return what was requested."""
+def load_and_record(page: Page, url: str, host: str, *, search: bool) -> Traffic:
+    """Open ``url``, let search (if asked and the page has it) load its index, wait for quiet;
+    return what was requested."""
     traffic = Traffic()
     page.on("request", lambda request: traffic.requests.append(request.url))
     page.on(
@@ -413,11 +424,12 @@ def load_and_record(page: Page, url: str, host: str) -> Traffic:
         lambda request: traffic.errors.append(f"failed ({request.failure}) {request.url}"),
     )
     page.goto(url)
-    if page.locator(SEARCH_BOX).count():
+    if search and page.locator(SEARCH_BOX).count():
         # A search loads Pagefind: its script, WebAssembly, index chunks and fragments.
         strings = wait_for_search_ready(page)
         page.locator(SEARCH_BOX).fill(QUERY[html_lang(page) or "nb"])
         expect(page.locator(SEARCH_META)).to_have_text(answered(strings))
+        traffic.searched = True
     page.wait_for_load_state("networkidle")
     return traffic
 
@@ -428,12 +440,16 @@ def test_no_page_loads_anything_from_another_host(
     host = urlsplit(default_server).netloc
     assert any(visit.entry["lang"] is None for visit in first_visits), "chooser missing"
 
+    scopes = {(v.entry["lang"], v.entry["org"]) for v in first_visits if v.entry["lang"]}
+    searched = {(v.entry["lang"], v.entry["org"]) for v in first_visits if v.traffic.searched}
+    assert searched == scopes, f"no search ran in {sorted(scopes - searched, key=str)}"
+
     foreign: list[str] = []
     errors: list[str] = []
     for visit in first_visits:
         start, traffic = url_path(visit.entry["path"]), visit.traffic
         assert traffic.requests, f"{start}: no requests recorded"
-        if visit.entry["lang"] is not None:
+        if traffic.searched:
             index = f"{default_server}/{visit.entry['lang']}/pagefind/"
             fetched = [url for url in traffic.requests if url.startswith(index)]
             assert any(url.endswith(".pf_fragment") for url in fetched), f"{start}: {fetched}"
