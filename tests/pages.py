@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
+
+T = TypeVar("T")
 
 LANGS = ("nb", "nn")
 LABELS = {"nb": "Bokmål", "nn": "Nynorsk"}
@@ -38,6 +41,39 @@ IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 Answers = dict[str, str | bool]
 """Element id -> text to type, or True to tick or choose."""
+
+
+RECORD_STORED = """(() => {
+  const setItem = Storage.prototype.setItem;
+  window.__stored = {};
+  Storage.prototype.setItem = function (key, value) {
+    if (this === window.localStorage) window.__stored[key] = String(value);
+    return setItem.call(this, key, value);
+  };
+})();"""
+"""An init script: each page keeps what *it* put into localStorage in ``window.__stored``, so
+tabs side by side in one context do not answer for each other."""
+
+
+def side_by_side(
+    context: BrowserContext, urls: list[str], watch: Callable[[Page], T], *, tabs: int = 10
+) -> Iterator[tuple[str, Page, T]]:
+    """Open ``urls`` in tabs of ``context``, ``tabs`` at a time, with ``watch(page)`` attached
+    before each loads; yield each tab once its network is quiet, and close the tabs after.
+    Side by side, the half-second waits for a quiet network overlap."""
+    for start in range(0, len(urls), tabs):
+        batch = urls[start : start + tabs]
+        pages = [context.new_page() for _ in batch]
+        try:
+            watched = [watch(page) for page in pages]
+            for page, url in zip(pages, batch, strict=True):
+                page.goto(url, wait_until="commit")
+            for url, page, seen in zip(batch, pages, watched, strict=True):
+                page.wait_for_load_state("networkidle")
+                yield url, page, seen
+        finally:
+            for page in pages:
+                page.close()
 
 
 def other(lang: str) -> str:

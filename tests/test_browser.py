@@ -13,13 +13,14 @@ What this file proves, against the project's own content built and served on 127
 * No page loads anything from another host, and no same-host request fails.
 
 Pages are taken from ``manifest.json``, so new content is covered without editing this file.
-Each page is loaded once in a fresh browser (``first_visits``) for what a first visit does; on
+Each page is loaded once (``first_visits``) for what a first visit does; on
 the first page of each organisation (and of no organisation) in each written form, a search runs
 too, so its index loads are among the requests checked.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from tests.pages import (
     LABELS,
     LANGS,
     QUERY,
+    RECORD_STORED,
     RESULT_ITEM,
     RESULT_LINK,
     SEARCH_BOX,
@@ -41,6 +43,7 @@ from tests.pages import (
     STORAGE_KEY,
     SWITCH,
     other,
+    side_by_side,
 )
 
 GUIDELINE_TITLES = {
@@ -213,24 +216,30 @@ class FirstVisit:
 def first_visits(
     browser: Browser, default_server: str, manifest: dict[str, Any]
 ) -> list[FirstVisit]:
-    """Every page of the manifest loaded once, each in a context of its own (empty storage),
-    until the network is quiet. The search is the same script on every page, scoped by the
+    """Every page of the manifest loaded once until the network is quiet. A browser context per
+    written form (a fresh one per page costs more than the page): every request is still seen,
+    as one the cache answers was already seen on the page that made it first, and each page
+    reports what it stored itself. The search is the same script on every page, scoped by the
     page's organisation, so it runs once per organisation and written form. The checks of what
     a first visit does read these loads instead of loading every page again."""
     host = urlsplit(default_server).netloc
     visits = []
     scopes: set[tuple[str | None, str | None]] = set()
-    for entry in html_entries(manifest):
-        scope = (entry["lang"], entry["org"])
+    entries = html_entries(manifest)
+    for lang in dict.fromkeys(entry["lang"] for entry in entries):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(RECORD_STORED)
         try:
-            page = context.new_page()
-            url = default_server + url_path(entry["path"])
-            traffic = load_and_record(page, url, host, search=scope not in scopes)
-            if traffic.searched:
-                scopes.add(scope)
-            stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
-            visits.append(FirstVisit(entry, traffic, html_lang(page), stored))
+            ours = {default_server + url_path(e["path"]): e for e in entries if e["lang"] == lang}
+            watch = functools.partial(record, host=host)
+            for url, page, traffic in side_by_side(context, list(ours), watch):
+                entry = ours[url]
+                scope = (entry["lang"], entry["org"])
+                if scope not in scopes and page.locator(SEARCH_BOX).count():
+                    search_on(page, traffic)
+                    scopes.add(scope)
+                stored = page.evaluate(f"window.__stored[{STORAGE_KEY!r}] ?? null")
+                visits.append(FirstVisit(entry, traffic, html_lang(page), stored))
         finally:
             context.close()
     return visits
@@ -406,9 +415,8 @@ def test_reading_a_page_makes_the_chooser_open_its_form(
 # --------------------------------------------------------------------------- network
 
 
-def load_and_record(page: Page, url: str, host: str, *, search: bool) -> Traffic:
-    """Open ``url``, let search (if asked and the page has it) load its index, wait for quiet;
-    return what was requested."""
+def record(page: Page, host: str) -> Traffic:
+    """Record what ``page`` asks the network for, and which same-host requests fail."""
     traffic = Traffic()
     page.on("request", lambda request: traffic.requests.append(request.url))
     page.on(
@@ -423,15 +431,17 @@ def load_and_record(page: Page, url: str, host: str, *, search: bool) -> Traffic
         "requestfailed",
         lambda request: traffic.errors.append(f"failed ({request.failure}) {request.url}"),
     )
-    page.goto(url)
-    if search and page.locator(SEARCH_BOX).count():
-        # A search loads Pagefind: its script, WebAssembly, index chunks and fragments.
-        strings = wait_for_search_ready(page)
-        page.locator(SEARCH_BOX).fill(QUERY[html_lang(page) or "nb"])
-        expect(page.locator(SEARCH_META)).to_have_text(answered(strings))
-        traffic.searched = True
-    page.wait_for_load_state("networkidle")
     return traffic
+
+
+def search_on(page: Page, traffic: Traffic) -> None:
+    """Search on the loaded page: that loads Pagefind (its script, WebAssembly, index chunks
+    and fragments), and the requests join the page's ``traffic``."""
+    strings = wait_for_search_ready(page)
+    page.locator(SEARCH_BOX).fill(QUERY[html_lang(page) or "nb"])
+    expect(page.locator(SEARCH_META)).to_have_text(answered(strings))
+    expect(page.locator(RESULT_ITEM).first).to_be_visible()
+    traffic.searched = True
 
 
 def test_no_page_loads_anything_from_another_host(

@@ -17,6 +17,7 @@ statement and a contact address. It is built for real, then:
 
 from __future__ import annotations
 
+import functools
 import html.parser
 import http.server
 import io
@@ -25,6 +26,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,7 +38,7 @@ from generator import Paths, build
 from generator.pdf import PdfJob, write_pdf
 from generator.printing import css_string
 from tests.conftest import ROOT, fixture_content, serve
-from tests.pages import FORM, SEARCH_BOX, SUBMIT, SUMMARY, SWITCH
+from tests.pages import FORM, SEARCH_BOX, SUBMIT, SUMMARY, SWITCH, side_by_side
 
 OTHER = "other.example"
 """A host the site must never ask for anything."""
@@ -316,12 +318,12 @@ def test_the_policy_stops_a_script_that_got_into_a_page_anyway(
             context.close()
         finally:
             server.shutdown()
-    dialogs, outside, blocked = results[True]
-    assert dialogs == [] and outside == [], results[True]
-    assert blocked, "the policy reported nothing it blocked"
-    dialogs, outside, blocked = results[False]
-    assert sorted(dialogs) == ["img", "nav"], dialogs
-    assert len(outside) >= 3, outside
+    kept = results[True]
+    assert kept.dialogs == [] and kept.outside == [], kept
+    assert kept.blocked, "the policy reported nothing it blocked"
+    bare = results[False]
+    assert sorted(bare.dialogs) == ["img", "nav"], bare.dialogs
+    assert len(bare.outside) >= 3, bare.outside
 
 
 def test_css_strings_cannot_end_the_style_sheet() -> None:
@@ -346,32 +348,52 @@ POINT_AT_EVERYTHING = """() => {
 }"""
 
 
-def open_watched(page: Page, url: str, base: str) -> tuple[list[str], list[str], list[str]]:
-    """Open ``url``; return the dialogs, the requests to another host, the policy reports."""
-    dialogs: list[str] = []
-    outside: list[str] = []
-    blocked: list[str] = []
+@dataclass
+class Watched:
+    """What a page did that content must never make it do."""
+
+    dialogs: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    """Requests to another host that the browser really sent (the policy did not stop them)."""
+    blocked: list[str] = field(default_factory=list)
+    """What the Content-Security-Policy reported blocking."""
+
+
+def watch(page: Page, base: str) -> Watched:
+    """Watch ``page`` for dialogs, requests to another host and the policy's reports."""
+    seen = Watched()
     host = urlsplit(base).netloc
 
     def dialog(d: object) -> None:
-        dialogs.append(d.message)  # type: ignore[attr-defined]
+        seen.dialogs.append(d.message)  # type: ignore[attr-defined]
         d.dismiss()  # type: ignore[attr-defined]
 
     def leaves(route: Route) -> None:
         # Reached only by requests the browser really sends (not those the policy blocked).
-        outside.append(route.request.url)
+        seen.outside.append(route.request.url)
         route.abort()
 
     page.on("dialog", dialog)
     page.route(lambda address: urlsplit(address).netloc not in ("", host), leaves)
-    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
-    page.goto(url, wait_until="networkidle")
-    # Give handlers (ontoggle, onerror, onload) a chance, and point at and focus every element
-    # of the page: the events a reader's mouse and keyboard send, dispatched in one go.
+    page.on(
+        "console", lambda m: "Content Security Policy" in m.text and seen.blocked.append(m.text)
+    )
+    return seen
+
+
+def stir(page: Page) -> None:
+    """Once the page has loaded (and ``onload``/``onerror`` had their chance): point at and
+    focus every element, the events a reader's mouse and keyboard send, dispatched in one go."""
     page.mouse.move(300, 300)
     page.evaluate(POINT_AT_EVERYTHING)
-    page.wait_for_timeout(200)
-    return dialogs, outside, blocked
+    page.wait_for_timeout(150)
+
+
+def open_watched(page: Page, url: str, base: str) -> Watched:
+    seen = watch(page, base)
+    page.goto(url, wait_until="networkidle")
+    stir(page)
+    return seen
 
 
 def test_no_page_runs_or_loads_anything_from_content(
@@ -379,14 +401,20 @@ def test_no_page_runs_or_loads_anything_from_content(
 ) -> None:
     pages = manifest_pages(injected)
     assert len(pages) >= 12 and {"nb/404.html", "nn/404.html"} <= {e["path"] for e in pages}
-    for entry in pages:
-        context = browser.new_context()
-        page = context.new_page()
-        url = f"{injected_server}/{entry['path'].removesuffix('index.html')}"
-        dialogs, outside, blocked = open_watched(page, url, injected_server)
-        assert dialogs == [], f"{entry['path']}: a dialog opened: {dialogs}"
-        assert outside == [], f"{entry['path']}: requested {outside}"
-        assert blocked == [], f"{entry['path']}: the policy blocked the site's own: {blocked}"
+    urls = {
+        f"{injected_server}/{entry['path'].removesuffix('index.html')}": entry["path"]
+        for entry in pages
+    }
+    context = browser.new_context()
+    try:
+        spy = functools.partial(watch, base=injected_server)
+        for url, page, seen in side_by_side(context, list(urls), spy):
+            stir(page)
+            path = urls[url]
+            assert seen.dialogs == [], f"{path}: a dialog opened: {seen.dialogs}"
+            assert seen.outside == [], f"{path}: requested {seen.outside}"
+            assert seen.blocked == [], f"{path}: the policy blocked the site's own: {seen.blocked}"
+    finally:
         context.close()
 
 
