@@ -51,9 +51,10 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Both cores, a test file to a process: a module's own build is made once (xdist's groups
-# do not reach pytest 9's node ids); the session's builds are made once per run (conftest).
-XDIST := -n 2 --dist loadfile
+# A test file to a process: a module's own build is made once (xdist's groups do not reach
+# pytest 9's node ids); the session's builds are made once per run (conftest). Three processes
+# on two cores: the browser tests leave a core idle while Chromium and the server answer.
+XDIST := -n 3 --dist loadfile
 
 test: $(VENV)/.test lint
 	bash tools/system-deps.sh test

@@ -203,3 +203,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         function = getattr(item, "function", None)
         if any(_slow_function(f) for f in [function, *(d.func for d in definitions)] if f):
             item.add_marker(pytest.mark.slow)
+
+    # Files with browser tests, then files with builds, first: xdist hands out whole files in
+    # this order, so the long ones start early instead of keeping one worker busy at the end.
+    def weight(item: pytest.Item) -> int:
+        markers = {mark.name for other in files[item.path] for mark in other.iter_markers()}
+        return 0 if "browser" in markers else 1 if "slow" in markers else 2
+
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+    items.sort(key=weight)
