@@ -28,6 +28,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from generator.cache import read_framed, write_framed
+from generator.templates import compiled
 
 STORED = "policy-site-stored-page.html"
 """An empty template, used for pages whose HTML is taken from the cache."""
@@ -51,6 +52,7 @@ class PageCache(BasePlugin[PageCacheConfig]):
         self.reused = 0
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        env.bytecode_cache = compiled("theme")  # the theme's templates, compiled once a process
         self.keys, self.stored = {}, {}
         if self.config.folder is None:
             return env
