@@ -222,7 +222,7 @@ def test_two_builds_at_once_end_with_one_clean_site(built: Path, tmp_path: Path)
     shutil.copytree(built / "content", base / "content")
     runs = [
         subprocess.Popen(
-            command(base, "--jobs", "2"),
+            command(base, "--jobs", "1"),  # the lock is the point, not the workers
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
