@@ -15,14 +15,14 @@ from tests.conftest import ROOT, fixture_content
 COMMAND = str(Path(sys.executable).with_name("policy-site"))
 
 
-def build_command(content: Path, site: Path) -> list[str]:
-    return [COMMAND, "build", "--content", str(content), "--site", str(site), "--jobs", "2"]
+def build_command(content: Path, site: Path, jobs: int = 1) -> list[str]:
+    return [COMMAND, "build", "--content", str(content), "--site", str(site), "--jobs", str(jobs)]
 
 
 def test_in_ci_the_build_logs_plain_progress_lines(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     run = subprocess.run(
-        build_command(content, tmp_path / "site"),
+        build_command(content, tmp_path / "site", jobs=2),
         cwd=ROOT,
         capture_output=True,
         text=True,
