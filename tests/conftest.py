@@ -204,13 +204,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if any(_slow_function(f) for f in [function, *(d.func for d in definitions)] if f):
             item.add_marker(pytest.mark.slow)
 
-    # Files with browser tests, then files with builds, first: xdist hands out whole files in
-    # this order, so the long ones start early instead of keeping one worker busy at the end.
-    def weight(item: pytest.Item) -> int:
-        markers = {mark.name for other in files[item.path] for mark in other.iter_markers()}
-        return 0 if "browser" in markers else 1 if "slow" in markers else 2
-
+    # Long files first: xdist hands out whole files in this order, so the long ones start early
+    # instead of keeping one worker busy at the end. Browser files first, but the second and
+    # third places go to the build files that do not read the default site: while one worker
+    # builds it, the others work instead of waiting for it.
     files: dict[Path, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(item.path, []).append(item)
-    items.sort(key=weight)
+
+    def rank(path: Path) -> tuple[int, int]:
+        """(browser 0, builds 1, the rest 2; minus the number of slow tests)."""
+        markers = [{mark.name for mark in item.iter_markers()} for item in files[path]]
+        kind = (
+            0
+            if any("browser" in m for m in markers)
+            else 1
+            if any("slow" in m for m in markers)
+            else 2
+        )
+        return kind, -sum("slow" in m for m in markers)
+
+    def reads_default_site(path: Path) -> bool:
+        return any("default_site" in getattr(item, "fixturenames", ()) for item in files[path])
+
+    order = sorted(files, key=rank)
+    early = [p for p in order if rank(p)[0] == 1 and not reads_default_site(p)][:2]
+    order = [path for path in order if path not in early]
+    order[1:1] = early
+    items[:] = [item for path in order for item in files[path]]
