@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, Request, expect
 
 T = TypeVar("T")
 
@@ -43,6 +47,94 @@ Answers = dict[str, str | bool]
 """Element id -> text to type, or True to tick or choose."""
 
 
+def search_strings(page: Page) -> dict[str, str]:
+    """The search box's interface strings (strings.yml ``search``), as the page carries them."""
+    return json.loads(page.locator("#ps-search").get_attribute("data-strings") or "{}")
+
+
+def wait_for_search_ready(page: Page) -> dict[str, str]:
+    """Focus the search box and wait until it invites a query."""
+    strings = search_strings(page)
+    page.locator(SEARCH_BOX).click()
+    expect(page.locator(SEARCH_META)).to_have_text(strings["ready"])
+    return strings
+
+
+def answered(strings: dict[str, str]) -> re.Pattern[str]:
+    """What the result line says once a search has its answer (a count, or no hits)."""
+    count = re.escape(strings["count"]).replace(r"\{count\}", r"\d+")
+    count_in = (
+        re.escape(strings["count_in"]).replace(r"\{count\}", r"\d+").replace(r"\{name\}", ".+")
+    )
+    return re.compile(f"^({re.escape(strings['none'])}|{count}|{count_in})$")
+
+
+@dataclass
+class Traffic:
+    """Everything one page asked the network for."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Same-host responses with status >= 400, and requests that failed outright."""
+    searched: bool = False
+    """Whether a search ran on the page (and so loaded the index)."""
+
+
+class Recorder:
+    """What a tab that opens one page after another asks the network for, page by page."""
+
+    def __init__(self, page: Page, host: str) -> None:
+        self.page = page
+        self.now = Traffic()
+        self.pending: set[Request] = set()
+        self.last = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._failed)
+        page.on(
+            "response",
+            lambda response: (
+                self.now.errors.append(f"HTTP {response.status} {response.url}")
+                if response.status >= 400 and urlsplit(response.url).netloc == host
+                else None
+            ),
+        )
+
+    def _started(self, request: Request) -> None:
+        self.now.requests.append(request.url)
+        self.pending.add(request)
+        self.last = time.monotonic()
+
+    def _ended(self, request: Request) -> None:
+        self.pending.discard(request)
+        self.last = time.monotonic()
+
+    def _failed(self, request: Request) -> None:
+        self.now.errors.append(f"failed ({request.failure}) {request.url}")
+        self._ended(request)
+
+    def next_page(self) -> Traffic:
+        """Start recording for the page about to be opened."""
+        self.now = Traffic()
+        return self.now
+
+    def quiet(self, seconds: float = 0.2) -> None:
+        """Wait until no request is open and none has started or ended for ``seconds``:
+        Playwright's "networkidle" waits half a second after the load, every page."""
+        while self.pending or time.monotonic() - self.last < seconds:
+            self.page.wait_for_timeout(50)
+
+
+def search_on(page: Page, traffic: Traffic) -> None:
+    """Search on the loaded page: that loads Pagefind (its script, WebAssembly, index chunks
+    and fragments), and the requests join the page's ``traffic``."""
+    strings = wait_for_search_ready(page)
+    page.locator(SEARCH_BOX).fill(QUERY[page.locator("html").get_attribute("lang") or "nb"])
+    expect(page.locator(SEARCH_META)).to_have_text(answered(strings))
+    expect(page.locator(RESULT_ITEM).first).to_be_visible()
+    traffic.searched = True
+
+
 RECORD_STORED = """(() => {
   const setItem = Storage.prototype.setItem;
   window.__stored = {};
@@ -52,7 +144,7 @@ RECORD_STORED = """(() => {
   };
 })();"""
 """An init script: each page keeps what *it* put into localStorage in ``window.__stored``, so
-tabs side by side in one context do not answer for each other."""
+the pages read before it in the same context do not answer for it."""
 
 
 def side_by_side(

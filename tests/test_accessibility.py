@@ -16,13 +16,18 @@ served on 127.0.0.1 (no mocks, no CDN: axe-core comes from ``tests/js/node_modul
   view have no trace of Material's indigo header at the top.
 * Every page of each written form links its accessibility statement in the footer, and the
   language chooser links both statements.
+* Every Bokmål page says ``<html lang="nb">`` and every Nynorsk page ``<html lang="nn">``,
+  and each page stores its written form for the chooser.
+* No page, nor a search on it, loads anything from another host, and no same-host request
+  fails.
 * Privacy: reading every page and filling forms sets no cookie; the drafts are stored in
   localStorage under ``policy-site.form.<lang>.<org>.<form-id>`` and nowhere else (no
   sessionStorage, IndexedDB or Cache Storage); every form page says so in its privacy notice.
 
 Pages are taken from ``manifest.json``, so new content is covered without editing this file.
 Every page is opened once, in one browser context and page (``every_page``), for the checks
-that look at each page: axe-core, the statement link, what is stored, the privacy notice.
+that look at each page: axe-core, the statement link, the language, what is stored and
+requested, the privacy notice.
 """
 
 from __future__ import annotations
@@ -47,17 +52,22 @@ from tests.pages import (
     FORM,
     LANGS,
     QUERY,
+    RECORD_STORED,
     RESULT_ITEM,
     REVIEW,
     SAVED,
     SEARCH_BOX,
     STATUS,
+    STORAGE_KEY,
     SUBMIT,
     SUMMARY,
     Answers,
+    Recorder,
+    Traffic,
     answer,
     draft_answers,
     screenshot,
+    search_on,
 )
 from tests.test_browser_forms import answer_every_required_question, required_questions
 
@@ -294,7 +304,9 @@ def every_page(
 ) -> Iterator[dict[str, list[str]]]:
     """Every HTML page of the manifest opened once, in one browser context and page, in
     manifest order; the problems each check finds there, by check. What the page stores is
-    read before axe-core runs in it."""
+    read before axe-core runs in it. On the first page of each organisation (and of none) in
+    each written form a search runs after axe-core, so the index's requests are checked too;
+    each page's requests are checked once the network is quiet."""
     statements = {e["lang"]: e for e in manifest["entries"] if e["kind"] == "statement"}
     found: dict[str, list[str]] = {
         "axe": [],
@@ -302,19 +314,61 @@ def every_page(
         "storage": [],
         "privacy": [],
         "forms seen": [],
+        "language": [],
+        "network": [],
+        "searched": [],
     }
+    host = urlsplit(default_server).netloc
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_STORED)  # what each page stores itself
     page = context.new_page()
+    recorder = Recorder(page, host)
     for entry in html_entries(manifest):
+        traffic = recorder.next_page()
         path = open_entry(page, default_server, entry)
         found["storage"] += storage_problems(page.evaluate(STORAGE_JS), path)
         found["statement"] += statement_problems(page, entry, statements)
+        found["language"] += language_problems(page, entry, path)
         if entry["kind"] == "form":
             found["forms seen"].append(path)
             found["privacy"] += privacy_problems(page, entry)
         found["axe"] += axe_violations(page, axe_source, path)
+        scope = f"{entry['lang']}/{entry['org']}"
+        if entry["lang"] and scope not in found["searched"] and page.locator(SEARCH_BOX).count():
+            search_on(page, traffic)
+            found["searched"].append(scope)
+        recorder.quiet()
+        found["network"] += network_problems(traffic, path, host)
+        if traffic.searched and not any(
+            url.endswith(".pf_fragment") and f"/{entry['lang']}/pagefind/" in url
+            for url in traffic.requests
+        ):
+            found["network"].append(f"{path}: the search fetched no result from its index")
     yield found
     context.close()
+
+
+def language_problems(page: Page, entry: dict[str, Any], path: str) -> list[str]:
+    """``<html lang>`` is the page's written form, and the page stores it for the chooser."""
+    if entry["lang"] is None:
+        return []  # the chooser has no language of its own
+    problems = []
+    declared = page.locator("html").get_attribute("lang")
+    if declared != entry["lang"]:
+        problems.append(f"{path}: <html lang={declared!r}>, expected {entry['lang']}")
+    stored = page.evaluate(f"window.__stored[{STORAGE_KEY!r}] ?? null")
+    if stored != entry["lang"]:
+        problems.append(f"{path}: stored {STORAGE_KEY}={stored!r}, expected {entry['lang']}")
+    return problems
+
+
+def network_problems(traffic: Traffic, path: str, host: str) -> list[str]:
+    """Requests to another host, and same-host requests that failed."""
+    if not traffic.requests:
+        return [f"{path}: no requests recorded"]
+    return [f"{path} -> {url}" for url in traffic.requests if urlsplit(url).netloc != host] + [
+        f"{path}: {error}" for error in traffic.errors
+    ]
 
 
 # --------------------------------------------------------------------------- 1. axe-core
@@ -328,6 +382,26 @@ def test_axe_finds_no_wcag_violation_on_any_page(
     assert langs == {None, *LANGS}, f"manifest lacks the chooser or a written form: {langs}"
     problems = every_page["axe"]
     assert not problems, f"axe-core found {len(problems)} violations:\n" + "\n".join(problems)
+
+
+def test_every_page_declares_and_remembers_its_language(
+    manifest: dict[str, Any], every_page: dict[str, list[str]]
+) -> None:
+    """``<html lang>`` matches the manifest (WCAG 3.1.1), and loading the page stores that
+    written form, so the language chooser opens it next time."""
+    assert len([e for e in html_entries(manifest) if e["lang"]]) >= 2 * len(LANGS)
+    problems = every_page["language"]
+    assert not problems, "\n".join(problems)
+
+
+def test_no_page_loads_anything_from_another_host(
+    manifest: dict[str, Any], every_page: dict[str, list[str]]
+) -> None:
+    """Nothing a page or its search asks for leaves the site, and nothing asked for fails."""
+    scopes = {f"{e['lang']}/{e['org']}" for e in html_entries(manifest) if e["lang"]}
+    assert set(every_page["searched"]) == scopes, "a search did not run everywhere"
+    problems = every_page["network"]
+    assert not problems, "requests to other hosts, or failed:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize(

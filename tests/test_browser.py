@@ -7,43 +7,39 @@ What this file proves, against the project's own content built and served on 127
   form finds nothing from that form.
 * The language switch in the header leads to the same page in the other written form
   (same path, ``<html lang>`` and title of that form), on every page of both forms.
-* Every Bokmål page says ``<html lang="nb">`` and every Nynorsk page ``<html lang="nn">``,
-  and each page stores its written form for the chooser.
-* The language chooser remembers the reader's choice, and ``?velg`` lets them choose again.
-* No page loads anything from another host, and no same-host request fails.
+* The language chooser remembers the reader's choice, and ``?velg`` lets them choose again,
+  and reading a page makes the chooser open its written form.
 
 Pages are taken from ``manifest.json``, so new content is covered without editing this file.
-Each page is loaded once (``first_visits``) for what a first visit does; on
-the first page of each organisation (and of no organisation) in each written form, a search runs
-too, so its index loads are among the requests checked.
+What every page declares, stores and requests on a first visit is checked in the one pass
+over every page in ``test_accessibility``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Page, Response, expect
 
 from tests.pages import (
     LABELS,
     LANGS,
     QUERY,
-    RECORD_STORED,
     RESULT_ITEM,
     RESULT_LINK,
     SEARCH_BOX,
     SEARCH_META,
     STORAGE_KEY,
     SWITCH,
+    answered,
     other,
-    side_by_side,
+    wait_for_search_ready,
 )
 
 GUIDELINE_TITLES = {
@@ -109,28 +105,6 @@ def heading(page: Page) -> str:
     )
 
 
-def search_strings(page: Page) -> dict[str, str]:
-    """The search box's interface strings (strings.yml ``search``), as the page carries them."""
-    return json.loads(page.locator("#ps-search").get_attribute("data-strings") or "{}")
-
-
-def wait_for_search_ready(page: Page) -> dict[str, str]:
-    """Focus the search box and wait until it invites a query."""
-    strings = search_strings(page)
-    page.locator(SEARCH_BOX).click()
-    expect(page.locator(SEARCH_META)).to_have_text(strings["ready"])
-    return strings
-
-
-def answered(strings: dict[str, str]) -> re.Pattern[str]:
-    """What the result line says once a search has its answer (a count, or no hits)."""
-    count = re.escape(strings["count"]).replace(r"\{count\}", r"\d+")
-    count_in = (
-        re.escape(strings["count_in"]).replace(r"\{count\}", r"\d+").replace(r"\{name\}", ".+")
-    )
-    return re.compile(f"^({re.escape(strings['none'])}|{count}|{count_in})$")
-
-
 @dataclass
 class SearchOutcome:
     query: str
@@ -182,67 +156,12 @@ def click_switch(page: Page) -> Response | None:
     return navigation.value
 
 
-@dataclass
-class Traffic:
-    """Everything one page asked the network for."""
-
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    """Same-host responses with status >= 400, and requests that failed outright."""
-    searched: bool = False
-    """Whether a search ran on the page (and so loaded the index)."""
-
-
 # --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
 def manifest(default_site: Path) -> dict[str, Any]:
     return json.loads((default_site / "manifest.json").read_text(encoding="utf-8"))
-
-
-@dataclass
-class FirstVisit:
-    """What one page did when loaded in a browser that had never seen the site."""
-
-    entry: dict[str, Any]
-    traffic: Traffic
-    html_lang: str | None
-    stored: str | None
-    """The written form the page stored for the chooser."""
-
-
-@pytest.fixture(scope="module")
-def first_visits(
-    browser: Browser, default_server: str, manifest: dict[str, Any]
-) -> list[FirstVisit]:
-    """Every page of the manifest loaded once until the network is quiet. A browser context per
-    written form (a fresh one per page costs more than the page): every request is still seen,
-    as one the cache answers was already seen on the page that made it first, and each page
-    reports what it stored itself. The search is the same script on every page, scoped by the
-    page's organisation, so it runs once per organisation and written form. The checks of what
-    a first visit does read these loads instead of loading every page again."""
-    host = urlsplit(default_server).netloc
-    visits = []
-    scopes: set[tuple[str | None, str | None]] = set()
-    entries = html_entries(manifest)
-    for lang in dict.fromkeys(entry["lang"] for entry in entries):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_init_script(RECORD_STORED)
-        try:
-            ours = {default_server + url_path(e["path"]): e for e in entries if e["lang"] == lang}
-            watch = functools.partial(record, host=host)
-            for url, page, traffic in side_by_side(context, list(ours), watch):
-                entry = ours[url]
-                scope = (entry["lang"], entry["org"])
-                if scope not in scopes and page.locator(SEARCH_BOX).count():
-                    search_on(page, traffic)
-                    scopes.add(scope)
-                stored = page.evaluate(f"window.__stored[{STORAGE_KEY!r}] ?? null")
-                visits.append(FirstVisit(entry, traffic, html_lang(page), stored))
-        finally:
-            context.close()
-    return visits
 
 
 # --------------------------------------------------------------------------- search
@@ -354,25 +273,6 @@ def test_language_switch_on_every_other_page_opens_that_page_in_the_other_form(
     assert not wrong, "language switch broken on:\n" + "\n".join(wrong)
 
 
-# --------------------------------------------------------------------------- <html lang>
-
-
-def test_every_page_declares_and_remembers_its_language(first_visits: list[FirstVisit]) -> None:
-    """``<html lang>`` matches the manifest, and loading the page stores that language."""
-    checked, wrong = 0, []
-    for visit in first_visits:
-        lang, path = visit.entry["lang"], visit.entry["path"]
-        if lang not in LANGS:
-            continue  # the chooser has no language of its own
-        checked += 1
-        if visit.html_lang != lang:
-            wrong.append(f"{path}: <html lang={visit.html_lang!r}>, expected {lang}")
-        if visit.stored != lang:
-            wrong.append(f"{path}: stored {STORAGE_KEY}={visit.stored!r}, expected {lang}")
-    assert checked >= 2 * len(LANGS), f"only {checked} pages in the manifest"
-    assert not wrong, "\n".join(wrong)
-
-
 # --------------------------------------------------------------------------- chooser
 
 
@@ -410,61 +310,3 @@ def test_reading_a_page_makes_the_chooser_open_its_form(
 
     page.goto(f"{default_server}/index.html")
     expect(page).to_have_url(f"{default_server}/{lang}/")
-
-
-# --------------------------------------------------------------------------- network
-
-
-def record(page: Page, host: str) -> Traffic:
-    """Record what ``page`` asks the network for, and which same-host requests fail."""
-    traffic = Traffic()
-    page.on("request", lambda request: traffic.requests.append(request.url))
-    page.on(
-        "response",
-        lambda response: (
-            traffic.errors.append(f"HTTP {response.status} {response.url}")
-            if response.status >= 400 and urlsplit(response.url).netloc == host
-            else None
-        ),
-    )
-    page.on(
-        "requestfailed",
-        lambda request: traffic.errors.append(f"failed ({request.failure}) {request.url}"),
-    )
-    return traffic
-
-
-def search_on(page: Page, traffic: Traffic) -> None:
-    """Search on the loaded page: that loads Pagefind (its script, WebAssembly, index chunks
-    and fragments), and the requests join the page's ``traffic``."""
-    strings = wait_for_search_ready(page)
-    page.locator(SEARCH_BOX).fill(QUERY[html_lang(page) or "nb"])
-    expect(page.locator(SEARCH_META)).to_have_text(answered(strings))
-    expect(page.locator(RESULT_ITEM).first).to_be_visible()
-    traffic.searched = True
-
-
-def test_no_page_loads_anything_from_another_host(
-    first_visits: list[FirstVisit], default_server: str
-) -> None:
-    host = urlsplit(default_server).netloc
-    assert any(visit.entry["lang"] is None for visit in first_visits), "chooser missing"
-
-    scopes = {(v.entry["lang"], v.entry["org"]) for v in first_visits if v.entry["lang"]}
-    searched = {(v.entry["lang"], v.entry["org"]) for v in first_visits if v.traffic.searched}
-    assert searched == scopes, f"no search ran in {sorted(scopes - searched, key=str)}"
-
-    foreign: list[str] = []
-    errors: list[str] = []
-    for visit in first_visits:
-        start, traffic = url_path(visit.entry["path"]), visit.traffic
-        assert traffic.requests, f"{start}: no requests recorded"
-        if traffic.searched:
-            index = f"{default_server}/{visit.entry['lang']}/pagefind/"
-            fetched = [url for url in traffic.requests if url.startswith(index)]
-            assert any(url.endswith(".pf_fragment") for url in fetched), f"{start}: {fetched}"
-        foreign += [f"{start} -> {url}" for url in traffic.requests if urlsplit(url).netloc != host]
-        errors += [f"{start}: {error}" for error in traffic.errors]
-
-    assert not foreign, "requests to other hosts:\n" + "\n".join(foreign)
-    assert not errors, "failed same-host requests:\n" + "\n".join(errors)

@@ -11,9 +11,18 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.pages import LANGS, RESULT_ITEM, RESULT_LINK, SEARCH_BOX, SEARCH_META
+from tests.pages import (
+    LANGS,
+    RESULT_ITEM,
+    RESULT_LINK,
+    SEARCH_BOX,
+    SEARCH_META,
+    answered,
+    search_strings,
+    wait_for_search_ready,
+)
 from tests.test_accessibility import axe_source, axe_violations  # noqa: F401 (a fixture)
-from tests.test_browser import answered, search, search_strings, wait_for_search_ready
+from tests.test_browser import search
 
 ORGS = {"kommune": "Kommunen", "vestland-fylkeskommune": "Vestland fylkeskommune"}
 """The default content's organisations: folder -> name (the same in both written forms)."""
