@@ -266,7 +266,11 @@ def test_a_second_build_waits_or_with_no_wait_fails(copy: Path) -> None:
         assert tree_digest(copy / "site") == before
 
         waiting = subprocess.Popen(
-            command(copy), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command(copy, "--jobs", "1"),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert waiting.stdout is not None
         lines = []
