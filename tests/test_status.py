@@ -179,6 +179,8 @@ def test_build_prints_the_summary(tmp_path: Path) -> None:
             COMMAND,
             "build",
             "--no-pdfs",
+            "--jobs",
+            "1",
             "--content",
             str(content),
             "--site",
