@@ -2,7 +2,7 @@
 
 Run it from the project folder::
 
-    .venv/bin/python benchmarks/build.py [--orgs N] [--no-pdfs]
+    .venv/bin/python benchmarks/build.py [--orgs N] [--no-pdfs] [--jobs N]
 
 It builds N organisations (default 20) with ``generator.build`` and prints:
 
@@ -58,9 +58,11 @@ class Run:
     """Manifest path -> SHA-256 of what the build wrote."""
 
 
-def timed_build(paths: Paths, *, fresh: bool = False, pdfs: bool = True) -> Run:
+def timed_build(
+    paths: Paths, *, fresh: bool = False, pdfs: bool = True, jobs: int | None = None
+) -> Run:
     start = time.perf_counter()
-    result = build(paths, incremental=not fresh, pdfs=pdfs)
+    result = build(paths, incremental=not fresh, pdfs=pdfs, jobs=jobs)
     seconds = time.perf_counter() - start
     manifest = json.loads((paths.site / "manifest.json").read_text(encoding="utf-8"))
     return Run(result, seconds, {e["path"]: e["sha256"] for e in manifest["entries"]})
@@ -112,14 +114,14 @@ def search_rows(site: Path) -> list[Row]:
     return rows
 
 
-def measure(orgs: int, pdfs: bool, tmp: Path) -> list[Row]:
+def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[Row]:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     policy_files = write_content(tmp / "content", orgs)
     paths = Paths.default(PROJECT_ROOT, tmp / "content", tmp / "site")
     progress(f"Full build of {orgs} organisations...")
-    full = timed_build(paths, fresh=True, pdfs=pdfs)
+    full = timed_build(paths, fresh=True, pdfs=pdfs, jobs=jobs)
     memory = peak_memory_mb()
     largest, median, total = page_weights(paths.site)
     rows: list[Row] = [
@@ -137,13 +139,13 @@ def measure(orgs: int, pdfs: bool, tmp: Path) -> list[Row]:
     site_entries = len(full.result.entries)
 
     progress("Rebuild with nothing changed...")
-    unchanged = timed_build(paths, pdfs=pdfs)
+    unchanged = timed_build(paths, pdfs=pdfs, jobs=jobs)
     rows.append(("No-change rebuild", f"{unchanged.seconds:.1f} s", ""))
     rows.append(("  changed outputs", str(changed(full, unchanged)), ""))
 
     what = change_one_rule(policy_files[len(policy_files) // 2])
     progress(f"Rebuild after one change ({what})...")
-    one = timed_build(paths, pdfs=pdfs)
+    one = timed_build(paths, pdfs=pdfs, jobs=jobs)
     target = TARGETS["one-org"]
     rows.append(
         (
@@ -156,7 +158,7 @@ def measure(orgs: int, pdfs: bool, tmp: Path) -> list[Row]:
 
     progress("Build from scratch without PDFs...")
     no_pdfs = timed_build(
-        Paths.default(PROJECT_ROOT, paths.content, tmp / "quick"), fresh=True, pdfs=False
+        Paths.default(PROJECT_ROOT, paths.content, tmp / "quick"), fresh=True, pdfs=False, jobs=jobs
     )
     target = TARGETS["full"]
     rows.append(
@@ -200,9 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orgs", type=int, default=20, help="organisations (default 20)")
     parser.add_argument("--no-pdfs", action="store_true", help="leave the PDFs out of every build")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="policy-site-bench-") as tmp:
-        rows = measure(args.orgs, not args.no_pdfs, Path(tmp))
+        rows = measure(args.orgs, not args.no_pdfs, Path(tmp), args.jobs)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:

@@ -149,6 +149,11 @@ _jobs = click.option(
     default=None,
     help="Processes building the MkDocs sites and writing PDFs [default: one per core].",
 )
+_no_pdfs = click.option(
+    "--no-pdfs",
+    is_flag=True,
+    help="Quick preview: write no PDFs; keep the previous site's, mark the others not built.",
+)
 
 
 @main.command("build")
@@ -160,11 +165,7 @@ _jobs = click.option(
     is_flag=True,
     help="Fail at once if another build of the same site is running, instead of waiting.",
 )
-@click.option(
-    "--no-pdfs",
-    is_flag=True,
-    help="Quick preview: write no PDFs; keep the previous site's, mark the others not built.",
-)
+@_no_pdfs
 def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool, no_pdfs: bool) -> None:
     """Check, render and build the site; replace the site folder only on success.
 
@@ -180,8 +181,9 @@ def build_command(paths: Paths, jobs: int | None, full: bool, no_wait: bool, no_
 @main.command("serve")
 @_paths_options
 @_jobs
+@_no_pdfs
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
+def serve_command(paths: Paths, jobs: int | None, no_pdfs: bool, port: int) -> None:
     """Build, serve on http://127.0.0.1:PORT/ and rebuild on every change.
 
     Changes under content/, forms/ and site_templates/ rebuild the site (only what changed) and
@@ -189,7 +191,7 @@ def serve_command(paths: Paths, jobs: int | None, port: int) -> None:
     """
     from generator.serve import Preview, make_server
 
-    preview = Preview(paths, click.echo, jobs)
+    preview = Preview(paths, click.echo, jobs, pdfs=not no_pdfs)
     try:
         preview.rebuild()
     except BuildStopped as exc:

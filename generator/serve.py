@@ -67,10 +67,19 @@ _RELOAD_SCRIPT_BODY = RELOAD_SCRIPT.removeprefix("<script>").removesuffix("</scr
 class Preview:
     """The state the server reports: the build number and the last build's problems."""
 
-    def __init__(self, paths: Paths, log: Callable[[str], None], jobs: int | None = None):
+    def __init__(
+        self,
+        paths: Paths,
+        log: Callable[[str], None],
+        jobs: int | None = None,
+        *,
+        pdfs: bool = True,
+    ):
         self.paths = paths
         self.log = log
         self.jobs = jobs
+        self.pdfs = pdfs
+        """Write the PDFs on every rebuild; else keep the last ones (``build --no-pdfs``)."""
         self.build_number = 0
         self.errors: list[str] = []
         self.changed = threading.Event()
@@ -112,7 +121,7 @@ class Preview:
         jobs = self.jobs or os.cpu_count() or 1
         if self.pool is None and jobs > 1:
             self.pool = process_pool(jobs)
-        build(self.paths, report=self.log, jobs=jobs, pool=self.pool)
+        build(self.paths, report=self.log, jobs=jobs, pool=self.pool, pdfs=self.pdfs)
 
     def close(self) -> None:
         """Stop the workers."""

@@ -11,8 +11,8 @@ from tests.conftest import ROOT
 
 def test_the_benchmark_prints_its_table() -> None:
     run = subprocess.run(
-        # Without PDFs: they are most of a build, and tested on their own elsewhere.
-        [sys.executable, "benchmarks/build.py", "--orgs", "2", "--no-pdfs"],
+        # Without PDFs (most of a build, tested on their own elsewhere), in one process.
+        [sys.executable, "benchmarks/build.py", "--orgs", "2", "--no-pdfs", "--jobs", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -28,9 +28,9 @@ def test_preview_rebuilds_reloads_and_shows_errors(tmp_path: Path, page: Page) -
     shutil.copytree(FIXTURES / "minimal" / "content", content)
     paths = Paths.default(ROOT, content, tmp_path / "site")
     log: list[str] = []
-    preview = Preview(
-        paths, log.append, jobs=1
-    )  # in this process; the workers have a test of their own
+    # In this process (the workers have a test of their own), and a quick preview: the page and
+    # its errors are what is looked at.
+    preview = Preview(paths, log.append, jobs=1, pdfs=False)
     preview.rebuild()
     observer = preview.watch()
     server = make_server(preview, 0)
@@ -120,9 +120,9 @@ def test_preview_survives_any_failure_and_rebuilds_after_it(
         return build(*args, **kwargs)
 
     monkeypatch.setattr(serve, "build", build_or_fail)
-    preview = Preview(
-        paths, log.append, jobs=1
-    )  # in this process; the workers have a test of their own
+    # In this process (the workers have a test of their own), and a quick preview: the page and
+    # its errors are what is looked at.
+    preview = Preview(paths, log.append, jobs=1, pdfs=False)
     preview.rebuild()
     observer = preview.watch()
     server = make_server(preview, 0)
