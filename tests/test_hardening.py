@@ -94,10 +94,10 @@ SPECIAL = [
 ]
 
 
-def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, timeout: float = 300, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """The installed command, as a maintainer runs it; a hang fails the test."""
     return subprocess.run(
-        [str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        [str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
@@ -292,14 +292,7 @@ def test_a_broken_strings_file_is_named_with_its_place(
         "2",
     ]
 
-    run = subprocess.run(
-        [str(SCRIPT), "build", *args],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = _run("build", *args, cwd=copy)
 
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
@@ -334,14 +327,7 @@ def test_a_broken_theme_template_is_named_with_its_line(
         str(site),
     ]
 
-    run = subprocess.run(
-        [str(SCRIPT), "build", *args],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = _run("build", *args, cwd=copy)
 
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
