@@ -306,18 +306,25 @@ KILL_BETWEEN_RENAMES = textwrap.dedent("""
 """)
 
 
-def test_a_kill_between_the_two_renames_loses_no_site(copy: Path, built: Path) -> None:
+def _rebuild_with_a_change(copy: Path, swap: str) -> subprocess.CompletedProcess[str]:
+    """Change a rule in ``copy`` and build it in a process of its own (KILL_BETWEEN_RENAMES,
+    with the ``swap`` it names)."""
     policy = copy / "content/policies/heimekontor/policy.yml"
     policy.write_text(
         policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 3")
     )
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), "no-exchange"],
+    return subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), swap],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_a_kill_between_the_two_renames_loses_no_site(copy: Path, built: Path) -> None:
+    policy = copy / "content/policies/heimekontor/policy.yml"
+    killed = _rebuild_with_a_change(copy, "no-exchange")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not (copy / "site").exists()
     assert len(list(copy.glob(".site.old-*"))) == 1
@@ -335,17 +342,7 @@ def test_a_kill_between_the_two_renames_loses_no_site(copy: Path, built: Path) -
 def test_on_linux_the_swap_is_one_atomic_exchange(copy: Path, built: Path) -> None:
     """The same build as above, where the system can exchange two names: there is no moment
     without site/, so no second rename to be killed before."""
-    policy = copy / "content/policies/heimekontor/policy.yml"
-    policy.write_text(
-        policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 3")
-    )
-    swapped = subprocess.run(
-        [sys.executable, "-c", KILL_BETWEEN_RENAMES, str(copy), "exchange"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    swapped = _rebuild_with_a_change(copy, "exchange")
     assert swapped.returncode == 0, swapped.stderr
     page = (copy / "site/nb/testkommune/heimekontor/index.html").read_text()
     assert "inntil 3 dager" in " ".join(page.split())
