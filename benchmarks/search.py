@@ -36,7 +36,7 @@ QUERIES = ("forsikring", "pult", "hjemmekontor avtale")
 
 KB = 1024
 
-CHROMIUM_ARGS = [
+CHROMIUM_ARGS = [  # the tests' browser too (tests/conftest.py)
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",

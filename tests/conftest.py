@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.search import CHROMIUM_ARGS  # the benchmark measures in the same browser
 from generator import Paths, build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,16 +115,6 @@ def default_server(default_site: Path) -> Iterator[str]:
     server, url = serve(default_site)
     yield url
     server.shutdown()
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
