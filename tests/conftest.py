@@ -218,8 +218,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     def reads_default_site(path: Path) -> bool:
         return any("default_site" in getattr(item, "fixturenames", ()) for item in files[path])
 
-    order = sorted(files, key=rank)
-    early = [p for p in order if rank(p)[0] == 1 and not reads_default_site(p)][:2]
+    ranks = {path: rank(path) for path in files}
+    order = sorted(files, key=ranks.__getitem__)
+    early = [p for p in order if ranks[p][0] == 1 and not reads_default_site(p)][:2]
     order = [path for path in order if path not in early]
     order[1:1] = early
     items[:] = [item for path in order for item in files[path]]
