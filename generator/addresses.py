@@ -25,6 +25,9 @@ FORMS = "skjema"
 ORGANISATIONS = "oversikt"
 """The organisation index, the same in both forms."""
 
+ASSETS = "assets"
+"""The site's scripts and styles (site_templates/assets), in each language's docs and site."""
+
 FEED = "feed.xml"
 """The change log's Atom feed."""
 

@@ -153,9 +153,79 @@ def write_whole(target: Path, data: bytes) -> None:
         raise
 
 
+def _place(source: Path, data: bytes, target: Path) -> None:
+    """Make ``target`` a second name of ``source`` (whose bytes, ``data``, were just read and
+    checked): a site of hundreds of organisations goes into and out of the cache without being
+    copied. Nothing writes into a published or stored file, only beside it and renames, so the
+    two names stay the same bytes; a file changed by hand anyway no longer matches its checksum
+    and is rebuilt. Where the file system has no hard links (or they would cross file systems),
+    the bytes are written."""
+    try:
+        os.link(source, target)
+    except OSError:
+        target.unlink(missing_ok=True)
+        _write_bytes(target, data)
+
+
 def _write_bytes(path: Path, data: bytes) -> None:
     with path.open("wb") as handle:
         handle.write(data)
+
+
+class Tree:
+    """A folder kept from build to build (the Markdown MkDocs reads) whose files are written
+    only where their bytes changed: creating files is what costs on a disk, and a site of
+    hundreds of organisations has thousands of them. ``prune`` removes what this build did not
+    put, so the folder holds exactly this build's files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.put_here: dict[str, bytes] = {}
+        """Each file put: its SHA-256."""
+        self._made: set[Path] = set()
+
+    def put(self, relative: str, data: bytes) -> None:
+        """``relative`` (a POSIX path below the root) holds ``data`` afterwards."""
+        self.put_here[relative] = hashlib.sha256(data).digest()
+        target = self.root / relative
+        try:
+            if target.read_bytes() == data:
+                return
+        except OSError:
+            if target.parent not in self._made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+        write_whole(target, data)
+
+    def digest(self) -> str:
+        """Every file put, its path and bytes (``tree_key`` of the folder, without reading it)."""
+        digest = hashlib.sha256()
+        for relative in sorted(self.put_here):
+            digest.update(relative.encode() + b"\0" + self.put_here[relative])
+        return digest.hexdigest()
+
+    def put_text(self, relative: str, text: str) -> None:
+        self.put(relative, text.encode("utf-8"))
+
+    def put_folder(self, source: Path, relative: str) -> None:
+        """Every file below ``source``, below ``relative`` ("": the root)."""
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                below = path.relative_to(source).as_posix()
+                self.put(f"{relative}/{below}" if relative else below, path.read_bytes())
+
+    def prune(self, keep: str = "") -> None:
+        """Remove every file and folder that this build did not put, except below ``keep``."""
+        for path in sorted(self.root.rglob("*"), reverse=True):  # children before parents
+            relative = path.relative_to(self.root).as_posix()
+            if keep and (relative == keep or relative.startswith(f"{keep}/")):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only when emptied
+            elif relative not in self.put_here:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 def tree_key(*folders: Path) -> str:
@@ -208,10 +278,11 @@ class BuildCache:
         folders, files = loaded
         for folder in folders:
             (target / folder).mkdir(parents=True, exist_ok=True)
+        stored = self.root / key
         for relative, data in files.items():
             path = target / relative if relative else target
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_bytes(path, data)
+            _place(stored / relative if relative else stored, data, path)
         return True
 
     def read(self, key: str) -> bytes | None:
@@ -245,6 +316,12 @@ class BuildCache:
             self._missing(key, f"stored file {key[:12]}")
         return stored
 
+    def workspace(self, name: str) -> Path:
+        """A folder kept from build to build that its user checks itself (``Tree``: every file
+        is compared with what the build would write)."""
+        self.used.add(name)
+        return self.root / name
+
     def folder(self, name: str) -> Path:
         """A folder kept from build to build, whose files (written with ``write_framed``) its
         user tidies itself; damaged files are removed here, so that they are made again."""
@@ -273,7 +350,16 @@ class BuildCache:
 
     def _store(self, key: str, source: Path) -> None:
         if source.is_file():
-            self._store_file(key, source.read_bytes())
+            data = source.read_bytes()
+            self.root.mkdir(parents=True, exist_ok=True)
+            partial = self.root / f"{key}.partial-{os.getpid()}"
+            try:
+                _place(source, data, partial)
+                partial.replace(self.root / key)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            self._write_sums(key, {"file": _sum(data)})
             return
         self.root.mkdir(parents=True, exist_ok=True)
         partial = self.root / f"{key}.partial-{os.getpid()}"
@@ -287,7 +373,7 @@ class BuildCache:
                     continue
                 data = path.read_bytes()
                 (partial / relative).parent.mkdir(parents=True, exist_ok=True)
-                _write_bytes(partial / relative, data)
+                _place(path, data, partial / relative)
                 files[relative] = _sum(data)
             partial.mkdir(exist_ok=True)
             partial.rename(self.root / key)  # complete or absent, even if the build is killed
@@ -364,12 +450,17 @@ class BuildCache:
         try:
             write()
         except OSError as exc:
-            self.writable = False
+            self.unwritable(exc)
+
+    def unwritable(self, exc: OSError) -> None:
+        """Note (once) that the cache cannot be written, and write nothing more to it."""
+        if self.writable:
             self.report(
                 f"Note: the build cache {self.root} cannot be written "
                 f"({exc.strerror or exc}); the site is built without keeping "
                 "anything for the next build."
             )
+        self.writable = False
 
     def _name(self, target: Path) -> str:
         if self.base is not None:

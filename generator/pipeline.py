@@ -321,6 +321,8 @@ class _Inputs:
     settings: bytes = field(init=False)
     """mkdocs.yml as it is, read once: part of every site's and PDF's cache key."""
     print_key: str = field(init=False)
+    docs_in: dict[str, Path] = field(init=False, default_factory=dict)
+    """Where each written form's Markdown was rendered."""
 
     def __post_init__(self) -> None:
         self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
@@ -330,7 +332,8 @@ class _Inputs:
         self.print_key = self.cache.key("print", self.templates_key, self.settings)
 
     def docs(self, lang: str) -> Path:
-        return self.work / "docs" / lang
+        """A written form's Markdown (once rendered)."""
+        return self.docs_in[lang]
 
     @property
     def aside(self) -> Path:
@@ -342,12 +345,24 @@ class _Inputs:
         return self.write_pdfs or (self.paths.site / at.in_site(lang, path)).is_file()
 
     def render(self, lang: str) -> Rendered:
+        """Render a written form's Markdown into the build cache, which keeps it, so that a
+        build writes only the files that changed (``cache.Tree``); into the working folder
+        when the cache cannot be written."""
+        if self.cache.writable:
+            try:
+                return self._render(lang, self.cache.workspace("docs") / lang)
+            except OSError as exc:
+                self.cache.unwritable(exc)
+        return self._render(lang, self.work / "docs" / lang)
+
+    def _render(self, lang: str, docs: Path) -> Rendered:
+        self.docs_in[lang] = docs
         return render_language(
             self.project,
             lang,
             self.paths.templates,
             self.strings,
-            self.docs(lang),
+            docs,
             self.site_urls[lang],
             self.memo,
             functools.partial(self.pdf_built, lang),
@@ -491,7 +506,7 @@ def _site_job(inputs: _Inputs, lang: str, rendered: Rendered) -> SiteJob:
         Entry("changelog-feed", lang, None, None, s["changelog_title"], at.in_site(lang, at.FEED)),
         Entry("not-found", lang, None, None, "404", at.in_site(lang, at.NOT_FOUND)),
     )
-    key = cache.key("mkdocs", lang, tree_key(docs), *shared)
+    key = cache.key("mkdocs", lang, rendered.digest, *shared)
     return SiteJob(lang, key, site_dir, task, entries)
 
 

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from pymdownx.slugs import slugify
 
 from generator import addresses as at
+from generator.cache import Tree
 from generator.fields import LANGUAGES
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
 from generator.safety import markdown_text, own_html_front_matter, with_policy
@@ -66,6 +67,8 @@ class Rendered:
     pages: list[Page]
     printed: dict[str, str] = field(default_factory=dict)
     """A guideline's source -> its Markdown as its PDF shows it (without the link to itself)."""
+    digest: str = ""
+    """Every file of the docs folder: the Markdown's part of the site's cache key."""
 
 
 def no_memo(what: str, make: Callable[[], str]) -> str:
@@ -83,7 +86,9 @@ def render_language(
     pdf_built: Callable[[str], bool] = lambda path: True,
 ) -> Rendered:
     """Write one language's Markdown tree into ``docs_dir``; return its pages and what the
-    guidelines' PDFs print.
+    guidelines' PDFs print. Only files whose text changed are written, and files of an earlier
+    build that are no longer pages are removed (the folder may be kept between builds), except
+    the assets, which the MkDocs stage keeps up to date there.
 
     ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
     published address, for the feed's absolute links. Form HTML, the slowest part, goes
@@ -101,13 +106,13 @@ def render_language(
     pages: list[Page] = []
     printed: dict[str, str] = {}
 
+    docs = Tree(docs_dir)
+
     def write(page: Page, template: str, own_html: str = "", **context: Any) -> None:
-        target = docs_dir / page.src
-        target.parent.mkdir(parents=True, exist_ok=True)
         text = _tidy(render_template(env, template, s=s, lang=lang, **context))
         if own_html:
             text = own_html_front_matter(own_html) + text
-        target.write_text(text, encoding="utf-8")
+        docs.put_text(page.src, text)
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
@@ -201,8 +206,9 @@ def render_language(
         feed_id=f"{site_url}{at.FEED}",
         updated=f"{max((i.change.date for i in changes), default=project.build_date)}T00:00:00Z",
     )
-    (docs_dir / at.FEED).write_text(feed, encoding="utf-8")
-    return Rendered(pages, printed)
+    docs.put_text(at.FEED, feed)
+    docs.prune(keep=at.ASSETS)
+    return Rendered(pages, printed, docs.digest())
 
 
 def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -> None:

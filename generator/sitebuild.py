@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
 from generator import addresses as at
+from generator.cache import Tree
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.safety import ContentSafety
@@ -54,14 +54,16 @@ def build_language(
     organisation.
     """
     site_url = language_url(shared_config, lang)
-    assets = templates_dir / "assets"
+    assets = templates_dir / at.ASSETS
     vendored = assets / PDF_LIBRARY
     if not vendored.is_file():
         raise BuildError(
             f"{display_path(vendored)}: missing; run `make site`, which installs "
             "pdf-lib (tools/pdf-lib) with npm ci and copies it there"
         )
-    shutil.copytree(assets, docs_dir / "assets", dirs_exist_ok=True)
+    copied = Tree(docs_dir / at.ASSETS)  # the docs folder is kept between builds
+    copied.put_folder(assets, "")
+    copied.prune()
 
     config_path = work_dir / f"mkdocs.{lang}.yml"
     config = {

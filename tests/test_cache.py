@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import BuildCache, frame, read_framed, unframe, write_framed
+from generator.cache import (
+    BuildCache,
+    Tree,
+    frame,
+    read_framed,
+    tree_key,
+    unframe,
+    write_framed,
+)
 
 
 def cache(root: Path, lines: list[str] | None = None) -> BuildCache:
@@ -188,3 +196,50 @@ def test_folder_removes_damaged_and_partial_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["good"]
     assert lines == ["Note: cache entry fonts/bad was damaged; rebuilt (no valid header)."]
     assert read_framed(folder / "good") == b"ok"
+
+
+def test_a_published_file_changed_by_hand_is_not_taken_back_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    # A site and its cache share their files' bytes: writing into a published file (not beside
+    # it) changes the stored one too, and the next build must notice instead of reusing it.
+    source = folder_with_files(tmp_path)
+    store = cache(tmp_path / "cache")
+    store.store("site", source)
+    published = tmp_path / "published"
+    assert store.fetch("site", published)
+
+    with (published / "a.html").open("r+b") as handle:
+        handle.write(b"<b>")
+
+    lines: list[str] = []
+    assert not cache(tmp_path / "cache", lines).fetch("site", tmp_path / "next")
+    assert any("a.html: its checksum does not match" in line for line in lines), lines
+
+
+def test_a_tree_writes_only_what_changed_and_removes_what_was_not_put(tmp_path: Path) -> None:
+    first = Tree(tmp_path / "docs")
+    first.put_text("index.md", "# Start")
+    first.put_text("org/policy.md", "# Policy")
+    first.put_text("org/old.md", "# Gone next time")
+    first.put_text("assets/site.css", "body {}")
+    first.prune()
+    kept = (tmp_path / "docs" / "index.md").stat()
+
+    second = Tree(tmp_path / "docs")
+    second.put_text("index.md", "# Start")
+    second.put_text("org/policy.md", "# Policy, changed")
+    (tmp_path / "docs" / "stray.md").write_text("# put there by hand")
+    second.prune(keep="assets")
+
+    files = sorted(
+        p.relative_to(tmp_path / "docs").as_posix()
+        for p in (tmp_path / "docs").rglob("*")
+        if p.is_file()
+    )
+    assert files == ["assets/site.css", "index.md", "org/policy.md"]
+    assert (tmp_path / "docs" / "org" / "policy.md").read_text() == "# Policy, changed"
+    after = (tmp_path / "docs" / "index.md").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
+    (tmp_path / "docs" / "assets" / "site.css").unlink()
+    assert second.digest() == tree_key(tmp_path / "docs")
