@@ -28,6 +28,12 @@ ORGANISATIONS = "oversikt"
 ASSETS = "assets"
 """The site's scripts and styles (site_templates/assets), in each language's docs and site."""
 
+SEARCH = "pagefind"
+"""The search index's folder in each language's site (Pagefind's own default name)."""
+
+SITEMAP = "sitemap.xml"
+"""MkDocs' list of every page (and beside it, gzipped, ``sitemap.xml.gz``)."""
+
 FEED = "feed.xml"
 """The change log's Atom feed."""
 
@@ -88,6 +94,17 @@ def guideline_pdf(org: str, policy_id: str) -> str:
 def document_path(org: str, policy_id: str, name: str) -> str:
     """A policy's document: beside its guideline page."""
     return f"{org}/{policy_id}/{name}"
+
+
+def search_part(part: int) -> str:
+    """A search index part's folder: the parts of a written form are searched together (or
+    the reader's own alone); part 0 also holds the pages every organisation shares."""
+    return f"{SEARCH}/{part}/"
+
+
+def organisation_folder(org: str) -> str:
+    """An organisation's folder (pages, PDFs, documents) below a language root."""
+    return f"{org}/"
 
 
 def url(src: str) -> str:

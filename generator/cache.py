@@ -197,13 +197,6 @@ class Tree:
                 self._made.add(target.parent)
         write_whole(target, data)
 
-    def digest(self) -> str:
-        """Every file put, its path and bytes (``tree_key`` of the folder, without reading it)."""
-        digest = hashlib.sha256()
-        for relative in sorted(self.put_here):
-            digest.update(relative.encode() + b"\0" + self.put_here[relative])
-        return digest.hexdigest()
-
     def put_text(self, relative: str, text: str) -> None:
         self.put(relative, text.encode("utf-8"))
 
@@ -226,6 +219,15 @@ class Tree:
             elif relative not in self.put_here:
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+def sums_key(sums: dict[str, bytes]) -> str:
+    """``tree_key`` of a folder from its files' paths and SHA-256 (``Tree.put_here``), without
+    reading it."""
+    digest = hashlib.sha256()
+    for relative in sorted(sums):
+        digest.update(relative.encode() + b"\0" + sums[relative])
+    return digest.hexdigest()
 
 
 def tree_key(*folders: Path) -> str:

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import errno as _errno
 import functools
+import math
 import os
 import shutil
 import signal
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator import addresses as at
-from generator.cache import BuildCache, environment_key, tree_key
+from generator.cache import BuildCache, environment_key, sums_key, tree_key
 from generator.errors import (
     BuildError,
     BuildStopped,
@@ -44,7 +45,7 @@ from generator.printing import GuidelinePrint
 from generator.project import Project
 from generator.render import Page, Rendered, render_chooser, render_language
 from generator.render import nav as render_nav
-from generator.sitebuild import build_language, language_url
+from generator.sitebuild import build_language, join_sitemaps, language_url
 from generator.sitelock import site_lock
 from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
@@ -172,6 +173,7 @@ def build(
     pool: ProcessPoolExecutor | None = None,
     wait: bool = True,
     pdfs: bool = True,
+    part_size: int | None = None,
 ) -> BuildResult:
     """Check, render and build everything, then swap the new site into place; return the
     manifest's entries and the stages' timings.
@@ -183,7 +185,7 @@ def build(
     One build at a time writes a site and its cache: with ``wait``, a build waits for another
     one to finish, else it raises BuildError. Without ``pdfs`` (a quick preview), no PDF is
     written: each is copied from the site being replaced where it has one, and a link to any
-    other says it is not built.
+    other says it is not built. ``part_size``: organisations per MkDocs build (see ``parts``).
     """
     try:
         paths.site.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +193,7 @@ def build(
         raise BuildError(f"cannot create {paths.site.parent}: {exc.strerror or exc}") from exc
     with site_lock(paths.site, report, wait=wait), _stopped_by_sigterm():
         _remove_leftovers(paths.site, report)  # first: it may hold the only copy of the site
-        return _build_locked(paths, report, jobs, progress, incremental, pool, pdfs)
+        return _build_locked(paths, report, jobs, progress, incremental, pool, pdfs, part_size)
 
 
 def _build_locked(
@@ -202,6 +204,7 @@ def _build_locked(
     incremental: bool,
     pool: ProcessPoolExecutor | None,
     pdfs: bool = True,
+    part_size: int | None = None,
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
@@ -214,7 +217,7 @@ def _build_locked(
     try:
         with clock("render Markdown"):
             strings = load_strings(paths.templates)
-            inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs)
+            inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs, part_size)
             rendered = {lang: inputs.render(lang) for lang in LANGUAGES}
         with clock("plan"):
             plan = plan_jobs(inputs, rendered)
@@ -313,6 +316,8 @@ class _Inputs:
     cache: BuildCache
     write_pdfs: bool
     """Write the PDFs; else keep the previous site's (see ``build``)."""
+    part_size: int | None = None
+    """Organisations per MkDocs build; None: as ``parts`` decides."""
 
     site_urls: dict[str, str] = field(init=False)
     """Each written form's published address."""
@@ -323,8 +328,11 @@ class _Inputs:
     print_key: str = field(init=False)
     docs_in: dict[str, Path] = field(init=False, default_factory=dict)
     """Where each written form's Markdown was rendered."""
+    parts: list[tuple[str, ...]] = field(init=False)
+    """The organisations of each part of a written form's site (see ``parts``)."""
 
     def __post_init__(self) -> None:
+        self.parts = parts(list(self.project.organisations), self.part_size)
         self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
         self.settings = self.paths.mkdocs_config.read_bytes()
@@ -381,9 +389,11 @@ class _Inputs:
 
 @dataclass(frozen=True)
 class SiteJob:
-    """One written form's MkDocs site, built from its rendered Markdown."""
+    """One written form's MkDocs site, or one part of it, built from its rendered Markdown."""
 
     lang: str
+    name: str
+    """How the build's messages name it."""
     key: str
     """Cache key: everything the built site depends on."""
     target: Path
@@ -441,7 +451,7 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
     chooser = Entry(
         "language-choice", None, None, None, inputs.strings["chooser"]["title"], at.CHOOSER
     )
-    sites = tuple(_site_job(inputs, lang, rendered[lang]) for lang in LANGUAGES)
+    sites = tuple(job for lang in LANGUAGES for job in _site_jobs(inputs, lang, rendered[lang]))
     font, font_key = _field_font(inputs.cache)
     pdfs: list[PdfJob | KeptPdf] = []
     for lang in LANGUAGES:
@@ -471,43 +481,85 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
     return Plan(chooser, sites, tuple(pdfs), documents)
 
 
-def _site_job(inputs: _Inputs, lang: str, rendered: Rendered) -> SiteJob:
+ORGANISATIONS_PER_PART = 50
+"""Up to this many organisations, a written form is one MkDocs build with one search index."""
+
+SEARCH_PARTS = 4
+"""Beyond that, it is built in this many parts, each with its own search index. A change to
+one organisation builds and indexes its part only; a search over every organisation reads
+every part's index, and four kept it within 300 KB at 370 organisations (README, "At
+scale")."""
+
+
+def parts(orgs: list[str], size: int | None = None) -> list[tuple[str, ...]]:
+    """The organisations of each part of a written form's site, in their order: ``size`` to a
+    part, by default as ``ORGANISATIONS_PER_PART`` and ``SEARCH_PARTS`` say."""
+    size = size or max(ORGANISATIONS_PER_PART, math.ceil(len(orgs) / SEARCH_PARTS))
+    return [tuple(orgs[start : start + size]) for start in range(0, len(orgs), size)] or [()]
+
+
+def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJob]:
+    """A written form's MkDocs builds: one per part (see ``parts``)."""
     paths, project, cache = inputs.paths, inputs.project, inputs.cache
-    pages = rendered.pages
-    docs = inputs.docs(lang)
-    nav = render_nav(project, pages, inputs.strings[lang]["home_nav"])
-    shared = (
-        inputs.templates_key,
-        inputs.settings,
-        str(project.build_date),
-        repr(nav),
-    )
-    site_dir = inputs.out / lang
-    task = functools.partial(
-        build_language,
-        shared_config=paths.mkdocs_config,
-        templates_dir=paths.templates,
-        lang=lang,
-        languages=LANGUAGES,
-        strings=inputs.strings,
-        nav=nav,
-        docs_dir=docs,
-        site_dir=site_dir,
-        work_dir=inputs.work,
-        build_date=project.build_date,
-        sources=_sources(project, paths, pages),
-        # Pages are kept even when MkDocs does not run.
-        page_cache=(cache.folder(f"pages-{lang}"), cache.key("mkdocs-pages", lang, *shared)),
-        organisations={slug: o.name[lang] for slug, o in project.organisations.items()},
-    )
     s = inputs.strings[lang]
-    entries = (
-        *(Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages),
-        Entry("changelog-feed", lang, None, None, s["changelog_title"], at.in_site(lang, at.FEED)),
-        Entry("not-found", lang, None, None, "404", at.in_site(lang, at.NOT_FOUND)),
-    )
-    key = cache.key("mkdocs", lang, rendered.digest, *shared)
-    return SiteJob(lang, key, site_dir, task, entries)
+    count = len(inputs.parts)
+    for part, orgs in enumerate(inputs.parts):
+        nav = render_nav(project, rendered.pages, s["home_nav"], orgs if count > 1 else None)
+        shared = (inputs.templates_key, inputs.settings, str(project.build_date), repr(nav))
+        exclude = _excluded(part, orgs) if count > 1 else ""
+        pages = [p for p in rendered.pages if p.org in orgs or (part == 0 and p.org is None)]
+        target = inputs.out / _PARTS / lang / str(part)
+        task = functools.partial(
+            build_language,
+            shared_config=paths.mkdocs_config,
+            templates_dir=paths.templates,
+            lang=lang,
+            languages=LANGUAGES,
+            strings=inputs.strings,
+            nav=nav,
+            docs_dir=inputs.docs(lang),
+            site_dir=target,
+            work_dir=inputs.work,
+            build_date=project.build_date,
+            sources=_sources(project, paths, pages),
+            # Pages are kept even when MkDocs does not run.
+            page_cache=(
+                cache.folder(f"pages-{lang}-{part}"),
+                cache.key("mkdocs-pages", lang, exclude, *shared),
+            ),
+            organisations={slug: project.organisations[slug].name[lang] for slug in orgs},
+            part=part,
+            parts=count,
+            exclude=exclude,
+        )
+        entries = [
+            Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages
+        ]
+        if part == 0:
+            feed, not_found = at.in_site(lang, at.FEED), at.in_site(lang, at.NOT_FOUND)
+            entries += [
+                Entry("changelog-feed", lang, None, None, s["changelog_title"], feed),
+                Entry("not-found", lang, None, None, "404", not_found),
+            ]
+        docs = sums_key(
+            {
+                path: digest
+                for path, digest in rendered.sums.items()
+                if path.split("/")[0] in orgs or (part == 0 and "/" not in path)
+            }
+        )
+        key = cache.key("mkdocs", lang, str(part), str(count), docs, exclude, *shared)
+        name = lang if count == 1 else f"{lang} (part {part + 1} of {count})"
+        yield SiteJob(lang, name, key, target, task, tuple(entries))
+
+
+def _excluded(part: int, orgs: tuple[str, ...]) -> str:
+    """MkDocs' ``exclude_docs`` for one part: every other organisation's folder and, but in
+    part 0, the pages every organisation shares (top-level files)."""
+    keep = [f"!/{at.ASSETS}/", *(f"!/{at.organisation_folder(org)}" for org in orgs)]
+    if part == 0:
+        keep += ["!/*.md", f"!/{at.FEED}"]
+    return "\n".join(["/*", *keep])
 
 
 def _field_font(cache: BuildCache) -> tuple[FieldFont, str]:
@@ -583,17 +635,17 @@ def run_jobs(
             1 for entry in site.entries if entry.kind not in ("changelog-feed", "not-found")
         )
         if cache.fetch(site.key, site.target):
-            report(f"{site.lang}: {pages} pages unchanged, MkDocs not run.")
+            report(f"{site.name}: {pages} pages unchanged, MkDocs not run.")
             continue
 
         def built(result: tuple[int, int], site: SiteJob = site, pages: int = pages) -> None:
             cache.store(site.key, site.target)
             counts.rendered += 1
             report(
-                f"Built {site.lang}: {pages} pages ({result[0]} rendered, {result[1]} unchanged)."
+                f"Built {site.name}: {pages} pages ({result[0]} rendered, {result[1]} unchanged)."
             )
 
-        workers.submit("MkDocs", f"MkDocs build for '{site.lang}'", site.task, then=built)
+        workers.submit("MkDocs", f"MkDocs build for '{site.name}'", site.task, then=built)
     for pdf in plan.pdfs:
         if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, pdf.job.target):
             counts.pdfs_reused += 1
@@ -632,6 +684,13 @@ def place_outputs(plan: Plan, inputs: _Inputs) -> list[Entry]:
     """Put the PDFs and documents into the built sites, write the language chooser; return
     the manifest's entries, each checked to be there."""
     out = inputs.out
+    for lang in LANGUAGES:
+        built = [site.target for site in plan.sites if site.lang == lang]
+        if len(built) > 1:
+            join_sitemaps(built, inputs.project.build_date)
+        for part in built:
+            _move_into(part, out / lang)
+    shutil.rmtree(out / _PARTS)
     for pdf in plan.pdfs:
         target = out / pdf.entry.path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -650,6 +709,25 @@ def place_outputs(plan: Plan, inputs: _Inputs) -> list[Entry]:
     if missing:
         raise BuildError(f"expected pages were not produced: {', '.join(missing)}")
     return entries
+
+
+_PARTS = ".parts"
+"""In the staging folder: where each part of a written form's site is built (or fetched)
+before the parts are put together."""
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Move everything below ``source`` into ``target``, folder by folder where ``target`` has
+    one of that name already (the parts of a site hold different organisations)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(source.iterdir()):
+        there = target / entry.name
+        if there.is_dir() and entry.is_dir() and not entry.is_symlink():
+            _move_into(entry, there)
+        elif there.exists():
+            raise BuildError(f"two parts of the site both have {there}")
+        else:
+            entry.rename(there)
 
 
 def _sources(project: Project, paths: Paths, pages: list[Page]) -> dict[str, Path]:

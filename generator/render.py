@@ -7,7 +7,7 @@ import decimal
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,8 +67,8 @@ class Rendered:
     pages: list[Page]
     printed: dict[str, str] = field(default_factory=dict)
     """A guideline's source -> its Markdown as its PDF shows it (without the link to itself)."""
-    digest: str = ""
-    """Every file of the docs folder: the Markdown's part of the site's cache key."""
+    sums: dict[str, bytes] = field(default_factory=dict)
+    """Every file of the docs folder (its path below it) and its SHA-256."""
 
 
 def no_memo(what: str, make: Callable[[], str]) -> str:
@@ -208,7 +208,7 @@ def render_language(
     )
     docs.put_text(at.FEED, feed)
     docs.prune(keep=at.ASSETS)
-    return Rendered(pages, printed, docs.digest())
+    return Rendered(pages, printed, dict(docs.put_here))
 
 
 def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -> None:
@@ -225,11 +225,13 @@ def render_chooser(templates_dir: Path, strings: dict[str, Any], target: Path) -
     target.write_text(with_policy(html), encoding="utf-8")
 
 
-def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
+def nav(
+    project: Project, pages: list[Page], home_label: str, orgs: Collection[str] | None = None
+) -> list[Any]:
     """MkDocs navigation: start page, the organisation index, one section per organisation (its
     guidelines and forms; a page shows only its own organisation's, see overrides/partials/
     nav.html), the forms overview, the change log. Titles are escaped: Material prints them as
-    HTML."""
+    HTML. With ``orgs``, only those organisations' sections (a part of the site built alone)."""
 
     def label(title: str) -> str:
         return str(markdown_text(title))
@@ -239,6 +241,8 @@ def nav(project: Project, pages: list[Page], home_label: str) -> list[Any]:
     index = at.organisations_src()
     items: list[Any] = [{label(home_label): at.HOME}, {label(by_src[index].title): index}]
     for slug, org in project.organisations.items():
+        if orgs is not None and slug not in orgs:
+            continue
         children: list[Any] = [at.organisation_src(slug)]
         children += [
             {label(by_src[src].nav_title or by_src[src].title): src}

@@ -27,10 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from generator import addresses as at
 from generator.errors import BuildError
-
-FOLDER = "pagefind"
-"""The index's folder in each language's site (Pagefind's own default name)."""
 
 UNUSED = (
     "pagefind-ui.js",
@@ -55,14 +53,15 @@ def executable() -> Path:
         ) from exc
 
 
-def index_site(site_dir: Path, lang: str) -> int:
-    """Index the built site in ``site_dir`` (one language's) into ``site_dir/pagefind/``.
+def index_site(site_dir: Path, lang: str, subdir: str = at.search_part(0)) -> int:
+    """Index the built pages in ``site_dir`` (one language's, or one shard of it) into
+    ``site_dir/<subdir>``.
 
     Returns the number of pages indexed. Raises BuildError, with Pagefind's own words, when it
     fails or indexes nothing in ``lang``.
     """
     binary = executable()
-    output = site_dir / FOLDER
+    output = site_dir / subdir
     shutil.rmtree(output, ignore_errors=True)
     # Only Pagefind's settings from the command line: none from the environment or a
     # pagefind.yml/.toml/.json in the working folder.
@@ -75,7 +74,7 @@ def index_site(site_dir: Path, lang: str) -> int:
                     "--site",
                     str(site_dir.resolve()),
                     "--output-subdir",
-                    FOLDER,
+                    subdir,
                     # The headings' permalink signs (¶) are not words of the page.
                     "--exclude-selectors",
                     ".headerlink",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,13 +47,21 @@ def build_language(
     sources: dict[str, Path],
     page_cache: tuple[Path, str] | None = None,
     organisations: dict[str, str] | None = None,
+    part: int = 0,
+    parts: int = 1,
+    exclude: str = "",
 ) -> tuple[int, int]:
-    """Build ``docs_dir`` into ``site_dir`` with MkDocs; any warning fails the build.
+    """Build ``docs_dir`` into ``site_dir`` with MkDocs, then index it for the search; any
+    warning fails the build.
 
-    With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
-    are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
-    rendered and how many reused. ``organisations`` (folder -> name) name each search result's
-    organisation.
+    A written form may be built in ``parts`` parts, each over some organisations' pages
+    (``exclude``: MkDocs' ``exclude_docs``, the others'); this is part ``part``, and part 0
+    also holds the pages every organisation shares, the 404 page and the assets. Each part has
+    its own search index (``addresses.search_part``), which the search reads alone or with the
+    others. With ``page_cache`` (a folder and the digest of what all pages share), pages whose
+    inputs are unchanged are taken from the folder (see ``pagecache``). Returns how many pages
+    were rendered and how many reused. ``organisations`` (folder -> name) name each search
+    result's organisation.
     """
     site_url = language_url(shared_config, lang)
     assets = templates_dir / at.ASSETS
@@ -65,7 +75,7 @@ def build_language(
     copied.put_folder(assets, "")
     copied.prune()
 
-    config_path = work_dir / f"mkdocs.{lang}.yml"
+    config_path = work_dir / f"mkdocs.{lang}.{part}.yml"
     config = {
         "INHERIT": str(shared_config.resolve()),
         "site_name": strings[lang]["site_name"],
@@ -73,6 +83,7 @@ def build_language(
         "docs_dir": str(docs_dir.resolve()),
         "site_dir": str(site_dir.resolve()),
         "nav": nav,
+        "exclude_docs": exclude or None,
         "theme": {
             "language": lang,
             # Paths in an inherited file resolve against this one, so make it absolute.
@@ -99,6 +110,8 @@ def build_language(
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
                 "search": dict(strings[lang]["search"]),
                 "organisations": organisations or {},  # each search result names its own
+                "search_part": at.search_part(part),
+                "search_parts": [at.search_part(other) for other in range(parts)],
                 # Where a search with no hits looks in the other written form(s).
                 "other_forms": [
                     {
@@ -143,8 +156,34 @@ def build_language(
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
         )
-    index_site(site_dir, lang)
+    index_site(site_dir, lang, at.search_part(part))
+    if part:  # part 0 has them
+        (site_dir / at.NOT_FOUND).unlink(missing_ok=True)
+        shutil.rmtree(site_dir / at.ASSETS, ignore_errors=True)
     return pages.rendered, pages.reused
+
+
+def join_sitemaps(parts: list[Path], build_date: dt.date) -> None:
+    """Make the first part's ``sitemap.xml`` (and its gzipped twin) list every part's pages in
+    the parts' order, as MkDocs writes it for a whole site; the others' are removed."""
+    text = (parts[0] / at.SITEMAP).read_text("utf-8")
+    urls = []
+    for part in parts:
+        urls += _SITEMAP_URL.findall((part / at.SITEMAP).read_text("utf-8"))
+        for name in (at.SITEMAP, f"{at.SITEMAP}.gz"):
+            (part / name).unlink()
+    opening = text.index(">", text.index("<urlset")) + 1
+    data = (text[:opening] + "".join(f"\n    {url}" for url in urls) + "\n</urlset>").encode()
+    (parts[0] / at.SITEMAP).write_bytes(data)
+    epoch = _epoch(build_date)  # as MkDocs dates the gzip header
+    with (
+        (parts[0] / f"{at.SITEMAP}.gz").open("wb") as handle,
+        gzip.GzipFile(fileobj=handle, filename=at.SITEMAP, mode="wb", mtime=epoch) as zipped,
+    ):
+        zipped.write(data)
+
+
+_SITEMAP_URL = re.compile(r"<url>.*?</url>", re.DOTALL)
 
 
 def _explain(records: list[str], sources: dict[str, Path]) -> str:
@@ -216,9 +255,7 @@ def _captured_log() -> Iterator[list[str]]:
 @contextlib.contextmanager
 def _build_epoch(build_date: dt.date) -> Iterator[None]:
     """Pin MkDocs' build date (sitemap, gzip header) to the content's, for identical output."""
-    epoch = int(
-        dt.datetime(build_date.year, build_date.month, build_date.day, tzinfo=dt.UTC).timestamp()
-    )
+    epoch = _epoch(build_date)
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
@@ -228,3 +265,9 @@ def _build_epoch(build_date: dt.date) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _epoch(build_date: dt.date) -> int:
+    return int(
+        dt.datetime(build_date.year, build_date.month, build_date.day, tzinfo=dt.UTC).timestamp()
+    )

@@ -6,11 +6,16 @@ that form's hits."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from benchmarks.content import write_content
+from generator import Paths, build
+from tests.conftest import ROOT, serve
 from tests.pages import (
     LANGS,
     RESULT_ITEM,
@@ -23,6 +28,7 @@ from tests.pages import (
 )
 from tests.test_accessibility import axe_source, axe_violations  # noqa: F401 (a fixture)
 from tests.test_browser import search
+from tests.test_build import search_pages
 
 ORGS = {"kommune": "Kommunen", "vestland-fylkeskommune": "Vestland fylkeskommune"}
 """The default content's organisations: folder -> name (the same in both written forms)."""
@@ -167,3 +173,64 @@ def test_a_word_found_in_neither_form_offers_nothing(page: Page, default_server:
     assert outcome.meta == "Ingen treff"
     page.wait_for_timeout(500)  # the other index has had time to load and be counted
     assert page.locator(OTHER_HITS).count() == 0
+
+
+@pytest.fixture(scope="module")
+def in_parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, str]]]:
+    """Six organisations built twice: whole, and in three parts of two organisations (what a
+    site of hundreds gets), each part with its own search index. Served side by side."""
+    base = tmp_path_factory.mktemp("in-parts")
+    write_content(base / "content", 6)
+    servers, built = [], {}
+    for name, size in (("whole", None), ("parts", 2)):
+        site = base / name
+        build(Paths.default(ROOT, base / "content", site), pdfs=False, jobs=1, part_size=size)
+        server, url = serve(site)
+        servers.append(server)
+        built[name] = (site, url)
+    yield built
+    for server in servers:
+        server.shutdown()
+
+
+def test_a_site_in_parts_answers_as_the_site_built_whole(
+    page: Page, in_parts: dict[str, tuple[Path, str]]
+) -> None:
+    (site, parts_url), whole_url = in_parts["parts"], in_parts["whole"][1]
+    # An organisation of the third part, as its index says.
+    [last, *_] = sorted(
+        org for found in search_pages(site, "nb", "2") for org in found["filters"].get("org", [])
+    )
+
+    # Every organisation's hits, from every part's index, counted as one index counts them.
+    for query in ("avtale", "forsikring"):
+        whole, parts = (search(page, url, "nb", query) for url in (whole_url, parts_url))
+        assert parts.meta == whole.meta and re.match(r"\d+ treff$", parts.meta), (parts, whole)
+
+    # On an organisation's page the search reads its own part's index and no other.
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(urlsplit(request.url).path))
+    page.goto(f"{parts_url}/nb/{last}/")
+    wait_for_search_ready(page)
+    page.locator(SEARCH_BOX).fill("avtale")
+    expect(page.locator(SEARCH_META)).to_have_text(re.compile(r"^\d+ treff i .+$"))
+    found = page_results(page)
+    assert found and all(path.startswith(f"/nb/{last}/") for path, _ in found), found
+    indexes = {path.split("/")[3] for path in requests if path.startswith("/nb/pagefind/")}
+    assert indexes == {"2"}, sorted(requests)
+
+    # Widened, it reads them all and finds what the whole site finds.
+    everywhere = search(page, whole_url, "nb", "avtale").meta
+    page.goto(f"{parts_url}/nb/{last}/")
+    wait_for_search_ready(page)
+    page.locator(SEARCH_BOX).fill("avtale")
+    expect(page.locator(SEARCH_META)).to_have_text(re.compile(r"^\d+ treff i .+$"))
+    page.locator(SEARCH_BOX).press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(SEARCH_META)).to_have_text(everywhere)
+
+    # A word of the other written form is counted over all of that form's parts.
+    there = search(page, parts_url, "nn", "heimekontor")
+    here = search(page, parts_url, "nb", "heimekontor")
+    assert not here.links, here
+    expect(page.locator(OTHER_HITS)).to_have_text(f"{there.meta.split()[0]} treff på nynorsk")

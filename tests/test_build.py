@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator import BuildError, Paths, build
+from generator import addresses as at
 from tests.conftest import ROOT, build_site, copy_site, fixture_content, tree_digest
 from tests.test_validate import POLICY, replace
 
@@ -30,11 +31,12 @@ def manifest(site: Path) -> dict:
     return json.loads((site / "manifest.json").read_text(encoding="utf-8"))
 
 
-def search_pages(site: Path, lang: str) -> list[dict]:
-    """What Pagefind stored for each page of ``lang``'s index: address, text, filters, title.
-    Its fragments are gzip, a ``pagefind_dcd`` signature, then JSON."""
+def search_pages(site: Path, lang: str, part: str = "*") -> list[dict]:
+    """What Pagefind stored for each page of ``lang``'s index (every part's, or ``part``'s):
+    address, text, filters, title. Its fragments are gzip, a ``pagefind_dcd`` signature, then
+    JSON."""
     pages = []
-    for fragment in sorted((site / lang / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for fragment in sorted((site / lang).glob(f"{at.SEARCH}/{part}/fragment/*.pf_fragment")):
         data = gzip.decompress(fragment.read_bytes())
         assert data.startswith(b"pagefind_dcd"), fragment
         pages.append(json.loads(data.removeprefix(b"pagefind_dcd")))
@@ -93,7 +95,7 @@ def test_each_language_is_its_own_site(minimal_site: Path, lang: str) -> None:
     for entry in manifest(minimal_site)["entries"]:
         if entry["lang"] == lang and entry["path"].endswith(".html"):
             assert f'<html lang="{lang}"' in html(minimal_site, entry["path"]), entry["path"]
-    entry = json.loads(html(minimal_site, f"{lang}/pagefind/pagefind-entry.json"))
+    entry = json.loads(html(minimal_site, f"{lang}/{at.search_part(0)}pagefind-entry.json"))
     assert list(entry["languages"]) == [lang]  # Pagefind's Norwegian stemmer for nb and nn
     indexed = search_pages(minimal_site, lang)
     pages = {

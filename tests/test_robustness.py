@@ -21,6 +21,7 @@ import pytest
 
 import generator.cache
 from generator import ContentError, Paths, build
+from generator import addresses as at
 from generator.cache import environment_key, font_subsetter
 from generator.serve import Preview
 from tests.conftest import FIXTURES, ROOT, tree_digest
@@ -112,7 +113,7 @@ def garble(path: Path) -> None:
 def lose_css_and_search(base: Path) -> None:
     tree = site_entry(base, "nb")
     shutil.rmtree(tree / "assets" / "stylesheets")
-    (tree / "pagefind" / "pagefind-entry.json").unlink()
+    (tree / at.search_part(0) / "pagefind-entry.json").unlink()
 
 
 DAMAGE = {
@@ -152,7 +153,7 @@ def test_damaged_page_cache_entries_are_rendered_again(copy: Path, built: Path) 
     """With the MkDocs site gone from the cache, MkDocs runs and reuses the stored pages:
     a garbled one and a truncated one are rendered again, not published."""
     shutil.rmtree(site_entry(copy, "nb"))
-    pages = sorted((copy / ".site.cache" / "pages-nb").iterdir())
+    pages = sorted((copy / ".site.cache" / "pages-nb-0").iterdir())
     garble(pages[0])
     truncate(pages[1])
     pages[2].write_bytes(b"\xff\xfe\xfa not a page")
@@ -161,7 +162,7 @@ def test_damaged_page_cache_entries_are_rendered_again(copy: Path, built: Path) 
 
     assert tree_digest(copy / "site") == tree_digest(built / "site")
     assert "Built nb: 10 pages (3 rendered, 7 unchanged)." in lines, lines
-    assert sum("pages-nb/" in line and "was damaged; rebuilt" in line for line in lines) == 3
+    assert sum("pages-nb-0/" in line and "was damaged; rebuilt" in line for line in lines) == 3
 
 
 def test_a_garbled_field_font_is_made_again(copy: Path, built: Path) -> None:

@@ -3,15 +3,18 @@ without PDFs keeps the links honest."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from benchmarks.content import write_content
+from benchmarks.content import change_one_rule, write_content
 from generator import Paths, build
+from generator import addresses as at
 from tests.conftest import ROOT, copy_site, fixture_content
+from tests.test_build import search_pages
 
 
 def _pages(site: Path) -> dict[str, int]:
@@ -35,6 +38,84 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
         build(Paths.default(ROOT, base / "content", site), pdfs=False, jobs=1)
         built[orgs] = site
     return built
+
+
+PART_SIZE = 8
+"""The 30 organisations built in four parts, as a site of hundreds is."""
+
+
+@pytest.fixture(scope="module")
+def in_parts(sites: dict[int, Path]) -> Path:
+    site = sites[30].with_name("in-parts")
+    build(
+        Paths.default(ROOT, sites[30].with_name("content"), site),
+        pdfs=False,
+        jobs=1,
+        part_size=PART_SIZE,
+    )
+    return site
+
+
+def _outside_search(site: Path) -> list[str]:
+    """Every file of a site but its search index."""
+    return sorted(
+        str(p.relative_to(site))
+        for p in site.rglob("*")
+        if p.is_file() and at.SEARCH not in p.parts
+    )
+
+
+def _article(page: Path) -> str:
+    text = page.read_text("utf-8")
+    return text[text.index("<article") : text.index("</article>")]
+
+
+def test_a_site_built_in_parts_has_every_page_of_the_site_built_whole(
+    sites: dict[int, Path], in_parts: Path
+) -> None:
+    whole = sites[30]
+    assert _outside_search(in_parts) == _outside_search(whole)
+    for lang in ("nb", "nn"):
+        # The parts' indexes hold every page once, as the whole site's one index does.
+        ours, theirs = (
+            sorted((page["url"], page["content"]) for page in search_pages(site, lang))
+            for site in (in_parts, whole)
+        )
+        assert ours == theirs
+        assert sorted(p.name for p in (in_parts / lang / at.SEARCH).iterdir()) == [
+            "0",
+            "1",
+            "2",
+            "3",
+        ]
+        # One sitemap lists every page, and its gzipped twin says the same.
+        listed = [
+            sorted(re.findall(r"<loc>(.*?)</loc>", (site / lang / at.SITEMAP).read_text()))
+            for site in (in_parts, whole)
+        ]
+        assert listed[0] == listed[1] and len(listed[0]) > 30 * 5
+        assert (
+            gzip.decompress((in_parts / lang / f"{at.SITEMAP}.gz").read_bytes())
+            == (in_parts / lang / at.SITEMAP).read_bytes()
+        )
+    for page in whole.rglob("*.html"):
+        if "<article" in page.read_text("utf-8"):
+            assert _article(in_parts / page.relative_to(whole)) == _article(page), page
+
+
+def test_a_change_to_one_organisation_builds_its_part_only(tmp_path: Path, in_parts: Path) -> None:
+    site = copy_site(in_parts, tmp_path / "site")
+    content = tmp_path / "content"
+    shutil.copytree(in_parts.with_name("content"), content)
+    policy = sorted(content.glob("policies/*/policy.yml"))[-1]
+    change_one_rule(policy)
+    lines: list[str] = []
+    build(Paths.default(ROOT, content, site), lines.append, pdfs=False, jobs=1, part_size=PART_SIZE)
+
+    built = sorted(line.split(":")[0] for line in lines if line.startswith("Built "))
+    kept = [line for line in lines if "unchanged, MkDocs not run" in line]
+    assert built == ["Built nb (part 4 of 4)", "Built nn (part 4 of 4)"], lines
+    assert len(kept) == 6, lines
 
 
 def test_the_largest_page_does_not_grow_with_the_organisations(sites: dict[int, Path]) -> None:

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from generator import BuildError
-from generator.search import FOLDER, index_site
+from generator import addresses as at
+from generator.search import index_site
 from tests.test_build import search_pages
+
+FOLDER = at.search_part(0)
 
 PAGE = """<!doctype html><html lang="{lang}"><head><title>t</title></head><body>
 <nav>Navigasjon som ikke skal finnes</nav>

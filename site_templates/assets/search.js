@@ -1,6 +1,8 @@
 // The search box (overrides/partials/search.html) over Pagefind's index of this written form,
-// which generator/search.py makes after MkDocs. Nothing loads before the reader searches; then
-// pagefind.js, its WebAssembly and the index chunks of the words typed, all from this host.
+// which generator/search.py makes after MkDocs; a large site's index comes in parts (one per
+// part of the site), searched together or, for the reader's organisation, its own part alone.
+// Nothing loads before the reader searches; then pagefind.js, its WebAssembly and the index
+// chunks of the words typed, all from this host.
 // Scope: the organisation of the page the reader is on, unless they widened it to every
 // organisation (remembered in localStorage); one button switches between the two. A search with
 // no hits in this written form asks the other form's index and links to its hits
@@ -18,6 +20,7 @@
   var more = root.querySelector("[data-ps-more]");
   var scope = root.querySelector("[data-ps-scope]");
   var strings = JSON.parse(root.dataset.strings);
+  var parts = JSON.parse(root.dataset.parts || "[]"); // index folders below a written form's root
   var org = root.dataset.org || "";
   var orgName = root.dataset.orgName || "";
   var SCOPE_KEY = "policy-site.search-scope";
@@ -25,6 +28,7 @@
   var widened = false;
   try { widened = localStorage.getItem(SCOPE_KEY) === "all"; } catch (e) { /* private mode */ }
   var bundles = {}; // pagefind.js address -> promise of its module, set up
+  var joined = {}; // a written form's root -> promise of its first part's module, others merged
   var current = 0; // the newest search; answers to older ones are dropped
   var results = [];
   var timer = null;
@@ -47,7 +51,29 @@
     return bundles[bundle];
   }
 
+  // Every part's index of the written form at ``siteRoot``: the first part's module with the
+  // others merged into it, once. (When the reader's own part is the first, its scoped searches
+  // go through the merged module too; the filter keeps them to the organisation.)
+  function everything(siteRoot) {
+    if (!joined[siteRoot]) {
+      var base = new URL(siteRoot, document.baseURI).pathname;
+      joined[siteRoot] = pagefind(siteRoot + parts[0] + "pagefind.js", siteRoot).then(function (module) {
+        return parts.slice(1).reduce(function (done, part) {
+          return done.then(function () {
+            return module.mergeIndex(new URL(siteRoot + part, document.baseURI).pathname, { baseUrl: base });
+          });
+        }, Promise.resolve()).then(function () { return module; });
+      });
+      joined[siteRoot].catch(function () { delete joined[siteRoot]; });
+    }
+    return joined[siteRoot];
+  }
+
   function scoped() { return Boolean(org) && !widened; }
+
+  function searching(inOrg) {
+    return inOrg ? pagefind(root.dataset.bundle, root.dataset.root) : everything(root.dataset.root);
+  }
 
   function showScope() {
     if (!scope) return;
@@ -111,10 +137,9 @@
   }
 
   function offerOther(query, number) {
-    var bundle = root.dataset.otherBundle;
     var link = root.dataset.otherLink;
-    if (!bundle || !link) return;
-    pagefind(bundle, link)
+    if (!link || !parts.length) return;
+    everything(link) // the other written form has the same parts
       .then(function (other) { return other.search(query); })
       .then(function (found) {
         if (number !== current || !found || !found.results.length) return;
@@ -143,7 +168,7 @@
       return;
     }
     meta.textContent = strings.loading;
-    pagefind(root.dataset.bundle, root.dataset.root)
+    searching(inOrg)
       .then(function (module) {
         return module.search(query, inOrg ? { filters: { org: org } } : {});
       })
@@ -156,8 +181,13 @@
           if (!shown) return;
           if (inOrg) meta.textContent = fill(strings.count_in, { count: count, name: orgName });
           else meta.textContent = count ? fill(strings.count, { count: count }) : strings.none;
-          var everywhere = inOrg ? found.unfilteredResultCount : count;
-          if (!everywhere) offerOther(query, number);
+          // No hit in this written form (every part of it): offer the other one's.
+          if (inOrg ? found.unfilteredResultCount : count) return;
+          var elsewhere = inOrg && parts.length > 1
+            ? everything(root.dataset.root).then(function (all) { return all.search(query); })
+              .then(function (wider) { return wider.results.length; })
+            : Promise.resolve(0);
+          elsewhere.then(function (hits) { if (!hits) offerOther(query, number); });
         });
       })
       .catch(function () {
@@ -187,7 +217,7 @@
   input.addEventListener("focus", function () {
     open(true);
     // Fetch Pagefind's script, WebAssembly and metadata while the reader starts typing.
-    pagefind(root.dataset.bundle, root.dataset.root)
+    searching(scoped())
       .then(function (module) { return module.init(); })
       .catch(function () { /* the search says so when it is used */ });
   });
