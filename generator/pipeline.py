@@ -45,7 +45,7 @@ from generator.printing import GuidelinePrint
 from generator.project import Project
 from generator.render import Page, Rendered, render_chooser, render_language
 from generator.render import nav as render_nav
-from generator.sitebuild import build_language, join_sitemaps, language_url
+from generator.sitebuild import build_language, join_sitemaps, language_url, site_config
 from generator.sitelock import site_lock
 from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
@@ -509,14 +509,25 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
         exclude = _excluded(part, orgs) if count > 1 else ""
         pages = [p for p in rendered.pages if p.org in orgs or (part == 0 and p.org is None)]
         target = inputs.out / _PARTS / lang / str(part)
-        task = functools.partial(
-            build_language,
+        config = site_config(
             shared_config=paths.mkdocs_config,
             templates_dir=paths.templates,
             lang=lang,
             languages=LANGUAGES,
             strings=inputs.strings,
             nav=nav,
+            docs_dir=inputs.docs(lang),
+            site_dir=target,
+            organisations={slug: project.organisations[slug].name[lang] for slug in orgs},
+            part=part,
+            parts=count,
+            exclude=exclude,
+        )
+        task = functools.partial(
+            build_language,
+            config,
+            templates_dir=paths.templates,
+            lang=lang,
             docs_dir=inputs.docs(lang),
             site_dir=target,
             work_dir=inputs.work,
@@ -527,10 +538,7 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
                 cache.folder(f"pages-{lang}-{part}"),
                 cache.key("mkdocs-pages", lang, exclude, *shared),
             ),
-            organisations={slug: project.organisations[slug].name[lang] for slug in orgs},
             part=part,
-            parts=count,
-            exclude=exclude,
         )
         entries = [
             Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages

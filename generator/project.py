@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,18 +123,35 @@ class Project:
     glossary: dict[str, Localized] = field(default_factory=dict)
     """Abbreviation -> what it stands for (content/glossary.yml)."""
 
-    @property
+    # The project is complete once made, so what is read from it many times is worked out
+    # once: with hundreds of organisations, a scan per question made rendering quadratic.
+
+    @functools.cached_property
     def build_date(self) -> dt.date:
         """The newest date the content states: the site's pinned build date, so the same
         content always builds to the same bytes (and no date is made up)."""
         return pinned_date(self.statement, [entry.policy for entry in self.policies])
 
+    @functools.cached_property
+    def _policies_by_org(self) -> dict[str, list[PolicyEntry]]:
+        found: dict[str, list[PolicyEntry]] = {}
+        for entry in self.policies:
+            found.setdefault(entry.policy.organisation, []).append(entry)
+        return found
+
+    @functools.cached_property
+    def _forms_by_org(self) -> dict[str, list[FormInstance]]:
+        found: dict[str, list[FormInstance]] = {}
+        for form in self.forms:
+            found.setdefault(form.org, []).append(form)
+        return found
+
     def policies_of(self, slug: str) -> list[PolicyEntry]:
-        return [entry for entry in self.policies if entry.policy.organisation == slug]
+        return list(self._policies_by_org.get(slug, []))
 
     def forms_of(self, slug: str, policy_id: str | None = None) -> list[FormInstance]:
         return [
             form
-            for form in self.forms
-            if form.org == slug and (policy_id is None or form.policy_id == policy_id)
+            for form in self._forms_by_org.get(slug, [])
+            if policy_id is None or form.policy_id == policy_id
         ]

@@ -32,7 +32,7 @@ PDF_LIBRARY = "vendor/pdf-lib.min.js"
 """Under the assets: fills a form's PDF in the browser (see the Makefile)."""
 
 
-def build_language(
+def site_config(
     *,
     shared_config: Path,
     templates_dir: Path,
@@ -42,44 +42,25 @@ def build_language(
     nav: list[Any],
     docs_dir: Path,
     site_dir: Path,
-    work_dir: Path,
-    build_date: dt.date,
-    sources: dict[str, Path],
-    page_cache: tuple[Path, str] | None = None,
-    organisations: dict[str, str] | None = None,
+    organisations: dict[str, str],
     part: int = 0,
     parts: int = 1,
     exclude: str = "",
-) -> tuple[int, int]:
-    """Build ``docs_dir`` into ``site_dir`` with MkDocs, then index it for the search; any
-    warning fails the build.
+) -> dict[str, Any]:
+    """MkDocs' settings for one written form's site, or one part of it, over ``mkdocs.yml``.
 
     A written form may be built in ``parts`` parts, each over some organisations' pages
     (``exclude``: MkDocs' ``exclude_docs``, the others'); this is part ``part``, and part 0
     also holds the pages every organisation shares, the 404 page and the assets. Each part has
     its own search index (``addresses.search_part``), which the search reads alone or with the
-    others. With ``page_cache`` (a folder and the digest of what all pages share), pages whose
-    inputs are unchanged are taken from the folder (see ``pagecache``). Returns how many pages
-    were rendered and how many reused. ``organisations`` (folder -> name) name each search
-    result's organisation.
+    others. ``organisations`` (folder -> name) name each search result's organisation. Made
+    before any build starts, so that a text missing from strings.yml is named in the written
+    forms' order.
     """
-    site_url = language_url(shared_config, lang)
-    assets = templates_dir / at.ASSETS
-    vendored = assets / PDF_LIBRARY
-    if not vendored.is_file():
-        raise BuildError(
-            f"{display_path(vendored)}: missing; run `make site`, which installs "
-            "pdf-lib (tools/pdf-lib) with npm ci and copies it there"
-        )
-    copied = Tree(docs_dir / at.ASSETS)  # the docs folder is kept between builds
-    copied.put_folder(assets, "")
-    copied.prune()
-
-    config_path = work_dir / f"mkdocs.{lang}.{part}.yml"
     config = {
         "INHERIT": str(shared_config.resolve()),
         "site_name": strings[lang]["site_name"],
-        "site_url": site_url,
+        "site_url": language_url(shared_config, lang),
         "docs_dir": str(docs_dir.resolve()),
         "site_dir": str(site_dir.resolve()),
         "nav": nav,
@@ -109,7 +90,7 @@ def build_language(
                 "not_found_text": strings[lang]["not_found_text"],
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
                 "search": dict(strings[lang]["search"]),
-                "organisations": organisations or {},  # each search result names its own
+                "organisations": organisations,  # each search result names its own
                 "search_part": at.search_part(part),
                 "search_parts": [at.search_part(other) for other in range(parts)],
                 # Where a search with no hits looks in the other written form(s).
@@ -129,9 +110,43 @@ def build_language(
             },
         },
     }
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     # Filled once here, so a wrong placeholder is named with its place in strings.yml.
     strings[lang]["search"]._fill("title", title="", name="")
+    return config
+
+
+def build_language(
+    config: dict[str, Any],
+    *,
+    templates_dir: Path,
+    lang: str,
+    docs_dir: Path,
+    site_dir: Path,
+    work_dir: Path,
+    build_date: dt.date,
+    sources: dict[str, Path],
+    page_cache: tuple[Path, str] | None = None,
+    part: int = 0,
+) -> tuple[int, int]:
+    """Build ``docs_dir`` into ``site_dir`` with MkDocs and ``config`` (see ``site_config``),
+    then index it for the search; any warning fails the build.
+
+    With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
+    are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
+    rendered and how many reused.
+    """
+    assets = templates_dir / at.ASSETS
+    vendored = assets / PDF_LIBRARY
+    if not vendored.is_file():
+        raise BuildError(
+            f"{display_path(vendored)}: missing; run `make site`, which installs "
+            "pdf-lib (tools/pdf-lib) with npm ci and copies it there"
+        )
+    copied = Tree(docs_dir / at.ASSETS)  # the docs folder is kept between builds
+    copied.put_folder(assets, "")
+    copied.prune()
+    config_path = work_dir / f"mkdocs.{lang}.{part}.yml"
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
 
     with _captured_log() as records, _build_epoch(build_date):
         try:
