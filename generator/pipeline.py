@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import errno as _errno
 import functools
+import hashlib
 import math
 import os
 import shutil
@@ -374,7 +375,36 @@ class _Inputs:
             self.site_urls[lang],
             self.memo,
             functools.partial(self.pdf_built, lang),
+            self.sources.get,
         )
+
+    @functools.cached_property
+    def sources(self) -> dict[str, str]:
+        """Organisation -> digest of every file its pages are made from: its own content files
+        (its file in organisations/, its policy folders, their documents), the content files
+        every organisation shares (rules, glossary, statement and the like) and the forms."""
+        content = self.paths.content
+        own: dict[str, list[Path]] = {
+            slug: [content / "organisations" / f"{slug}.yml"] for slug in self.project.organisations
+        }
+        for entry in self.project.policies:
+            own[entry.policy.organisation] += [
+                *sorted(p for p in entry.folder.rglob("*") if p.is_file()),
+                *(document.path for document in entry.documents),
+            ]
+        taken = {path for paths in own.values() for path in paths}
+        folders = (content / "organisations", content / "policies")
+        shared = [
+            path
+            for path in sorted(content.rglob("*"))
+            if path.is_file()
+            and path not in taken
+            and not path.is_relative_to(folders[1])
+            and path.parent != folders[0]
+        ]
+        forms = sorted(p for p in self.paths.forms.rglob("*") if p.is_file())
+        common = _files_key([*shared, *forms], content)
+        return {slug: _files_key(paths, content, common) for slug, paths in own.items()}
 
     def memo(self, what: str, make: Callable[[], str]) -> str:
         """A rendered text from the cache, keyed by the templates and ``what`` it shows."""
@@ -385,6 +415,15 @@ class _Inputs:
         text = make()
         self.cache.write(key, text.encode("utf-8"))
         return text
+
+
+def _files_key(paths: list[Path], root: Path, start: str = "") -> str:
+    """Digest of each file's place and bytes."""
+    digest = hashlib.sha256(start.encode())
+    for path in paths:
+        digest.update(f"{path.relative_to(root) if path.is_relative_to(root) else path}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import functools
@@ -84,6 +85,7 @@ def render_language(
     site_url: str,
     memo: Memo = no_memo,
     pdf_built: Callable[[str], bool] = lambda path: True,
+    sources: Callable[[str], str | None] = lambda org: None,
 ) -> Rendered:
     """Write one language's Markdown tree into ``docs_dir``; return its pages and what the
     guidelines' PDFs print. Only files whose text changed are written, and files of an earlier
@@ -94,6 +96,11 @@ def render_language(
     published address, for the feed's absolute links. Form HTML, the slowest part, goes
     through ``memo``. ``pdf_built`` says whether a PDF (its path below the language root) will
     be on the site; a link to one that will not is replaced by a note saying so.
+
+    ``sources(org)``, where given, is a digest of every file an organisation's pages are made
+    from (its own content files and the shared ones, the forms); with it, an organisation's
+    pages go through ``memo`` whole, so that a build renders only the organisations that
+    changed.
     """
 
     def pdf_href(page: Page, path: str) -> str | None:
@@ -108,11 +115,12 @@ def render_language(
 
     docs = Tree(docs_dir)
 
+    def text(template: str, own_html: str = "", **context: Any) -> str:
+        made = _tidy(render_template(env, template, s=s, lang=lang, **context))
+        return own_html_front_matter(own_html) + made if own_html else made
+
     def write(page: Page, template: str, own_html: str = "", **context: Any) -> None:
-        text = _tidy(render_template(env, template, s=s, lang=lang, **context))
-        if own_html:
-            text = own_html_front_matter(own_html) + text
-        docs.put_text(page.src, text)
+        docs.put_text(page.src, text(template, own_html, **context))
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
@@ -125,21 +133,27 @@ def render_language(
     )
 
     changes = _changes(project, lang, s)
-    for slug, org in project.organisations.items():
+
+    def organisation_pages(slug: str) -> _Made:
+        """An organisation's own page, its guidelines' and its forms' pages."""
+        org = project.organisations[slug]
+        made = _Made()
         org_page = Page("organisation", lang, at.organisation_src(slug), org.name[lang], org=slug)
-        write(
+        made.add(
             org_page,
-            "pages/organisation.md.j2",
-            org=org,
-            policies=by_org[slug],
-            forms=[_form_link(i, lang, org_page, pdf_href) for i in project.forms_of(slug)],
-            changes=[item for item in changes if item.org == slug],
+            text(
+                "pages/organisation.md.j2",
+                org=org,
+                policies=by_org[slug],
+                forms=[_form_link(i, lang, org_page, pdf_href) for i in project.forms_of(slug)],
+                changes=[item for item in changes if item.org == slug],
+            ),
         )
         for entry in by_org[slug]:
             page = _guideline_page(project, entry, lang, s)
             context = _guideline_context(project, entry, lang, s, pdf_href)
-            write(page, "pages/guideline.md.j2", for_print=False, **context)
-            printed[page.src] = _tidy(
+            made.add(page, text("pages/guideline.md.j2", for_print=False, **context))
+            made.printed[page.src] = _tidy(
                 render_template(
                     env, "pages/guideline.md.j2", s=s, lang=lang, for_print=True, **context
                 )
@@ -160,15 +174,38 @@ def render_language(
                     print_mode=False,
                 ),
             )
-            write(
+            own_html = "\n".join(line for line in form_html.splitlines() if line.strip())
+            made.add(
                 page,
-                "pages/form.md.j2",
-                f=f,
-                org=org,
-                storage_key=key,
-                pdf_href=pdf_href(page, at.form_pdf(slug, f.id)),
-                own_html="\n".join(line for line in form_html.splitlines() if line.strip()),
+                text(
+                    "pages/form.md.j2",
+                    own_html,
+                    f=f,
+                    org=org,
+                    storage_key=key,
+                    pdf_href=pdf_href(page, at.form_pdf(slug, f.id)),
+                ),
             )
+        return made
+
+    for slug in project.organisations:
+        digest = sources(slug)
+        if digest is None:
+            made = organisation_pages(slug)
+        else:
+            # What else the pages show: the build's date (notices), the address, which PDFs
+            # are there to link to.
+            built = "".join(
+                "1" if pdf_built(path) else "0"
+                for path in [at.form_pdf(slug, i.form_id) for i in project.forms_of(slug)]
+                + [at.guideline_pdf(slug, e.policy.id) for e in by_org[slug]]
+            )
+            what = f"org-pages\0{lang}\0{site_url}\0{project.build_date}\0{built}\0{digest}"
+            made = _Made.loads(memo(what, functools.partial(_dumped, organisation_pages, slug)))
+        for page, page_text in made.pages:
+            docs.put_text(page.src, page_text)
+            pages.append(page)
+        printed.update(made.printed)
 
     forms_page = Page("forms", lang, at.forms_src(), s["forms_title"])
     write(
@@ -260,6 +297,30 @@ def nav(
     items.append({label(by_src[at.changelog_src()].title): at.changelog_src()})
     items.append({label(by_src[at.statement_src()].title): at.statement_src()})
     return items
+
+
+def _dumped(make: Callable[[str], _Made], org: str) -> str:
+    return make(org).dumps()
+
+
+@dataclass
+class _Made:
+    """One organisation's rendered pages, and what its guidelines' PDFs print."""
+
+    pages: list[tuple[Page, str]] = field(default_factory=list)
+    printed: dict[str, str] = field(default_factory=dict)
+
+    def add(self, page: Page, text: str) -> None:
+        self.pages.append((page, text))
+
+    def dumps(self) -> str:
+        pages = [[dataclasses.asdict(page), text] for page, text in self.pages]
+        return json.dumps({"pages": pages, "printed": self.printed}, ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, data: str) -> _Made:
+        loaded = json.loads(data)
+        return cls([(Page(**page), text) for page, text in loaded["pages"]], loaded["printed"])
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,30 @@ def test_a_changed_form_template_renders_every_pdf_again(tmp_path: Path) -> None
     fresh = tmp_path / "fresh" / "site"
     build(Paths.default(project, content, fresh, ROOT / "forms"), incremental=False, jobs=1)
     assert tree_digest(site) == tree_digest(fresh)
+
+
+def test_a_change_to_what_every_organisation_shares_reaches_every_organisation(
+    tmp_path: Path, default_site: Path
+) -> None:
+    """An organisation's pages are rendered again only when a file they are made from changed:
+    its own, or one every organisation shares (here the glossary)."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    site = copy_site(default_site, tmp_path / "site")  # the first build, with its cache
+    glossary = content / "glossary.yml"
+    glossary.write_text(
+        glossary.read_text()
+        .replace("nb: medbestemmelsesmøte", "nb: drøftingsmøte")
+        .replace("nb: Vestland fylkeskommune", "nb: fylkeskommunen i Vestland")
+    )
+
+    run(content, site)
+
+    for page, meaning in (
+        ("nb/kommune/hjemmekontor/index.html", "drøftingsmøte"),
+        ("nb/vestland-fylkeskommune/heimekontor/index.html", "fylkeskommunen i Vestland"),
+    ):
+        assert f'title="{meaning}"' in (site / page).read_text(), page
+    fresh = tmp_path / "fresh" / "site"
+    run(content, fresh, incremental=False)
+    assert tree_digest(site) == tree_digest(fresh)
