@@ -3,7 +3,8 @@
 Pagefind splits the index into small chunks, so a search fetches only the words it looks for
 and the fragments of the results it shows (a few hundred KB at 370 organisations, where one
 lunr index of the whole site is 6 MB). Each language's site gets its own index in
-``<lang>/pagefind/``; Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball Norwegian
+``<lang>/pagefind/0/``, or a large site one per part (``addresses.search_part``), which the
+search merges in the browser; Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball Norwegian
 stemmer for both. What is indexed is marked in the templates (``overrides/main.html``): the
 article (``data-pagefind-body``), the page's organisation as a filter and the result title that
 names it as metadata; the header, navigation and footer stay out.
