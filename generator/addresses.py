@@ -50,6 +50,13 @@ STORAGE_KEY = "policy-site.lang"
 """localStorage key holding the reader's chosen written form."""
 
 
+SITE_FOLDERS = (ASSETS, SEARCH, STATEMENT, FORMS, ORGANISATIONS, CHANGELOG)
+"""Top-level folders of a language's site that are the site's own: no organisation's."""
+
+ORGANISATION_FOLDERS = ("index", FORMS)
+"""Names in an organisation's folder that are its own page's and its forms': no policy's."""
+
+
 def changelog_src() -> str:
     return f"{CHANGELOG}.md"
 

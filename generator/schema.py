@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from generator import addresses as at
 from generator.fields import FieldName, Lang, Localized, Model, Slug, Text
 from generator.formschema import FORM_MODELS, FormField, FormSection
 from generator.rules import DayRange, ListItem, RuleDeclaration
@@ -99,6 +100,17 @@ class Organisation(Model):
     """The organisation's official written form (målform): nb, nn or neutral."""
     contact: Contact | None = None
     """Where to report a problem with the site or the forms (shown in the statement)."""
+
+    @field_validator("slug")
+    @classmethod
+    def _not_the_sites_own(cls, slug: str) -> str:
+        # The organisation's pages live in <lang>/<slug>/, beside the site's own folders.
+        if slug in at.SITE_FOLDERS:
+            raise ValueError(
+                f"'{slug}' is the address of the site's own pages ({slug}/): choose another "
+                "slug, and name the file after it"
+            )
+        return slug
 
 
 class Approval(Model):
@@ -267,6 +279,18 @@ class Policy(Model):
     """Laws and regulations referred to."""
     attachments: list[Annotated[Attachment, BeforeValidator(_form_id_alone)]] = []
     """Forms (their id), documents and links that belong to the policy, in the order shown."""
+
+    @field_validator("id")
+    @classmethod
+    def _not_the_organisations_own(cls, policy_id: str) -> str:
+        # A guideline's page is <org>/<id>/, beside the organisation's own page and forms.
+        if policy_id in at.ORGANISATION_FOLDERS:
+            raise ValueError(
+                f"'{policy_id}' is the address of the organisation's own "
+                f"{'page' if policy_id == 'index' else 'forms'} (<organisation>/{policy_id}/): "
+                "choose another id"
+            )
+        return policy_id
 
     @model_validator(mode="after")
     def _dated_has_time(self) -> Policy:

@@ -4,10 +4,11 @@ Pagefind splits the index into small chunks, so a search fetches only the words 
 and the fragments of the results it shows (a few hundred KB at 370 organisations, where one
 lunr index of the whole site is 6 MB). Each language's site gets its own index in
 ``<lang>/pagefind/0/``, or a large site one per part (``addresses.search_part``), which the
-search merges in the browser; Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball Norwegian
-stemmer for both. What is indexed is marked in the templates (``overrides/main.html``): the
-article (``data-pagefind-body``), the page's organisation as a filter and the result title that
-names it as metadata; the header, navigation and footer stay out.
+search merges in the browser; Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball
+Norwegian stemmer for both. What is indexed is marked in the templates
+(``overrides/main.html``): the article (``data-pagefind-body``), the page's organisation as a
+filter and the result title that names it as metadata; the header, navigation and footer stay
+out.
 
 Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
 Its output is the same to the byte for the same pages; nothing in the environment or the
