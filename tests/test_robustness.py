@@ -87,8 +87,8 @@ def pdf_entry(base: Path) -> Path:
 
 
 def text_entry(base: Path) -> Path:
-    """A form's rendered HTML, kept as text."""
-    return next(path for path, data in cache_files(base) if b'class="ps-' in data)
+    """An organisation's rendered pages (with its forms' HTML), kept as text."""
+    return next(path for path, data in cache_files(base) if data.startswith(b'{"pages": ['))
 
 
 def site_entry(base: Path, lang: str) -> Path:
@@ -123,9 +123,11 @@ DAMAGE = {
     "PDF replaced by bytes without a header": lambda base: pdf_entry(base).write_bytes(
         (base / "site" / "nn/testkommune/skjema/avtale.pdf").read_bytes()
     ),
-    "garbled form HTML": lambda base: text_entry(base).write_bytes(b"\xff\xfe\x00garbage"),
-    "form HTML without its checksum": lambda base: text_entry(base).with_suffix(".sums").unlink(),
-    "truncated form HTML": lambda base: truncate(text_entry(base)),
+    "garbled rendered pages": lambda base: text_entry(base).write_bytes(b"\xff\xfe\x00garbage"),
+    "rendered pages without their checksum": lambda base: (
+        text_entry(base).with_suffix(".sums").unlink()
+    ),
+    "truncated rendered pages": lambda base: truncate(text_entry(base)),
     "MkDocs site without its CSS and search index": lose_css_and_search,
     "MkDocs site with a changed page": lambda base: garble(site_entry(base, "nn") / "index.html"),
     "MkDocs site with an added file": lambda base: (site_entry(base, "nb") / "extra.js").write_text(
