@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.content import write_content
 from benchmarks.search import CHROMIUM_ARGS  # the benchmark measures in the same browser
 from generator import Paths, build
 
@@ -95,6 +96,31 @@ def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return shared(
         tmp_path_factory, "default", lambda base: build_site(ROOT / "content", base / "site")
     )
+
+
+PART_SIZE = 2
+"""``in_parts``: organisations per part, three parts of six (as a site of hundreds, in small)."""
+
+
+@pytest.fixture(scope="session")
+def in_parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Six organisations built twice without PDFs: "whole", and "parts" (three parts of two
+    organisations, each part its own MkDocs build and search index). Read only; the content
+    is beside them ("content")."""
+
+    def make(base: Path) -> Path:
+        write_content(base / "content", 6)
+        for name, size in (("whole", None), ("parts", PART_SIZE)):
+            build(
+                Paths.default(ROOT, base / "content", base / name),
+                pdfs=False,
+                jobs=1,
+                part_size=size,
+            )
+        return base
+
+    base = shared(tmp_path_factory, "in-parts", make)
+    return {name: base / name for name in ("content", "whole", "parts")}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -13,9 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from benchmarks.content import write_content
-from generator import Paths, build
-from tests.conftest import ROOT, serve
+from tests.conftest import serve
 from tests.pages import (
     LANGS,
     RESULT_ITEM,
@@ -176,27 +174,22 @@ def test_a_word_found_in_neither_form_offers_nothing(page: Page, default_server:
 
 
 @pytest.fixture(scope="module")
-def in_parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, str]]]:
-    """Six organisations built twice: whole, and in three parts of two organisations (what a
-    site of hundreds gets), each part with its own search index. Served side by side."""
-    base = tmp_path_factory.mktemp("in-parts")
-    write_content(base / "content", 6)
-    servers, built = [], {}
-    for name, size in (("whole", None), ("parts", 2)):
-        site = base / name
-        build(Paths.default(ROOT, base / "content", site), pdfs=False, jobs=1, part_size=size)
-        server, url = serve(site)
+def parts_served(in_parts: dict[str, Path]) -> Iterator[dict[str, tuple[Path, str]]]:
+    """The six organisations built whole and in three parts (conftest), served side by side."""
+    servers, served = [], {}
+    for name in ("whole", "parts"):
+        server, url = serve(in_parts[name])
         servers.append(server)
-        built[name] = (site, url)
-    yield built
+        served[name] = (in_parts[name], url)
+    yield served
     for server in servers:
         server.shutdown()
 
 
 def test_a_site_in_parts_answers_as_the_site_built_whole(
-    page: Page, in_parts: dict[str, tuple[Path, str]]
+    page: Page, parts_served: dict[str, tuple[Path, str]]
 ) -> None:
-    (site, parts_url), whole_url = in_parts["parts"], in_parts["whole"][1]
+    (site, parts_url), whole_url = parts_served["parts"], parts_served["whole"][1]
     # An organisation of the third part, as its index says.
     [last, *_] = sorted(
         org for found in search_pages(site, "nb", "2") for org in found["filters"].get("org", [])
