@@ -19,12 +19,14 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PIP) -e '.[test]'
 	touch $@
 
-# pdf-lib fills a form's PDF in the reader's browser: from the npm registry, pinned by the
-# lock file, copied into the site's assets (and from there into every build).
+# pdf-lib fills a form's PDF in the reader's browser, and fontkit lets it set the answers in
+# the form's own embedded font: from the npm registry, pinned by the lock file, copied into the
+# site's assets (and from there into every build).
 PDFLIB := site_templates/assets/vendor/pdf-lib.min.js
 $(PDFLIB): tools/pdf-lib/package.json tools/pdf-lib/package-lock.json
 	cd tools/pdf-lib && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(dir $@)
+	cp tools/pdf-lib/node_modules/@pdf-lib/fontkit/dist/fontkit.umd.min.js $(dir $@)fontkit.min.js
 	cp tools/pdf-lib/node_modules/pdf-lib/dist/pdf-lib.min.js $@
 
 site: $(VENV)/.runtime $(PDFLIB)

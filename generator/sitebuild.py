@@ -28,8 +28,9 @@ from generator.safety import ContentSafety
 from generator.search import index_site
 from generator.templates import template_place
 
-PDF_LIBRARY = "vendor/pdf-lib.min.js"
-"""Under the assets: fills a form's PDF in the browser (see the Makefile)."""
+VENDORED = ("vendor/pdf-lib.min.js", "vendor/fontkit.min.js")
+"""Under the assets: fill a form's PDF in the browser, in its embedded font (see the
+Makefile)."""
 
 
 def site_config(
@@ -136,12 +137,12 @@ def build_language(
     rendered and how many reused.
     """
     assets = templates_dir / at.ASSETS
-    vendored = assets / PDF_LIBRARY
-    if not vendored.is_file():
-        raise BuildError(
-            f"{display_path(vendored)}: missing; run `make site`, which installs "
-            "pdf-lib (tools/pdf-lib) with npm ci and copies it there"
-        )
+    for vendored in (assets / name for name in VENDORED):
+        if not vendored.is_file():
+            raise BuildError(
+                f"{display_path(vendored)}: missing; run `make site`, which installs "
+                "pdf-lib and fontkit (tools/pdf-lib) with npm ci and copies them there"
+            )
     copied = Tree(docs_dir / at.ASSETS)  # the docs folder is kept between builds
     copied.put_folder(assets, "")
     copied.prune()

@@ -175,6 +175,30 @@ def test_every_answer_of_every_form_is_in_the_downloaded_pdf(
     assert set(fields) == set(PdfReader(default_server_file(page, entry)).get_fields())
 
 
+def _fonts_of_typed_answers(reader: PdfReader) -> set[str]:
+    """For the font of each text field's appearance: "embedded", or the name of one the file
+    does not hold (a viewer draws it with a font of its own)."""
+    found = set()
+    for page in reader.pages:
+        for annotation in page.get("/Annots", []):
+            widget = annotation.get_object()
+            if widget.get("/FT") != "/Tx" or "/AP" not in widget or not widget.get("/V"):
+                continue
+            appearance = widget["/AP"]["/N"].get_object()
+            for font in appearance["/Resources"]["/Font"].values():
+                font = font.get_object()
+                described = font
+                if "/DescendantFonts" in font:
+                    described = font["/DescendantFonts"][0].get_object()
+                descriptor = described.get("/FontDescriptor")
+                held = descriptor is not None and any(
+                    key in descriptor.get_object()
+                    for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
+                found.add("embedded" if held else str(font.get("/BaseFont")))
+    return found
+
+
 def default_server_file(page: Page, entry: dict[str, Any]) -> Any:
     import io
     import urllib.request
@@ -197,6 +221,8 @@ def test_the_downloaded_agreement_shows_text_ticks_and_choices_in_three_viewers(
     # Every answer carries its own appearance: no viewer has to draw one.
     need = reader.trailer["/Root"]["/AcroForm"].get("/NeedAppearances")
     assert need is None or need.value is False
+    # ... drawn in a font the file holds (the form's own), not one a viewer must stand in for.
+    assert _fonts_of_typed_answers(reader) == {"embedded"}
     widgets = _widgets(filled)
     # A text field, a long answer, a ticked box and the chosen button of a group.
     shown = [

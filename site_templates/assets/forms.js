@@ -6,9 +6,10 @@
 (function () {
   "use strict";
 
-  // pdf-lib sits next to this file (assets/vendor/) and is loaded only when a PDF is made.
+  // pdf-lib and fontkit sit next to this file (assets/vendor/) and load only when a PDF is made.
   var here = document.currentScript ? document.currentScript.src : "";
   var PDF_LIB = here.replace(/forms\.js(\?.*)?$/, "vendor/pdf-lib.min.js");
+  var FONTKIT = here.replace(/forms\.js(\?.*)?$/, "vendor/fontkit.min.js");
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -198,14 +199,39 @@
     if (found.length) summary.focus();
   }
 
-  function loadPdfLib() {
-    if (window.PDFLib) return Promise.resolve(window.PDFLib);
+  // A script of the site's, once; resolves to the global it defines.
+  function loadScript(src, global) {
+    if (window[global]) return Promise.resolve(window[global]);
     return new Promise(function (resolve, reject) {
       var script = document.createElement("script");
-      script.src = PDF_LIB;
-      script.onload = function () { resolve(window.PDFLib); };
+      script.src = src;
+      script.onload = function () { resolve(window[global]); };
       script.onerror = reject;
       document.head.appendChild(script);
+    });
+  }
+
+  // The font the form's text fields are set in, as the PDF embeds it (the whole field font, so
+  // that any letter can be typed), embedded again with only the glyphs the answers use: every
+  // font of the filled PDF is in the file, as archiving and PDF/UA ask, and the answers look
+  // the same in every viewer.
+  function fieldFont(lib, doc) {
+    return loadScript(FONTKIT, "fontkit").then(function (fontkit) {
+      var name = null;
+      doc.getForm().getFields().some(function (field) {
+        if (!(field instanceof lib.PDFTextField)) return false;
+        var found = /\/([^\s\/]+)\s+[\d.]+\s+Tf/.exec(field.acroField.getDefaultAppearance() || "");
+        name = found && found[1];
+        return Boolean(name);
+      });
+      if (!name) throw new Error("no text field names its font");
+      var Name = lib.PDFName.of;
+      var font = doc.getForm().acroForm.dict.lookup(Name("DR"), lib.PDFDict)
+        .lookup(Name("Font"), lib.PDFDict).lookup(Name(name), lib.PDFDict);
+      var program = font.lookup(Name("DescendantFonts"), lib.PDFArray).lookup(0, lib.PDFDict)
+        .lookup(Name("FontDescriptor"), lib.PDFDict).lookup(Name("FontFile2"));
+      doc.registerFontkit(fontkit);
+      return doc.embedFont(lib.decodePDFRawStream(program).decode(), { subset: true });
     });
   }
 
@@ -232,14 +258,16 @@
   // as the web form, appearances drawn for every text field so that every viewer shows them,
   // still fillable. Everything happens in this browser.
   function filledPdf(form, href) {
-    return Promise.all([loadPdfLib(), fetch(href, { credentials: "same-origin" })
+    return Promise.all([loadScript(PDF_LIB, "PDFLib"), fetch(href, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.arrayBuffer();
       })]).then(function (loaded) {
       var lib = loaded[0];
       return lib.PDFDocument.load(loaded[1]).then(function (doc) {
-        return doc.embedFont(lib.StandardFonts.Helvetica).then(function (font) {
+        return fieldFont(lib, doc).catch(function () {
+          return doc.embedFont(lib.StandardFonts.Helvetica); // a PDF without a field font
+        }).then(function (font) {
           var pdfForm = doc.getForm();
           var texts = [];
           var viewerDraws = false;
@@ -258,8 +286,7 @@
             }
           });
           texts.forEach(function (field) {
-            // Helvetica (WinAnsi) has æ, ø, å and the dash; for a rarer letter the viewer draws
-            // the field from its own embedded font.
+            // Where a letter cannot be drawn, the viewer draws the field from its own font.
             try { field.updateAppearances(font); } catch (e) { viewerDraws = true; }
           });
           if (viewerDraws) {
@@ -730,7 +757,7 @@
     read: read,
     fileName: fileName,
     norwegianDate: norwegianDate,
-    loadPdfLib: loadPdfLib,
+    loadPdfLib: function () { return loadScript(PDF_LIB, "PDFLib"); },
     offer: offer,
     say: function (form, text) { controllers.get(form).say(text); },
     load: function (form, answers) { controllers.get(form).load(answers); },
