@@ -381,30 +381,34 @@ class _Inputs:
     @functools.cached_property
     def sources(self) -> dict[str, str]:
         """Organisation -> digest of every file its pages are made from: its own content files
-        (its file in organisations/, its policy folders, their documents), the content files
-        every organisation shares (rules, glossary, statement and the like) and the forms."""
+        (its file in organisations/, its policy folders), the content files every organisation
+        shares (rules, glossary, statement and the like) and the forms. Of a policy's documents
+        the pages show the name and size, so those stand for them (a document may be large)."""
         content = self.paths.content
+        organisations, policies = content / "organisations", content / "policies"
         own: dict[str, list[Path]] = {
-            slug: [content / "organisations" / f"{slug}.yml"] for slug in self.project.organisations
+            slug: [organisations / f"{slug}.yml"] for slug in self.project.organisations
         }
+        documents: dict[str, list[str]] = {slug: [] for slug in self.project.organisations}
         for entry in self.project.policies:
-            own[entry.policy.organisation] += [
-                *sorted(p for p in entry.folder.rglob("*") if p.is_file()),
-                *(document.path for document in entry.documents),
+            attached = {document.path for document in entry.documents}
+            files = sorted(p for p in entry.folder.rglob("*") if p.is_file())
+            own[entry.policy.organisation] += [p for p in files if p not in attached]
+            documents[entry.policy.organisation] += [
+                f"{document.path.relative_to(content)}\0{document.size}"
+                for document in entry.documents
             ]
-        taken = {path for paths in own.values() for path in paths}
-        folders = (content / "organisations", content / "policies")
         shared = [
             path
             for path in sorted(content.rglob("*"))
-            if path.is_file()
-            and path not in taken
-            and not path.is_relative_to(folders[1])
-            and path.parent != folders[0]
+            if path.is_file() and not path.is_relative_to(policies) and path.parent != organisations
         ]
         forms = sorted(p for p in self.paths.forms.rglob("*") if p.is_file())
         common = _files_key([*shared, *forms], content)
-        return {slug: _files_key(paths, content, common) for slug, paths in own.items()}
+        return {
+            slug: _files_key(paths, content, "\0".join([common, *documents[slug]]))
+            for slug, paths in own.items()
+        }
 
     def memo(self, what: str, make: Callable[[], str]) -> str:
         """A rendered text from the cache, keyed by the templates and ``what`` it shows."""

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from generator import Paths, build
-from tests.conftest import ROOT, copy_site, tree_digest
+from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
 
@@ -158,3 +158,20 @@ def test_a_change_to_what_every_organisation_shares_reaches_every_organisation(
         ("nb/vestland-fylkeskommune/heimekontor/index.html", "fylkeskommunen i Vestland"),
     ):
         assert f'title="{meaning}"' in (site / page).read_text(), page
+
+
+def test_a_document_that_changed_size_reaches_its_page(tmp_path: Path) -> None:
+    """A guideline's page shows each document's size: a rebuild after the document changed
+    is what a build from scratch writes (both without PDFs)."""
+    content = fixture_content("new-orgs", tmp_path)
+    site = tmp_path / "site"
+    paths = Paths.default(ROOT, content, site)
+    build(paths, pdfs=False, jobs=1)
+    document = content / "policies/fjordvik-heimekontor/rettleiar-it-tryggleik.odt"
+    document.write_bytes(document.read_bytes() + bytes(200_000))
+
+    build(paths, pdfs=False, jobs=1)
+
+    fresh = tmp_path / "fresh"
+    build(Paths.default(ROOT, content, fresh), pdfs=False, jobs=1, incremental=False)
+    assert tree_digest(site) == tree_digest(fresh)
