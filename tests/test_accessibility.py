@@ -363,12 +363,19 @@ def language_problems(page: Page, entry: dict[str, Any], path: str) -> list[str]
 
 
 def network_problems(traffic: Traffic, path: str, host: str) -> list[str]:
-    """Requests to another host, and same-host requests that failed."""
+    """Requests to another host, same-host requests that failed, and requests for a file
+    that lists every page of the site (what a page loads must not grow with the site)."""
     if not traffic.requests:
         return [f"{path}: no requests recorded"]
-    return [f"{path} -> {url}" for url in traffic.requests if urlsplit(url).netloc != host] + [
-        f"{path}: {error}" for error in traffic.errors
-    ]
+    return (
+        [f"{path} -> {url}" for url in traffic.requests if urlsplit(url).netloc != host]
+        + [f"{path}: {error}" for error in traffic.errors]
+        + [
+            f"{path} fetched {url}, which lists every page of the site"
+            for url in traffic.requests
+            if urlsplit(url).path.endswith(("/sitemap.xml", "/sitemap.xml.gz"))
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- 1. axe-core
