@@ -530,8 +530,8 @@ ORGANISATIONS_PER_PART = 50
 SEARCH_PARTS = 4
 """Beyond that, it is built in this many parts, each with its own search index. A change to
 one organisation builds and indexes its part only; a search over every organisation reads
-every part's index, and four kept it within 300 KB at 370 organisations (README, "At
-scale")."""
+every part's index, and four kept it within 300 KB at 370 organisations (README,
+"Benchmark"; eight did not)."""
 
 
 def parts(orgs: list[str], size: int | None = None) -> list[tuple[str, ...]]:
