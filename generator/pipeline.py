@@ -210,6 +210,7 @@ def _build_locked(
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
     with clock("load and validate"):  # a ContentError here: nothing written yet
+        read = _Digests.of(paths)  # what the content is as it is loaded (see _Inputs.sources)
         project = load_project(paths.content, paths.forms, paths.templates)
     _report_content(project, report)
     cache = _open_cache(paths, incremental, report)
@@ -218,7 +219,7 @@ def _build_locked(
     try:
         with clock("render Markdown"):
             strings = load_strings(paths.templates)
-            inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs, part_size)
+            inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs, read, part_size)
             rendered = {lang: inputs.render(lang) for lang in LANGUAGES}
         with clock("plan"):
             plan = plan_jobs(inputs, rendered)
@@ -317,6 +318,8 @@ class _Inputs:
     cache: BuildCache
     write_pdfs: bool
     """Write the PDFs; else keep the previous site's (see ``build``)."""
+    read: _Digests
+    """The content and form files as they were just before the project was loaded."""
     part_size: int | None = None
     """Organisations per MkDocs build; None: as ``parts`` decides."""
 
@@ -383,7 +386,11 @@ class _Inputs:
         """Organisation -> digest of every file its pages are made from: its own content files
         (its file in organisations/, its policy folders), the content files every organisation
         shares (rules, glossary, statement and the like) and the forms. Of a policy's documents
-        the pages show the name and size, so those stand for them (a document may be large)."""
+        the pages show the name and size, so those stand for them (a document may be large).
+
+        A file saved while the project was being loaded may have been read either way: an
+        organisation with such a file is left out (rendered, not kept), so that no pages are
+        kept under a digest of bytes they were not made from."""
         content = self.paths.content
         organisations, policies = content / "organisations", content / "policies"
         own: dict[str, list[Path]] = {
@@ -404,10 +411,14 @@ class _Inputs:
             if path.is_file() and not path.is_relative_to(policies) and path.parent != organisations
         ]
         forms = sorted(p for p in self.paths.forms.rglob("*") if p.is_file())
-        common = _files_key([*shared, *forms], content)
+        now = _Digests()
+        common = now.key([*shared, *forms], content)
+        if not self.read.same(now, [*shared, *forms]):
+            return {}
         return {
-            slug: _files_key(paths, content, "\0".join([common, *documents[slug]]))
+            slug: now.key(paths, content, "\0".join([common, *documents[slug]]))
             for slug, paths in own.items()
+            if self.read.same(now, paths)
         }
 
     def memo(self, what: str, make: Callable[[], str]) -> str:
@@ -421,13 +432,39 @@ class _Inputs:
         return text
 
 
-def _files_key(paths: list[Path], root: Path, start: str = "") -> str:
-    """Digest of each file's place and bytes."""
-    digest = hashlib.sha256(start.encode())
-    for path in paths:
-        digest.update(f"{path.relative_to(root) if path.is_relative_to(root) else path}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+@dataclass
+class _Digests:
+    """Files' SHA-256, each read once."""
+
+    files: dict[Path, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, paths: Paths) -> _Digests:
+        """Every content and form file as it is now."""
+        digests = cls()
+        for folder in (paths.content, paths.forms):
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        digests.digest(path)
+        return digests
+
+    def digest(self, path: Path) -> bytes:
+        if path not in self.files:
+            self.files[path] = hashlib.sha256(path.read_bytes()).digest()
+        return self.files[path]
+
+    def key(self, paths: list[Path], root: Path, start: str = "") -> str:
+        """Digest of each file's place and bytes."""
+        digest = hashlib.sha256(start.encode())
+        for path in paths:
+            place = path.relative_to(root) if path.is_relative_to(root) else path
+            digest.update(f"{place}\0".encode() + self.digest(path))
+        return digest.hexdigest()
+
+    def same(self, later: _Digests, paths: list[Path]) -> bool:
+        """Whether ``paths`` have the same bytes here as ``later`` read."""
+        return all(self.files.get(path) == later.digest(path) for path in paths)
 
 
 @dataclass(frozen=True)

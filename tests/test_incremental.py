@@ -8,6 +8,9 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
+import generator.pipeline
 from generator import Paths, build
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
@@ -175,3 +178,29 @@ def test_a_document_that_changed_size_reaches_its_page(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     build(Paths.default(ROOT, content, fresh), pdfs=False, jobs=1, incremental=False)
     assert tree_digest(site) == tree_digest(fresh)
+
+
+def test_a_file_saved_while_the_content_loads_leaves_nothing_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live preview rebuilds while a maintainer types: a text saved after the build read
+    it must not leave the old pages kept under the new text's digest."""
+    content = fixture_content("minimal", tmp_path)
+    text = content / "policies/heimekontor/nb.yml"
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    loaded = generator.pipeline.load_project
+
+    def load_then_save(*args: object, **kwargs: object) -> object:
+        project = loaded(*args, **kwargs)  # type: ignore[arg-type]
+        text.write_text(text.read_text().replace("jobbe hjemmefra.", "jobbe hjemme."))
+        return project
+
+    monkeypatch.setattr(generator.pipeline, "load_project", load_then_save)
+    build(paths, pdfs=False, jobs=1)  # made from the text as it was read
+    monkeypatch.undo()
+    build(paths, pdfs=False, jobs=1)  # the saved text
+
+    fresh = tmp_path / "fresh"
+    build(Paths.default(ROOT, content, fresh), pdfs=False, jobs=1, incremental=False)
+    assert tree_digest(paths.site) == tree_digest(fresh)
+    assert "jobbe hjemme." in (fresh / "nb/testkommune/heimekontor/index.html").read_text()
