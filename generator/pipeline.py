@@ -210,7 +210,7 @@ def _build_locked(
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
     with clock("load and validate"):  # a ContentError here: nothing written yet
-        read = _Digests.of(paths)  # what the content is as it is loaded (see _Inputs.sources)
+        read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
         project = load_project(paths.content, paths.forms, paths.templates)
     _report_content(project, report)
     cache = _open_cache(paths, incremental, report)
@@ -318,7 +318,7 @@ class _Inputs:
     cache: BuildCache
     write_pdfs: bool
     """Write the PDFs; else keep the previous site's (see ``build``)."""
-    read: _Digests
+    read: _Snapshot
     """The content and form files as they were just before the project was loaded."""
     part_size: int | None = None
     """Organisations per MkDocs build; None: as ``parts`` decides."""
@@ -396,30 +396,29 @@ class _Inputs:
         own: dict[str, list[Path]] = {
             slug: [organisations / f"{slug}.yml"] for slug in self.project.organisations
         }
-        documents: dict[str, list[str]] = {slug: [] for slug in self.project.organisations}
+        documents: dict[str, list[Path]] = {slug: [] for slug in self.project.organisations}
         for entry in self.project.policies:
             attached = {document.path for document in entry.documents}
             files = sorted(p for p in entry.folder.rglob("*") if p.is_file())
             own[entry.policy.organisation] += [p for p in files if p not in attached]
-            documents[entry.policy.organisation] += [
-                f"{document.path.relative_to(content)}\0{document.size}"
-                for document in entry.documents
-            ]
+            documents[entry.policy.organisation] += sorted(attached)
         shared = [
             path
             for path in sorted(content.rglob("*"))
             if path.is_file() and not path.is_relative_to(policies) and path.parent != organisations
         ]
         forms = sorted(p for p in self.paths.forms.rglob("*") if p.is_file())
-        now = _Digests()
-        common = now.key([*shared, *forms], content)
-        if not self.read.same(now, [*shared, *forms]):
+        common = _files_key([*shared, *forms], content)
+        if not self.read.unchanged([*shared, *forms]):
             return {}
-        return {
-            slug: now.key(paths, content, "\0".join([common, *documents[slug]]))
-            for slug, paths in own.items()
-            if self.read.same(now, paths)
-        }
+        keys = {}
+        for slug, paths in own.items():
+            sizes = [f"{p.relative_to(content)}\0{p.stat().st_size}" for p in documents[slug]]
+            key = _files_key(paths, content, "\0".join([common, *sizes]))
+            # Read after the snapshot: what was read is what was loaded if nothing changed.
+            if self.read.unchanged([*paths, *documents[slug]]):
+                keys[slug] = key
+        return keys
 
     def memo(self, what: str, make: Callable[[], str]) -> str:
         """A rendered text from the cache, keyed by the templates and ``what`` it shows."""
@@ -432,39 +431,43 @@ class _Inputs:
         return text
 
 
-@dataclass
-class _Digests:
-    """Files' SHA-256, each read once."""
+@dataclass(frozen=True)
+class _Snapshot:
+    """The content and form files' sizes, times and inodes at one moment: a file saved since
+    has another modification time (cheap to take, where reading every document would not be)."""
 
-    files: dict[Path, bytes] = field(default_factory=dict)
+    files: dict[Path, tuple[int, int, int]]
 
     @classmethod
-    def of(cls, paths: Paths) -> _Digests:
-        """Every content and form file as it is now."""
-        digests = cls()
+    def of(cls, paths: Paths) -> _Snapshot:
+        found = {}
         for folder in (paths.content, paths.forms):
             if folder.is_dir():
-                for path in sorted(folder.rglob("*")):
+                for path in folder.rglob("*"):
                     if path.is_file():
-                        digests.digest(path)
-        return digests
+                        found[path] = _stamp(path)
+        return cls(found)
 
-    def digest(self, path: Path) -> bytes:
-        if path not in self.files:
-            self.files[path] = hashlib.sha256(path.read_bytes()).digest()
-        return self.files[path]
+    def unchanged(self, paths: list[Path]) -> bool:
+        """Whether ``paths`` are as they were (and were there) at the snapshot."""
+        try:
+            return all(self.files.get(path) == _stamp(path) for path in paths)
+        except OSError:
+            return False
 
-    def key(self, paths: list[Path], root: Path, start: str = "") -> str:
-        """Digest of each file's place and bytes."""
-        digest = hashlib.sha256(start.encode())
-        for path in paths:
-            place = path.relative_to(root) if path.is_relative_to(root) else path
-            digest.update(f"{place}\0".encode() + self.digest(path))
-        return digest.hexdigest()
 
-    def same(self, later: _Digests, paths: list[Path]) -> bool:
-        """Whether ``paths`` have the same bytes here as ``later`` read."""
-        return all(self.files.get(path) == later.digest(path) for path in paths)
+def _stamp(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _files_key(paths: list[Path], root: Path, start: str = "") -> str:
+    """Digest of each file's place and bytes."""
+    digest = hashlib.sha256(start.encode())
+    for path in paths:
+        place = path.relative_to(root) if path.is_relative_to(root) else path
+        digest.update(f"{place}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
