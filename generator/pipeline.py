@@ -565,10 +565,11 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
 
 
 ORGANISATIONS_PER_PART = 50
-"""Up to this many organisations, a written form is one MkDocs build with one search index."""
+"""Up to this many organisations, a written form is one MkDocs build with one search index;
+beyond, a part holds this many, or more once there would be more than ``SEARCH_PARTS``."""
 
 SEARCH_PARTS = 4
-"""Beyond that, it is built in this many parts, each with its own search index. A change to
+"""At most this many parts, each its own MkDocs build with its own search index. A change to
 one organisation builds and indexes its part only; a search over every organisation reads
 every part's index, and four kept it within 300 KB at 370 organisations (README,
 "Benchmark"; eight did not)."""
