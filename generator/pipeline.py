@@ -620,7 +620,7 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
             # Pages are kept even when MkDocs does not run.
             page_cache=(
                 cache.folder(f"pages-{lang}-{part}"),
-                cache.key("mkdocs-pages", lang, exclude, *shared),
+                cache.key("mkdocs-pages", lang, str(part), str(count), exclude, *shared),
             ),
             part=part,
         )
