@@ -55,7 +55,7 @@ def dated_content(base: Path, recommended_until: str) -> Path:
 @pytest.fixture(scope="module")
 def dated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("dated")
-    return build_site(dated_content(base, "2099-06"), base / "site")
+    return build_site(dated_content(base, "2099-06"), base / "site", pdfs=False)  # pages only
 
 
 def notice(site: Path, lang: str) -> str:

@@ -20,7 +20,7 @@ from generator.cli import main
 from generator.errors import BuildError
 from generator.pdf import PdfJob, write_pdf
 from generator.workers import Workers
-from tests.conftest import ROOT, build_site, fixture_content, tree_digest
+from tests.conftest import ROOT, build_site, copy_site, fixture_content, tree_digest
 
 ORGS = "organisations"
 NB = "policies/heimekontor/nb.yml"
@@ -380,11 +380,11 @@ def test_a_read_only_target_is_a_clear_error(
 
 
 def test_a_full_disk_is_a_clear_error_and_keeps_the_site(
-    tmp_path: Path, small_disk: Callable[[str], Path]
+    tmp_path: Path, small_disk: Callable[[str], Path], minimal_site: Path
 ) -> None:
     disk = small_disk("size=48m")
     content = fixture_content("minimal", tmp_path)
-    site = build_site(content, disk / "site")
+    site = copy_site(minimal_site, disk / "site")  # a build of ``content``, with its cache
     digest = tree_digest(site)
     with (disk / "filler").open("wb", buffering=0) as filler:  # everything that is left
         try:
