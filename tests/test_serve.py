@@ -72,7 +72,8 @@ def test_rebuilds_keep_their_workers_and_replace_dead_ones(tmp_path: Path) -> No
     shutil.copytree(FIXTURES / "minimal" / "content", content)
     paths = Paths.default(ROOT, content, tmp_path / "site")
     before = {child.pid for child in multiprocessing.active_children()}
-    preview = Preview(paths, lambda line: None, jobs=2)
+    # Without PDFs: the MkDocs builds run in the same workers, and are quicker to wait for.
+    preview = Preview(paths, lambda line: None, jobs=2, pdfs=False)
     policy = content / POLICY
     page = paths.site / "nb/testkommune/heimekontor/index.html"
     try:
