@@ -140,13 +140,17 @@ def write_framed(target: Path, data: bytes) -> None:
     write_whole(target, frame(data))
 
 
-def write_whole(target: Path, data: bytes) -> None:
+def write_whole(target: Path, data: bytes, source: Path | None = None) -> None:
     """Write a file so that readers, and other processes writing the same bytes, only ever see
-    it whole or absent (a killed build leaves at most a stray ``.partial-`` file)."""
+    it whole or absent (a killed build leaves at most a stray ``.partial-`` file). With
+    ``source`` (a file holding ``data``), ``target`` becomes a second name of it (``_place``)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     try:
-        _write_bytes(partial, data)
+        if source is None:
+            _write_bytes(partial, data)
+        else:
+            _place(source, data, partial)
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -226,8 +230,12 @@ def sums_key(sums: dict[str, bytes]) -> str:
     reading it."""
     digest = hashlib.sha256()
     for relative in sorted(sums):
-        digest.update(relative.encode() + b"\0" + sums[relative])
+        _add_file(digest, relative, sums[relative])
     return digest.hexdigest()
+
+
+def _add_file(digest: hashlib._Hash, relative: str, sha256: bytes) -> None:
+    digest.update(relative.encode() + b"\0" + sha256)
 
 
 def tree_key(*folders: Path) -> str:
@@ -235,8 +243,8 @@ def tree_key(*folders: Path) -> str:
     digest = hashlib.sha256()
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            relative = str(path.relative_to(folder))
+            _add_file(digest, relative, hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -352,16 +360,7 @@ class BuildCache:
 
     def _store(self, key: str, source: Path) -> None:
         if source.is_file():
-            data = source.read_bytes()
-            self.root.mkdir(parents=True, exist_ok=True)
-            partial = self.root / f"{key}.partial-{os.getpid()}"
-            try:
-                _place(source, data, partial)
-                partial.replace(self.root / key)
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
-            self._write_sums(key, {"file": _sum(data)})
+            self._store_file(key, source.read_bytes(), source)
             return
         self.root.mkdir(parents=True, exist_ok=True)
         partial = self.root / f"{key}.partial-{os.getpid()}"
@@ -385,8 +384,8 @@ class BuildCache:
         # Without its list the folder is never used: a build killed here only loses speed.
         self._write_sums(key, {"folders": folders, "files": files})
 
-    def _store_file(self, key: str, data: bytes) -> None:
-        write_whole(self.root / key, data)
+    def _store_file(self, key: str, data: bytes, source: Path | None = None) -> None:
+        write_whole(self.root / key, data, source)
         self._write_sums(key, {"file": _sum(data)})
 
     def _write_sums(self, key: str, sums: dict) -> None:
