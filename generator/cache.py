@@ -234,6 +234,16 @@ def sums_key(sums: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+def files_key(paths: list[Path], root: Path, start: str = "") -> str:
+    """Digest of each file's place (below ``root`` where it is there) and bytes, after
+    ``start``."""
+    digest = hashlib.sha256(start.encode())
+    for path in paths:
+        place = path.relative_to(root) if path.is_relative_to(root) else path
+        _add_file(digest, str(place), hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def _add_file(digest: hashlib._Hash, relative: str, sha256: bytes) -> None:
     digest.update(relative.encode() + b"\0" + sha256)
 

@@ -13,7 +13,6 @@ import contextlib
 import ctypes
 import errno as _errno
 import functools
-import hashlib
 import math
 import os
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator import addresses as at
-from generator.cache import BuildCache, environment_key, sums_key, tree_key
+from generator.cache import BuildCache, environment_key, files_key, sums_key, tree_key
 from generator.errors import (
     BuildError,
     BuildStopped,
@@ -408,13 +407,13 @@ class _Inputs:
             if path.is_file() and not path.is_relative_to(policies) and path.parent != organisations
         ]
         forms = sorted(p for p in self.paths.forms.rglob("*") if p.is_file())
-        common = _files_key([*shared, *forms], content)
+        common = files_key([*shared, *forms], content)
         if not self.read.unchanged([*shared, *forms]):
             return {}
         keys = {}
         for slug, paths in own.items():
             sizes = [f"{p.relative_to(content)}\0{p.stat().st_size}" for p in documents[slug]]
-            key = _files_key(paths, content, "\0".join([common, *sizes]))
+            key = files_key(paths, content, "\0".join([common, *sizes]))
             # Read after the snapshot: what was read is what was loaded if nothing changed.
             if self.read.unchanged([*paths, *documents[slug]]):
                 keys[slug] = key
@@ -459,15 +458,6 @@ class _Snapshot:
 def _stamp(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
-
-
-def _files_key(paths: list[Path], root: Path, start: str = "") -> str:
-    """Digest of each file's place and bytes."""
-    digest = hashlib.sha256(start.encode())
-    for path in paths:
-        place = path.relative_to(root) if path.is_relative_to(root) else path
-        digest.update(f"{place}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -587,10 +577,11 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
     paths, project, cache = inputs.paths, inputs.project, inputs.cache
     s = inputs.strings[lang]
     count = len(inputs.parts)
-    for part, orgs in enumerate(inputs.parts):
+    for part, in_order in enumerate(inputs.parts):
+        orgs = set(in_order)
         nav = render_nav(project, rendered.pages, s["home_nav"], orgs if count > 1 else None)
         shared = (inputs.templates_key, inputs.settings, str(project.build_date), repr(nav))
-        exclude = _excluded(part, orgs) if count > 1 else ""
+        exclude = _excluded(part, in_order) if count > 1 else ""
         pages = [p for p in rendered.pages if p.org in orgs or (part == 0 and p.org is None)]
         target = inputs.out / _PARTS / lang / str(part)
         config = site_config(
@@ -602,7 +593,8 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
             nav=nav,
             docs_dir=inputs.docs(lang),
             site_dir=target,
-            organisations={slug: project.organisations[slug].name[lang] for slug in orgs},
+            site_url=inputs.site_urls[lang],
+            organisations={slug: project.organisations[slug].name[lang] for slug in in_order},
             part=part,
             parts=count,
             exclude=exclude,

@@ -56,7 +56,7 @@ def executable() -> Path:
 
 
 def index_site(site_dir: Path, lang: str, subdir: str = at.search_part(0)) -> int:
-    """Index the built pages in ``site_dir`` (one language's, or one shard of it) into
+    """Index the built pages in ``site_dir`` (one language's, or one part of it) into
     ``site_dir/<subdir>``.
 
     Returns the number of pages indexed. Raises BuildError, with Pagefind's own words, when it

@@ -43,6 +43,7 @@ def site_config(
     nav: list[Any],
     docs_dir: Path,
     site_dir: Path,
+    site_url: str,
     organisations: dict[str, str],
     part: int = 0,
     parts: int = 1,
@@ -54,14 +55,15 @@ def site_config(
     (``exclude``: MkDocs' ``exclude_docs``, the others'); this is part ``part``, and part 0
     also holds the pages every organisation shares, the 404 page and the assets. Each part has
     its own search index (``addresses.search_part``), which the search reads alone or with the
-    others. ``organisations`` (folder -> name) name each search result's organisation. Made
+    others. ``site_url`` is the written form's address (``language_url``); ``organisations``
+    (folder -> name) name each search result's organisation. Made
     before any build starts, so that a text missing from strings.yml is named in the written
     forms' order.
     """
     config = {
         "INHERIT": str(shared_config.resolve()),
         "site_name": strings[lang]["site_name"],
-        "site_url": language_url(shared_config, lang),
+        "site_url": site_url,
         "docs_dir": str(docs_dir.resolve()),
         "site_dir": str(site_dir.resolve()),
         "nav": nav,
