@@ -91,6 +91,23 @@ def minimal_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def minimal_two_workers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal fixture built from scratch in two worker processes under umask 022, once
+    per run: the content, site/ and .site.cache/ in one folder. Read only."""
+
+    def make(base: Path) -> Path:
+        shutil.copytree(FIXTURES / "minimal" / "content", base / "content")
+        previous = os.umask(0o022)
+        try:
+            build_site(base / "content", base / "site", jobs=2)
+        finally:
+            os.umask(previous)
+        return base
+
+    return shared(tmp_path_factory, "minimal-two-workers", make)
+
+
+@pytest.fixture(scope="session")
 def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's own content, built once per run. Read only."""
     return shared(

@@ -19,7 +19,7 @@ def build_command(content: Path, site: Path, jobs: int = 1) -> list[str]:
     return [COMMAND, "build", "--content", str(content), "--site", str(site), "--jobs", str(jobs)]
 
 
-def test_in_ci_the_build_logs_plain_progress_lines(tmp_path: Path) -> None:
+def test_in_ci_the_build_logs_plain_progress_lines_and_no_warnings(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     run = subprocess.run(
         build_command(content, tmp_path / "site", jobs=2),
@@ -37,6 +37,10 @@ def test_in_ci_the_build_logs_plain_progress_lines(tmp_path: Path) -> None:
     assert "\x1b[" not in run.stdout + run.stderr  # no terminal control codes in a log
     assert "Built nb: 10 pages (10 rendered, 0 unchanged)." in run.stdout
     assert "PDFs: 8 rendered (2 worker(s)), 0 unchanged." in run.stdout
+    log = run.stdout.replace(str(tmp_path), "")
+    assert not re.search(r"\bwarn(ing)?s?\b", log, re.IGNORECASE), log
+    assert run.stderr == ""
+    assert "Site written to" in run.stdout
 
 
 def test_on_a_terminal_the_build_shows_a_progress_bar(tmp_path: Path) -> None:
@@ -44,7 +48,7 @@ def test_on_a_terminal_the_build_shows_a_progress_bar(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "100"}
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        build_command(content, tmp_path / "site"),
+        [*build_command(content, tmp_path / "site"), "--no-pdfs"],  # the bar is what counts
         cwd=ROOT,
         env=env,
         stdin=terminal,

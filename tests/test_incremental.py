@@ -94,14 +94,13 @@ def test_a_full_build_ignores_the_cache(tmp_path: Path, minimal_site: Path) -> N
 
 
 def test_a_new_organisation_name_renders_every_page_again(
-    tmp_path: Path, default_site: Path
+    tmp_path: Path, minimal_site: Path
 ) -> None:
     """The name is in every page's navigation: no page may keep the old one."""
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    site = copy_site(default_site, tmp_path / "site")  # the first build, with its cache
-    org = content / "organisations/vestland-fylkeskommune.yml"
-    org.write_text(org.read_text().replace("nb: Vestland fylkeskommune", "nb: Vestland fylke"))
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")  # the first build, with its cache
+    org = content / "organisations/testkommune.yml"
+    org.write_text(org.read_text().replace("nb: Testkommune", "nb: Prøvekommune"))
 
     changed = run(content, site)
 
@@ -111,6 +110,7 @@ def test_a_new_organisation_name_renders_every_page_again(
     fresh = tmp_path / "fresh" / "site"
     run(content, fresh, incremental=False)
     assert tree_digest(site) == tree_digest(fresh)
+    assert "Prøvekommune" in (site / "nb/testkommune/heimekontor/index.html").read_text()
 
 
 def test_a_changed_form_template_renders_every_pdf_again(

@@ -309,16 +309,12 @@ def test_a_pdf_that_fails_in_a_build_is_named_and_the_site_stays(
 
 
 def test_pdfs_are_identical_whatever_the_number_of_workers(
-    tmp_path: Path, minimal_site: Path
+    minimal_site: Path, minimal_two_workers: Path
 ) -> None:
-    """The shared build runs in this process (one job); this one in two workers."""
-    from generator import Paths, build
-
-    content = fixture_content("minimal", tmp_path)
-    site = tmp_path / "site"
-    build(Paths.default(ROOT, content, site), jobs=2)
+    """The one shared build ran in its own process (one job), the other in two workers."""
     sites = [
-        {p.relative_to(s): p.read_bytes() for p in s.rglob("*.pdf")} for s in (minimal_site, site)
+        {p.relative_to(s): p.read_bytes() for p in s.rglob("*.pdf")}
+        for s in (minimal_site, minimal_two_workers / "site")
     ]
     assert sites[0] and sites[0] == sites[1]
 

@@ -24,7 +24,7 @@ from generator import ContentError, Paths, build
 from generator import addresses as at
 from generator.cache import environment_key, font_subsetter
 from generator.serve import Preview
-from tests.conftest import FIXTURES, ROOT, tree_digest
+from tests.conftest import ROOT, tree_digest
 
 COMMAND = str(Path(sys.executable).with_name("policy-site"))
 PDF_ENTRY = "nb/testkommune/skjema/avtale.pdf"
@@ -53,17 +53,10 @@ def command(base: Path, *extra: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(minimal_two_workers: Path) -> Path:
     """The minimal fixture built from scratch with two workers under umask 022: the content,
-    site/ and .site.cache/ in one folder."""
-    base = tmp_path_factory.mktemp("built")
-    shutil.copytree(FIXTURES / "minimal" / "content", base / "content")
-    previous = os.umask(0o022)
-    try:
-        run(base, incremental=False, jobs=2)
-    finally:
-        os.umask(previous)
-    return base
+    site/ and .site.cache/ in one folder (shared with other modules: read only)."""
+    return minimal_two_workers
 
 
 @pytest.fixture
@@ -221,24 +214,38 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(built: Path, tmp_path: P
 
 
 def test_two_builds_at_once_end_with_one_clean_site(built: Path, tmp_path: Path) -> None:
+    """Two builds start over the same site and cache after a text changed: one renders what
+    changed while the other waits, then finds nothing to do; the site is what one build makes."""
+    for name in ("twice", "once"):
+        shutil.copytree(built, tmp_path / name, symlinks=True)
+        text = tmp_path / name / "content/policies/heimekontor/nb.yml"
+        text.write_text(text.read_text().replace("jobbe hjemmefra.", "jobbe hjemme."))
+    run(tmp_path / "once")
     base = tmp_path / "twice"
-    shutil.copytree(built / "content", base / "content")
-    runs = [
-        subprocess.Popen(
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
             command(base, "--jobs", "1"),  # the lock is the point, not the workers
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
-    ]
+
+    first = start()
+    # The second starts once the first is writing its new site (which it does holding the lock).
+    while not list(base.glob(".site.new-*")) and first.poll() is None:
+        time.sleep(0.005)
+    assert first.poll() is None, "the first build ended before the second could start"
+    runs = [first, start()]
     outputs = [process.communicate(timeout=300) for process in runs]
 
     for process, (out, err) in zip(runs, outputs, strict=True):
         assert process.returncode == 0, err
         assert "Traceback" not in out + err
-    assert tree_digest(base / "site") == tree_digest(built / "site")
+    assert "Waiting for another build" in outputs[1][0] + outputs[1][1], outputs[1]
+    assert tree_digest(base / "site") == tree_digest(tmp_path / "once" / "site")
+    assert "jobbe hjemme." in (base / "site/nb/testkommune/heimekontor/index.html").read_text()
     assert sorted(p.name for p in base.iterdir()) == [
         ".site.cache",
         ".site.lock",
