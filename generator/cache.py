@@ -342,12 +342,14 @@ class BuildCache:
         self.used.add(name)
         return self.root / name
 
-    def folder(self, name: str) -> Path:
+    def folder(self, name: str, *, check: bool = True) -> Path:
         """A folder kept from build to build, whose files (written with ``write_framed``) its
-        user tidies itself; damaged files are removed here, so that they are made again."""
+        user tidies itself; damaged files are removed here, so that they are made again. With
+        ``check=False`` it is only kept: call again with ``check`` before it is read (reading
+        thousands of files for a build that does not need them costs seconds)."""
         self.used.add(name)
         folder = self.root / name
-        if not folder.is_dir():
+        if not check or not folder.is_dir():
             return folder
         for entry in sorted(folder.iterdir()):
             if ".partial-" in entry.name or not entry.is_file():

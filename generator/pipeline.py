@@ -473,6 +473,8 @@ class SiteJob:
     task: Callable[[], tuple[int, int]]
     """Builds the site; returns how many pages were rendered and how many reused."""
     entries: tuple[Entry, ...]
+    pages: str
+    """Its page cache's folder (``BuildCache.folder``), checked only when MkDocs runs."""
 
 
 @dataclass(frozen=True)
@@ -584,6 +586,7 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
         exclude = _excluded(part, in_order) if count > 1 else ""
         pages = [p for p in rendered.pages if p.org in orgs or (part == 0 and p.org is None)]
         target = inputs.out / _PARTS / lang / str(part)
+        page_folder = f"pages-{lang}-{part}"
         config = site_config(
             shared_config=paths.mkdocs_config,
             templates_dir=paths.templates,
@@ -611,7 +614,7 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
             sources=_sources(project, paths, pages),
             # Pages are kept even when MkDocs does not run.
             page_cache=(
-                cache.folder(f"pages-{lang}-{part}"),
+                cache.folder(page_folder, check=False),
                 cache.key("mkdocs-pages", lang, str(part), str(count), exclude, *shared),
             ),
             part=part,
@@ -634,7 +637,7 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
         )
         key = cache.key("mkdocs", lang, str(part), str(count), docs, exclude, *shared)
         name = lang if count == 1 else f"{lang} (part {part + 1} of {count})"
-        yield SiteJob(lang, name, key, target, task, tuple(entries))
+        yield SiteJob(lang, name, key, target, task, tuple(entries), page_folder)
 
 
 def _excluded(part: int, orgs: tuple[str, ...]) -> str:
@@ -721,6 +724,7 @@ def run_jobs(
         if cache.fetch(site.key, site.target):
             report(f"{site.name}: {pages} pages unchanged, MkDocs not run.")
             continue
+        cache.folder(site.pages)  # its damaged pages removed before MkDocs reads them
 
         def built(result: tuple[int, int], site: SiteJob = site, pages: int = pages) -> None:
             cache.store(site.key, site.target)
