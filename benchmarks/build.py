@@ -87,11 +87,11 @@ def pdf_sizes(site: Path, run: Run, kind: str) -> str:
     return f"{min(sizes):.0f} / {statistics.median(sizes):.0f} / {max(sizes):.0f} KB"
 
 
-def peak_memory_mb() -> tuple[float, float]:
-    """ru_maxrss (KB on Linux) of this process and of its largest child."""
+def peak_memory_mb(run: Run) -> tuple[float, float]:
+    """ru_maxrss (KB on Linux) of this process, and of the largest worker of ``run`` (the
+    workers are forked by a fork server, so the build reports it)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, child
+    return own, run.result.worker_memory_mb
 
 
 def search_rows(site: Path) -> list[Row]:
@@ -122,7 +122,7 @@ def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[R
     paths = Paths.default(PROJECT_ROOT, tmp / "content", tmp / "site")
     progress(f"Full build of {orgs} organisations...")
     full = timed_build(paths, fresh=True, pdfs=pdfs, jobs=jobs)
-    memory = peak_memory_mb()
+    memory = peak_memory_mb(full)
     largest, median, total = page_weights(paths.site)
     rows: list[Row] = [
         (f"Full build (fresh site, {orgs} organisations)", f"{full.seconds:.1f} s", "")

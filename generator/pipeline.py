@@ -51,7 +51,7 @@ from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.validate import check_content, load_project, load_project_text
-from generator.workers import Workers, stop_unfinished
+from generator.workers import Workers, stop_unfinished, warm_up
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,9 @@ def _build_locked(
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
+    count = jobs or os.cpu_count() or 1
+    if pool is None and count > 1:
+        warm_up()  # the workers' imports, while the content loads
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
         project = load_project(paths.content, paths.forms, paths.templates)
@@ -223,9 +226,7 @@ def _build_locked(
         with clock("plan"):
             plan = plan_jobs(inputs, rendered)
         with clock("MkDocs sites and PDFs"):
-            counts = run_jobs(
-                plan, inputs, Workers(jobs or os.cpu_count() or 1, pool), report, progress
-            )
+            counts = run_jobs(plan, inputs, Workers(count, pool), report, progress)
         with clock("place files"):
             entries = place_outputs(plan, inputs)
         with clock("manifest and swap"):
@@ -246,7 +247,9 @@ def _build_locked(
     if counts.rendered == 0:
         report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
-    return BuildResult(entries, clock.seconds, counts.worker_seconds, counts.rendered)
+    return BuildResult(
+        entries, clock.seconds, counts.worker_seconds, counts.rendered, counts.worker_memory_mb
+    )
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,9 @@ class BuildResult:
     """Kind of work ("MkDocs", "PDF") -> seconds the workers spent on it, added up."""
     rendered: int
     """MkDocs sites and PDFs rendered (not taken from the cache)."""
+    worker_memory_mb: float = 0.0
+    """Peak memory of the process that ran MkDocs or a PDF and needed the most (a worker's, or
+    the build process's with one job); 0 when nothing was rendered."""
 
 
 class _Clock:
@@ -710,6 +716,7 @@ class _Counts:
     pdfs_rendered: int = 0
     pdfs_reused: int = 0
     worker_seconds: dict[str, float] = field(default_factory=dict)
+    worker_memory_mb: float = 0.0
 
 
 def run_jobs(
@@ -749,6 +756,7 @@ def run_jobs(
     workers.run(lambda done, total: progress("Rendering", done, total))
     counts.rendered += counts.pdfs_rendered
     counts.worker_seconds = dict(workers.seconds)
+    counts.worker_memory_mb = workers.peak_mb
     if inputs.write_pdfs:
         busy = (
             f" ({min(workers.count, counts.pdfs_rendered)} worker(s))"

@@ -1,15 +1,19 @@
 """Worker processes for the slow steps: the MkDocs builds and the PDFs run side by side.
 
-Workers are spawned, not forked: WeasyPrint (with its fonts) and MkDocs are imported in them
-only, and nothing the parent holds (threads of the live preview, open files) is copied.
+Workers are forked from a fork server, a process of their own started afresh (not from the
+build process: nothing the build holds, threads of the live preview or open files, is copied).
+The server imports MkDocs and WeasyPrint once (``PRELOAD``), and each worker forked from it
+starts at once with them; ``warm_up`` starts it while the build is still loading the content.
 With one worker everything runs in this process, one task after another, in the order given.
-The live preview keeps one pool for all its rebuilds, so the imports are paid once.
+The live preview keeps one pool for all its rebuilds.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
+import resource
 import signal
 import threading
 import time
@@ -19,6 +23,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import forkserver
+from multiprocessing.connection import wait as wait_for
 from typing import Any
 
 from generator.errors import BuildError
@@ -41,36 +47,52 @@ class WorkerStopped(BuildError):
     """A worker process died (killed, out of memory, a crash in a native library)."""
 
 
+PRELOAD = ["generator.sitebuild", "generator.pdf"]
+"""Imported by the fork server before it forks a worker: what the workers' tasks run."""
+
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def warm_up() -> None:
+    """Start the fork server, which imports ``PRELOAD`` in its own process while this one goes
+    on (loading the content, say); it ends with this process."""
+    _context()
+    forkserver.ensure_running()
+
+
 def process_pool(count: int) -> ProcessPoolExecutor:
-    """``count`` spawned worker processes."""
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
-    )
+    """``count`` worker processes, forked from the fork server (see ``warm_up``)."""
+    return ProcessPoolExecutor(max_workers=count, mp_context=_context(), initializer=_start_worker)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker() -> None:
     # Ctrl+C reaches the whole process group: the build process stops the workers itself,
     # instead of every worker printing its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_watch_build, daemon=True).start()
 
 
-def _watch_parent(parent: int) -> None:
-    """End this worker when the build process is gone (killed with SIGKILL, say): nothing else
-    would, and the worker would keep running and holding the caller's output open."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL)
+def _watch_build() -> None:
+    """End this worker when the build process that asked for it is gone (killed with SIGKILL,
+    say): nothing else would, and the worker would keep running, holding the caller's output
+    open, and the fork server too (each worker holds it open)."""
+    build = multiprocessing.parent_process()  # the build process, not the fork server
+    if build is None:
+        return
+    wait_for([build.sentinel])  # readable once the build process has ended
     os._exit(1)
 
 
-PARENT_POLL = 0.25
-"""Seconds between a worker's checks that its build process is still there."""
-
-
-def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    """The result, the seconds it took and the peak memory (MB) of the process that ran it."""
     start = time.perf_counter()
-    return function(*args), time.perf_counter() - start
+    result = function(*args)
+    seconds = time.perf_counter() - start
+    return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Workers:
@@ -86,10 +108,12 @@ class Workers:
         stopped by ``run``)."""
         self.count = max(1, count)
         self.seconds: dict[str, float] = {}
+        self.peak_mb = 0.0
+        """The largest peak memory of a process that ran a task (MB; this one, with one)."""
         self.finished = 0
         self.submitted = 0
         self._queue: deque[Task] = deque()
-        self._running: dict[Future[tuple[Any, float]], Task] = {}
+        self._running: dict[Future[tuple[Any, float, float]], Task] = {}
         self._pool = pool
         self._own_pool = pool is None
         self._thread = threading.get_ident()
@@ -139,7 +163,7 @@ class Workers:
             for future in sorted(done, key=lambda f: self._running[f].name):
                 task = self._running.pop(future)
                 try:
-                    result, seconds = future.result()
+                    result, seconds, peak = future.result()
                 except BrokenProcessPool as exc:
                     raise WorkerStopped(
                         f"{task.name}: the worker process stopped unexpectedly"
@@ -148,7 +172,7 @@ class Workers:
                     raise
                 except BaseException as exc:  # some libraries raise outside Exception
                     raise BuildError(f"{task.name} failed: {_what(exc)}") from exc
-                self._finish(task, result, seconds)
+                self._finish(task, result, seconds, peak)
                 progress(self.finished, self.submitted)
 
     def close(self, *, stop: bool = False) -> None:
@@ -170,8 +194,9 @@ class Workers:
             future.cancel()
         wait(running)
 
-    def _finish(self, task: Task, result: Any, seconds: float) -> None:
+    def _finish(self, task: Task, result: Any, seconds: float, peak: float) -> None:
         self.seconds[task.kind] += seconds
+        self.peak_mb = max(self.peak_mb, peak)
         self.finished += 1
         task.then(result)
 
@@ -188,7 +213,7 @@ def stop_unfinished() -> None:
             workers.close(stop=True)
 
 
-def _call(task: Task) -> tuple[Any, float]:
+def _call(task: Task) -> tuple[Any, float, float]:
     """Run a task in this process, with the same errors a worker would give."""
     try:
         return _timed(task.function, *task.args)

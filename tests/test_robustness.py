@@ -400,13 +400,16 @@ def _children(pid: int) -> set[int]:
 
 
 def _workers(pid: int) -> set[int]:
+    """The build's workers: forked by its fork server (a child of the build, same command)."""
     found = set()
     for child in _children(pid):
         try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.add(child)
-        except OSError:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            parent = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
+        if b"forkserver" in command and parent != pid:
+            found.add(child)
     return found
 
 

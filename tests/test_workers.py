@@ -60,6 +60,24 @@ def test_seconds_add_up_each_kinds_own_run_time(count: int) -> None:
     assert workers.finished == workers.submitted == 3
 
 
+def hold(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])  # touched, so the pages are really there
+    return len(block)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_peak_memory_is_that_of_the_process_that_needed_most(count: int) -> None:
+    """The benchmark reports the largest worker's memory from here: the workers are forked by
+    a fork server, out of the build process's sight."""
+    workers = Workers(count)
+    workers.submit("Small", "small", hold, 1)
+    workers.submit("Large", "large", hold, 120)
+    workers.run()
+
+    assert workers.peak_mb >= 120
+
+
 @pytest.mark.parametrize("count", [1, 2])
 def test_an_error_in_a_task_names_it(count: int) -> None:
     workers = Workers(count)
