@@ -41,6 +41,7 @@ from generator import Paths, build
 from generator.pipeline import BuildResult
 
 KB = 1024
+TARGET_ORGS = 370
 TARGETS = {"full": 60.0, "one-org": 5.0, "memory": 2048.0}
 """Targets at 370 organisations on a 2-core machine: build without PDFs (s), one-organisation
 change (s), build memory (MB)."""
@@ -146,14 +147,14 @@ def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[R
     what = change_one_rule(policy_files[len(policy_files) // 2])
     progress(f"Rebuild after one change ({what})...")
     one = timed_build(paths, pdfs=pdfs, jobs=jobs)
-    rows.append(_timed_row("One-organisation change rebuild", one, TARGETS["one-org"]))
+    rows.append(_timed_row("One-organisation change rebuild", one, TARGETS["one-org"], orgs))
     rows.append(("  changed outputs", f"{changed(unchanged, one)} of {site_entries}", ""))
 
     progress("Build from scratch without PDFs...")
     no_pdfs = timed_build(
         Paths.default(PROJECT_ROOT, paths.content, tmp / "quick"), fresh=True, pdfs=False, jobs=jobs
     )
-    rows.append(_timed_row("Build without PDFs (--no-pdfs, fresh)", no_pdfs, TARGETS["full"]))
+    rows.append(_timed_row("Build without PDFs (--no-pdfs, fresh)", no_pdfs, TARGETS["full"], orgs))
 
     rows.append(("Largest page HTML", f"{largest / KB:.0f} KB", ""))
     rows.append(("Median page HTML", f"{median / KB:.0f} KB", ""))
@@ -170,9 +171,11 @@ def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[R
     return rows
 
 
-def _timed_row(label: str, run: Run, target: float) -> Row:
-    """A build's time against its target at 370 organisations."""
-    return (label, f"{run.seconds:.1f} s", f"< {target:.0f} s at 370: {_met(run.seconds < target)}")
+def _timed_row(label: str, run: Run, target: float, orgs: int) -> Row:
+    """A build's time against its target at 370 organisations, judged only at 370 or more
+    (a quicker build of fewer organisations meets nothing)."""
+    judged = f": {_met(run.seconds < target)}" if orgs >= TARGET_ORGS else ""
+    return (label, f"{run.seconds:.1f} s", f"< {target:.0f} s at {TARGET_ORGS}{judged}")
 
 
 def _met(met: bool) -> str:
