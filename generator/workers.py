@@ -66,10 +66,20 @@ def warm_up() -> None:
 
 def process_pool(count: int) -> ProcessPoolExecutor:
     """``count`` worker processes, forked from the fork server (see ``warm_up``)."""
-    return ProcessPoolExecutor(max_workers=count, mp_context=_context(), initializer=_start_worker)
+    return ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(os.getcwd(), dict(os.environ)),
+    )
 
 
-def _start_worker() -> None:
+def _start_worker(cwd: str, environ: dict[str, str]) -> None:
+    # The fork server kept the folder and environment it started with; a worker works in the
+    # build's, as a process started now would.
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environ)
     # Ctrl+C reaches the whole process group: the build process stops the workers itself,
     # instead of every worker printing its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
