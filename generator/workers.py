@@ -70,14 +70,13 @@ def process_pool(count: int) -> ProcessPoolExecutor:
         max_workers=count,
         mp_context=_context(),
         initializer=_start_worker,
-        initargs=(os.getcwd(), dict(os.environ)),
+        initargs=(dict(os.environ),),
     )
 
 
-def _start_worker(cwd: str, environ: dict[str, str]) -> None:
-    # The fork server kept the folder and environment it started with; a worker works in the
-    # build's, as a process started now would.
-    os.chdir(cwd)
+def _start_worker(environ: dict[str, str]) -> None:
+    # The fork server kept the environment it started with; a worker takes the build's, as a
+    # process started now would (multiprocessing gives it the build's folder).
     os.environ.clear()
     os.environ.update(environ)
     # Ctrl+C reaches the whole process group: the build process stops the workers itself,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator import BuildError
-from generator.workers import Workers
+from generator.workers import Workers, warm_up
 
 
 def write(path: Path, text: str) -> str:
@@ -76,6 +76,25 @@ def test_peak_memory_is_that_of_the_process_that_needed_most(count: int) -> None
     workers.run()
 
     assert workers.peak_mb >= 120
+
+
+def where() -> tuple[str, str | None]:
+    return os.getcwd(), os.environ.get("POLICY_SITE_TEST_MARK")
+
+
+def test_workers_run_in_the_builds_folder_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork server keeps the folder and environment it started with (an earlier build's);
+    a worker takes those of the build that asks for it."""
+    warm_up()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("POLICY_SITE_TEST_MARK", "this build")
+    workers, seen = Workers(2), []
+    workers.submit("Where", "where", where, then=seen.append)
+    workers.run()
+
+    assert seen == [(str(tmp_path), "this build")]
 
 
 @pytest.mark.parametrize("count", [1, 2])
