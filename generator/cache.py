@@ -287,6 +287,13 @@ class BuildCache:
             digest.update(len(data).to_bytes(8, "big") + data)
         return digest.hexdigest()
 
+    def has(self, key: str) -> bool:
+        """Whether something was kept under ``key``: ``fetch`` gives it back, or reports it
+        damaged (missing, or not whole)."""
+        return (
+            key in self._kept or (self.root / key).exists() or (self.root / f"{key}{SUMS}").exists()
+        )
+
     def fetch(self, key: str, target: Path) -> bool:
         """Copy the stored output to ``target``; False when there is none or it is damaged."""
         self.used.add(key)

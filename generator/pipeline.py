@@ -724,35 +724,52 @@ def run_jobs(
 ) -> _Counts:
     """Take each site and PDF from the cache, or have a worker make it."""
     cache, counts = inputs.cache, _Counts()
-    for site in plan.sites:
-        pages = sum(
-            1 for entry in site.entries if entry.kind not in ("changelog-feed", "not-found")
-        )
-        if cache.fetch(site.key, site.target):
-            report(f"{site.name}: {pages} pages unchanged, MkDocs not run.")
-            continue
+
+    def pages(site: SiteJob) -> int:
+        return sum(1 for e in site.entries if e.kind not in ("changelog-feed", "not-found"))
+
+    def make_site(site: SiteJob) -> None:
         cache.folder(site.pages)  # its damaged pages removed before MkDocs reads them
 
-        def built(result: tuple[int, int], site: SiteJob = site, pages: int = pages) -> None:
+        def built(result: tuple[int, int]) -> None:
             cache.store(site.key, site.target)
             counts.rendered += 1
             report(
-                f"Built {site.name}: {pages} pages ({result[0]} rendered, {result[1]} unchanged)."
+                f"Built {site.name}: {pages(site)} pages ({result[0]} rendered, "
+                f"{result[1]} unchanged)."
             )
 
         workers.submit("MkDocs", f"MkDocs build for '{site.name}'", site.task, then=built)
-    for pdf in plan.pdfs:
+
+    def make_pdf(pdf: PdfJob) -> None:
+        counts.pdfs_rendered += 1
+        done = functools.partial(_store, cache, pdf.key, pdf.job.target)
+        workers.submit("PDF", f"PDF {pdf.job.name}", write_pdf, pdf.job, then=done)
+
+    # What must be made goes to the workers first, so that they work while the rest is checked
+    # and linked in from the cache (thousands of files on a large site).
+    kept_sites = [cache.has(site.key) for site in plan.sites]
+    kept_pdfs = [isinstance(pdf, KeptPdf) or cache.has(pdf.key) for pdf in plan.pdfs]
+    for site, kept in zip(plan.sites, kept_sites, strict=True):
+        if not kept:
+            make_site(site)
+    for pdf, kept in zip(plan.pdfs, kept_pdfs, strict=True):
+        if not kept and isinstance(pdf, PdfJob):
+            make_pdf(pdf)
+    for site, kept in zip(plan.sites, kept_sites, strict=True):
+        if not kept:
+            continue
+        if cache.fetch(site.key, site.target):
+            report(f"{site.name}: {pages(site)} pages unchanged, MkDocs not run.")
+        else:  # damaged: made after all
+            make_site(site)
+    for pdf, kept in zip(plan.pdfs, kept_pdfs, strict=True):
+        if not kept:
+            continue
         if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, pdf.job.target):
             counts.pdfs_reused += 1
         else:
-            counts.pdfs_rendered += 1
-            workers.submit(
-                "PDF",
-                f"PDF {pdf.job.name}",
-                write_pdf,
-                pdf.job,
-                then=functools.partial(_store, cache, pdf.key, pdf.job.target),
-            )
+            make_pdf(pdf)
     workers.run(lambda done, total: progress("Rendering", done, total))
     counts.rendered += counts.pdfs_rendered
     counts.worker_seconds = dict(workers.seconds)
