@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -748,24 +748,21 @@ def run_jobs(
 
     # What must be made goes to the workers first, so that they work while the rest is checked
     # and linked in from the cache (thousands of files on a large site).
-    kept_sites = [cache.has(site.key) for site in plan.sites]
-    kept_pdfs = [isinstance(pdf, KeptPdf) or cache.has(pdf.key) for pdf in plan.pdfs]
-    for site, kept in zip(plan.sites, kept_sites, strict=True):
-        if not kept:
-            make_site(site)
-    for pdf, kept in zip(plan.pdfs, kept_pdfs, strict=True):
-        if not kept and isinstance(pdf, PdfJob):
+    sites_made, sites_kept = _split(plan.sites, lambda site: cache.has(site.key))
+    pdfs_made, pdfs_kept = _split(
+        plan.pdfs, lambda pdf: isinstance(pdf, KeptPdf) or cache.has(pdf.key)
+    )
+    for site in sites_made:
+        make_site(site)
+    for pdf in pdfs_made:
+        if isinstance(pdf, PdfJob):  # always, as a KeptPdf is kept
             make_pdf(pdf)
-    for site, kept in zip(plan.sites, kept_sites, strict=True):
-        if not kept:
-            continue
+    for site in sites_kept:
         if cache.fetch(site.key, site.target):
             report(f"{site.name}: {pages(site)} pages unchanged, MkDocs not run.")
         else:  # damaged: made after all
             make_site(site)
-    for pdf, kept in zip(plan.pdfs, kept_pdfs, strict=True):
-        if not kept:
-            continue
+    for pdf in pdfs_kept:
         if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, pdf.job.target):
             counts.pdfs_reused += 1
         else:
@@ -787,6 +784,14 @@ def run_jobs(
             "site, the others' links say they are not built."
         )
     return counts
+
+
+def _split(items: Iterable[T], kept: Callable[[T], bool]) -> tuple[list[T], list[T]]:
+    """``items`` to make and ``items`` to take from the cache, each in their order."""
+    split: tuple[list[T], list[T]] = ([], [])
+    for item in items:
+        split[kept(item)].append(item)
+    return split
 
 
 def _store(cache: BuildCache, key: str, target: Path, result: object) -> None:
