@@ -208,13 +208,15 @@ def _build_locked(
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
-    count = jobs or os.cpu_count() or 1
-    if pool is None and count > 1:
-        warm_up()  # the workers' imports, while the content loads
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
         project = load_project(paths.content, paths.forms, paths.templates)
     _report_content(project, report)
+    count = jobs or os.cpu_count() or 1
+    if pool is None and count > 1:
+        # The workers' imports while the Markdown is rendered; not before the content is
+        # valid, so that a build refusing it starts nothing.
+        warm_up()
     cache = _open_cache(paths, incremental, report)
     staging, work = _staging(paths.site)
     cache.base = staging
