@@ -3,7 +3,7 @@
 Workers are forked from a fork server, a process of their own started afresh (not from the
 build process: nothing the build holds, threads of the live preview or open files, is copied).
 The server imports MkDocs and WeasyPrint once (``PRELOAD``), and each worker forked from it
-starts at once with them; ``warm_up`` starts it while the build is still loading the content.
+starts at once with them; ``warm_up`` starts it while the build is still rendering the Markdown.
 With one worker everything runs in this process, one task after another, in the order given.
 The live preview keeps one pool for all its rebuilds.
 """
@@ -59,7 +59,7 @@ def _context() -> multiprocessing.context.ForkServerContext:
 
 def warm_up() -> None:
     """Start the fork server, which imports ``PRELOAD`` in its own process while this one goes
-    on (loading the content, say); it ends with this process."""
+    on (rendering the Markdown, say); it ends with this process."""
     _context()
     forkserver.ensure_running()
 
