@@ -416,7 +416,7 @@ class BuildCache:
         stored, listing = self.root / key, self.root / f"{key}{SUMS}"
         try:
             if not stored.exists():
-                if listing.exists() or key in self._kept:
+                if self.has(key):  # kept, or its checksums are: it went missing
                     raise Damaged("it is missing")
                 return None
             if not listing.exists():
