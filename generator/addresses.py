@@ -104,8 +104,9 @@ def document_path(org: str, policy_id: str, name: str) -> str:
 
 
 def search_part(part: int) -> str:
-    """A search index part's folder: the parts of a written form are searched together (or
-    the reader's own alone); part 0 also holds the pages every organisation shares."""
+    """A search index's folder below a written form's: its indexes are searched together (or
+    the reader's organisation's alone); index 0 also holds the pages every organisation
+    shares."""
     return f"{SEARCH}/{part}/"
 
 

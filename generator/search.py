@@ -1,14 +1,14 @@
-"""Stage 4, after MkDocs: one language's search index, made by Pagefind from the built pages.
+"""Stage 4, after MkDocs: a written form's search index, made by Pagefind from the built pages.
 
 Pagefind splits the index into small chunks, so a search fetches only the words it looks for
 and the fragments of the results it shows (a few hundred KB at 370 organisations, where one
-lunr index of the whole site is 6 MB). Each language's site gets its own index in
-``<lang>/pagefind/0/``, or a large site one per part (``addresses.search_part``), which the
-search merges in the browser; Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball
-Norwegian stemmer for both. What is indexed is marked in the templates
-(``overrides/main.html``): the article (``data-pagefind-body``), the page's organisation as a
-filter and the result title that names it as metadata; the header, navigation and footer stay
-out.
+lunr index of the whole site is 6 MB). Each written form's site gets its own index in
+``<lang>/pagefind/0/``, or a large site a few, each over some organisations' pages
+(``addresses.search_part``), which the search merges in the browser; Pagefind reads
+``<html lang>`` (nb, nn) and uses the Snowball Norwegian stemmer for both. What is indexed is
+marked in the templates (``overrides/main.html``): the article (``data-pagefind-body``), the
+page's organisation as a filter and the result title that names it as metadata; the header,
+navigation and footer stay out.
 
 Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
 Its output is the same to the byte for the same pages; nothing in the environment or the
@@ -22,14 +22,15 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from generator import addresses as at
 from generator.errors import BuildError
 
 UNUSED = (
@@ -55,16 +56,16 @@ def executable() -> Path:
         ) from exc
 
 
-def index_site(site_dir: Path, lang: str, subdir: str = at.search_part(0)) -> int:
-    """Index the built pages in ``site_dir`` (one language's, or one part of it) into
-    ``site_dir/<subdir>``.
+def index_site(site_dir: Path, lang: str, output: Path, pages: Sequence[str] | None = None) -> int:
+    """Index the built pages in ``site_dir`` (a written form's folder) into ``output``: the
+    files ``pages`` (paths below ``site_dir``), or all.
 
     Returns the number of pages indexed. Raises BuildError, with Pagefind's own words, when it
     fails or indexes nothing in ``lang``.
     """
     binary = executable()
-    output = site_dir / subdir
     shutil.rmtree(output, ignore_errors=True)
+    chosen = [] if pages is None else ["--glob", "{" + ",".join(map(_literal, pages)) + "}"]
     # Only Pagefind's settings from the command line: none from the environment or a
     # pagefind.yml/.toml/.json in the working folder.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
@@ -75,8 +76,9 @@ def index_site(site_dir: Path, lang: str, subdir: str = at.search_part(0)) -> in
                     str(binary),
                     "--site",
                     str(site_dir.resolve()),
-                    "--output-subdir",
-                    subdir,
+                    "--output-path",
+                    str(output.resolve()),
+                    *chosen,
                     # The headings' permalink signs (¶) are not words of the page.
                     "--exclude-selectors",
                     ".headerlink",
@@ -99,8 +101,8 @@ def index_site(site_dir: Path, lang: str, subdir: str = at.search_part(0)) -> in
         raise BuildError(
             f"search index for '{lang}': Pagefind failed (exit {run.returncode}):\n{said}"
         )
-    pages = _indexed_pages(output, lang)
-    if pages == 0:
+    indexed = _indexed_pages(output, lang)
+    if indexed == 0:
         raise BuildError(
             f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every page "
             f'carry <html lang="{lang}"> and a data-pagefind-body?)'
@@ -108,7 +110,15 @@ def index_site(site_dir: Path, lang: str, subdir: str = at.search_part(0)) -> in
         )
     for name in UNUSED:
         (output / name).unlink(missing_ok=True)
-    return pages
+    return indexed
+
+
+_GLOB_SPECIAL = re.compile(r"([\\*?$:<>()\[\]{},])")
+
+
+def _literal(path: str) -> str:
+    """``path`` as a glob that matches that one file (Pagefind's glob syntax: wax)."""
+    return _GLOB_SPECIAL.sub(r"\\\1", path)
 
 
 def _indexed_pages(output: Path, lang: str) -> int:

@@ -1,4 +1,4 @@
-"""Stage 4: one MkDocs + Material build per language, each with its own search index."""
+"""Stage 4: MkDocs + Material builds of each written form's site, whole or in parts."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from generator.cache import Tree
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.safety import ContentSafety
-from generator.search import index_site
 from generator.templates import template_place
 
 VENDORED = ("vendor/pdf-lib.min.js", "vendor/fontkit.min.js")
@@ -45,20 +44,20 @@ def site_config(
     site_dir: Path,
     site_url: str,
     organisations: dict[str, str],
-    part: int = 0,
-    parts: int = 1,
+    search: int = 0,
+    searches: int = 1,
     exclude: str = "",
 ) -> dict[str, Any]:
     """MkDocs' settings for one written form's site, or one part of it, over ``mkdocs.yml``.
 
-    A written form may be built in ``parts`` parts, each over some organisations' pages
-    (``exclude``: MkDocs' ``exclude_docs``, the others'); this is part ``part``, and part 0
-    also holds the pages every organisation shares, the 404 page and the assets. Each part has
-    its own search index (``addresses.search_part``), which the search reads alone or with the
-    others. ``site_url`` is the written form's address (``language_url``); ``organisations``
-    (folder -> name) name each search result's organisation. Made
-    before any build starts, so that a text missing from strings.yml is named in the written
-    forms' order.
+    A written form may be built in parts, each over some organisations' pages (``exclude``:
+    MkDocs' ``exclude_docs``, the others'); the first part also holds the pages every
+    organisation shares, the 404 page and the assets. A written form has ``searches`` search
+    indexes (``addresses.search_part``), each over the pages of some parts; this part's pages
+    are in index ``search``, which the search reads alone or with the others. ``site_url`` is
+    the written form's address (``language_url``); ``organisations`` (folder -> name) name each
+    search result's organisation. Made before any build starts, so that a text missing from
+    strings.yml is named in the written forms' order.
     """
     config = {
         "INHERIT": str(shared_config.resolve()),
@@ -94,8 +93,8 @@ def site_config(
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
                 "search": dict(strings[lang]["search"]),
                 "organisations": organisations,  # each search result names its own
-                "search_part": at.search_part(part),
-                "search_parts": [at.search_part(other) for other in range(parts)],
+                "search_part": at.search_part(search),
+                "search_parts": [at.search_part(other) for other in range(searches)],
                 # Where a search with no hits looks in the other written form(s).
                 "other_forms": [
                     {
@@ -131,8 +130,9 @@ def build_language(
     page_cache: tuple[Path, str] | None = None,
     part: int = 0,
 ) -> tuple[int, int]:
-    """Build ``docs_dir`` into ``site_dir`` with MkDocs and ``config`` (see ``site_config``),
-    then index it for the search; any warning fails the build.
+    """Build ``docs_dir`` into ``site_dir`` with MkDocs and ``config`` (see ``site_config``);
+    any warning fails the build. Its search index is made once its pages are in the site
+    (``search.index_site``).
 
     With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
     are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
@@ -174,28 +174,32 @@ def build_language(
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
         )
-    index_site(site_dir, lang, at.search_part(part))
     if part:  # part 0 has them
         (site_dir / at.NOT_FOUND).unlink(missing_ok=True)
         shutil.rmtree(site_dir / at.ASSETS, ignore_errors=True)
     return pages.rendered, pages.reused
 
 
-def join_sitemaps(parts: list[Path], build_date: dt.date) -> None:
-    """Make the first part's ``sitemap.xml`` (and its gzipped twin) list every part's pages in
-    the parts' order, as MkDocs writes it for a whole site; the others' are removed."""
-    text = (parts[0] / at.SITEMAP).read_text("utf-8")
-    urls = []
-    for part in parts:
-        urls += _SITEMAP_URL.findall((part / at.SITEMAP).read_text("utf-8"))
-        for name in (at.SITEMAP, f"{at.SITEMAP}.gz"):
-            (part / name).unlink()
+def take_sitemap(part: Path) -> str:
+    """A part's ``sitemap.xml``, removed with its gzipped twin (``join_sitemaps`` writes the
+    written form's)."""
+    text = (part / at.SITEMAP).read_text("utf-8")
+    for name in (at.SITEMAP, f"{at.SITEMAP}.gz"):
+        (part / name).unlink()
+    return text
+
+
+def join_sitemaps(texts: list[str], folder: Path, build_date: dt.date) -> None:
+    """Write ``sitemap.xml`` (and its gzipped twin) into ``folder``, listing the pages of the
+    parts' sitemaps ``texts`` in their order, as MkDocs writes it for a whole site."""
+    text = texts[0]
+    urls = [url for part in texts for url in _SITEMAP_URL.findall(part)]
     opening = text.index(">", text.index("<urlset")) + 1
     data = (text[:opening] + "".join(f"\n    {url}" for url in urls) + "\n</urlset>").encode()
-    (parts[0] / at.SITEMAP).write_bytes(data)
+    (folder / at.SITEMAP).write_bytes(data)
     epoch = _epoch(build_date)  # as MkDocs dates the gzip header
     with (
-        (parts[0] / f"{at.SITEMAP}.gz").open("wb") as handle,
+        (folder / f"{at.SITEMAP}.gz").open("wb") as handle,
         gzip.GzipFile(fileobj=handle, filename=at.SITEMAP, mode="wb", mtime=epoch) as zipped,
     ):
         zipped.write(data)

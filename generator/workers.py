@@ -4,12 +4,14 @@ Workers are forked from a fork server, a process of their own started afresh (no
 build process: nothing the build holds, threads of the live preview or open files, is copied).
 The server imports MkDocs and WeasyPrint once (``PRELOAD``), and each worker forked from it
 starts at once with them; ``warm_up`` starts it while the build is still rendering the Markdown.
-With one worker everything runs in this process, one task after another, in the order given.
+With one worker everything runs in this process, one task after another, in the order given
+(those submitted ``first`` first).
 The live preview keeps one pool for all its rebuilds.
 """
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import multiprocessing.context
 import os
@@ -18,8 +20,7 @@ import signal
 import threading
 import time
 import weakref
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -107,9 +108,9 @@ def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float, float]
 class Workers:
     """Runs tasks in ``count`` processes; the first failure stops everything.
 
-    ``then`` callbacks run in this process and may submit further tasks (a guideline's PDF
-    once its language's site is built). ``seconds`` adds up each kind of task's own run time,
-    as measured inside the workers.
+    ``then`` callbacks run in this process and may submit further tasks (a search index once
+    its pages are built); a task submitted ``first`` goes ahead of those waiting. ``seconds``
+    adds up each kind of task's own run time, as measured inside the workers.
     """
 
     def __init__(self, count: int, pool: ProcessPoolExecutor | None = None):
@@ -121,7 +122,9 @@ class Workers:
         """The largest peak memory of a process that ran a task (MB; this one, with one)."""
         self.finished = 0
         self.submitted = 0
-        self._queue: deque[Task] = deque()
+        self._waiting: list[tuple[bool, int, Task]] = []
+        """Tasks not yet handed to a worker, as a heap: those submitted ``first``, then the
+        others, each in the order given."""
         self._running: dict[Future[tuple[Any, float, float]], Task] = {}
         self._pool = pool
         self._own_pool = pool is None
@@ -135,60 +138,95 @@ class Workers:
         function: Callable[..., Any],
         *args: Any,
         then: Callable[[Any], None] = lambda result: None,
+        first: bool = False,
     ) -> None:
         """Queue ``function(*args)``; ``kind`` groups tasks in ``seconds`` ("MkDocs", "PDF")."""
-        task = Task(kind, name, function, args, then)
         self.seconds.setdefault(kind, 0.0)
         self.submitted += 1
-        if self.count == 1 and self._pool is None:
-            self._queue.append(task)
-            return
-        if self._pool is None:
-            self._pool = process_pool(self.count)
-        try:
-            future = self._pool.submit(_timed, function, *args)
-        except BrokenProcessPool as exc:  # a lent pool whose worker died since its last use
-            raise WorkerStopped(f"{name}: the worker processes have stopped") from exc
-        self._running[future] = task
+        heapq.heappush(
+            self._waiting, (not first, self.submitted, Task(kind, name, function, args, then))
+        )
+        self._hand_out()
 
-    def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> None:
-        """Wait for every task, including those submitted meanwhile; raises BuildError."""
+    @property
+    def _in_process(self) -> bool:
+        return self.count == 1 and self._pool is None
+
+    def _hand_out(self) -> None:
+        """Give waiting tasks to the workers: one running and one ready for each, so that none
+        waits for this process, and the rest kept here, where a task submitted ``first`` can
+        still go ahead of them (a process pool runs what it has in the order given)."""
+        if self._in_process:
+            return
+        while self._waiting and len(self._running) < 2 * self.count:
+            task = heapq.heappop(self._waiting)[2]
+            if self._pool is None:
+                self._pool = process_pool(self.count)
+            try:
+                future = self._pool.submit(_timed, task.function, *task.args)
+            except BrokenProcessPool as exc:  # a lent pool whose worker died since its last use
+                raise WorkerStopped(f"{task.name}: the worker processes have stopped") from exc
+            self._running[future] = task
+
+    def run(
+        self,
+        progress: Callable[[int, int], None] = lambda done, total: None,
+        meanwhile: Iterable[object] = (),
+    ) -> None:
+        """Wait for every task, including those submitted meanwhile; raises BuildError.
+
+        ``meanwhile``: work for this process, one step per item, done while the workers run
+        (the ``then`` of a finished task goes before the next step)."""
         try:
-            self._run(progress)
+            self._run(progress, iter(meanwhile))
         except BaseException as exc:
             # Stopped from outside (SIGTERM, Ctrl+C): the running tasks' results are not wanted.
             self.close(stop=not isinstance(exc, Exception))
             raise
         self.close()
 
-    def _run(self, progress: Callable[[int, int], None]) -> None:
-        while self._queue or self._running:
-            if self._queue:
-                task = self._queue.popleft()
+    def _run(self, progress: Callable[[int, int], None], meanwhile: Iterator[object]) -> None:
+        steps = True
+        while True:
+            if self._running:
+                done, _ = wait(
+                    self._running, timeout=0 if steps else None, return_when=FIRST_COMPLETED
+                )
+                if done:
+                    self._collect(done, progress)
+                    continue
+            if steps:
+                steps = next(meanwhile, _END) is not _END
+            elif self._in_process and self._waiting:
+                task = heapq.heappop(self._waiting)[2]
                 self._finish(task, *_call(task))
                 progress(self.finished, self.submitted)
-                continue
-            done, _ = wait(self._running, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: self._running[f].name):
-                task = self._running.pop(future)
-                try:
-                    result, seconds, peak = future.result()
-                except BrokenProcessPool as exc:
-                    raise WorkerStopped(
-                        f"{task.name}: the worker process stopped unexpectedly"
-                    ) from exc
-                except (BuildError, KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as exc:  # some libraries raise outside Exception
-                    raise BuildError(f"{task.name} failed: {_what(exc)}") from exc
-                self._finish(task, result, seconds, peak)
-                progress(self.finished, self.submitted)
+            elif not self._running:
+                return
+
+    def _collect(
+        self, done: set[Future[tuple[Any, float, float]]], progress: Callable[[int, int], None]
+    ) -> None:
+        for future in sorted(done, key=lambda f: self._running[f].name):
+            task = self._running.pop(future)
+            try:
+                result, seconds, peak = future.result()
+            except BrokenProcessPool as exc:
+                stopped = f"{task.name}: the worker process stopped unexpectedly"
+                raise WorkerStopped(stopped) from exc
+            except (BuildError, KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # some libraries raise outside Exception
+                raise BuildError(f"{task.name} failed: {_what(exc)}") from exc
+            self._finish(task, result, seconds, peak)
+            progress(self.finished, self.submitted)
+        self._hand_out()
 
     def close(self, *, stop: bool = False) -> None:
         """Drop the tasks not yet started and wait for the running ones (with ``stop``, end
         them at once); stop the workers unless they were lent."""
         _open.discard(self)
-        self._queue.clear()
+        self._waiting.clear()
         running, self._running = list(self._running), {}
         if self._pool is None:
             return
@@ -208,6 +246,10 @@ class Workers:
         self.peak_mb = max(self.peak_mb, peak)
         self.finished += 1
         task.then(result)
+
+
+_END = object()
+"""``meanwhile`` has no more steps."""
 
 
 _open: weakref.WeakSet[Workers] = weakref.WeakSet()

@@ -115,24 +115,26 @@ def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-PART_SIZE = 2
-"""``in_parts``: organisations per part, three parts of six (as a site of hundreds, in small)."""
+PART_SIZE, INDEX_SIZE = 2, 4
+"""``in_parts``: organisations per part and per search index: three parts of six, the first two
+in one index, the third in another (as a site of hundreds, in small)."""
 
 
 @pytest.fixture(scope="session")
 def in_parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Six organisations built twice without PDFs: "whole", and "parts" (three parts of two
-    organisations, each part its own MkDocs build and search index). Read only; the content
+    organisations, each its own MkDocs build, in two search indexes). Read only; the content
     is beside them ("content")."""
 
     def make(base: Path) -> Path:
         write_content(base / "content", 6)
-        for name, size in (("whole", None), ("parts", PART_SIZE)):
+        for name, sizes in (("whole", (None, None)), ("parts", (PART_SIZE, INDEX_SIZE))):
             build(
                 Paths.default(ROOT, base / "content", base / name),
                 pdfs=False,
                 jobs=1,
-                part_size=size,
+                part_size=sizes[0],
+                index_size=sizes[1],
             )
         return base
 

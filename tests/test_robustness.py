@@ -103,10 +103,14 @@ def garble(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def lose_css_and_search(base: Path) -> None:
-    tree = site_entry(base, "nb")
-    shutil.rmtree(tree / "assets" / "stylesheets")
-    (tree / at.search_part(0) / "pagefind-entry.json").unlink()
+def search_entry(base: Path, lang: str) -> Path:
+    """The cached search index of ``lang``."""
+    entry = (base / "site" / lang / at.search_part(0) / "pagefind-entry.json").read_bytes()
+    for path in (base / ".site.cache").iterdir():
+        found = path / "pagefind-entry.json"
+        if found.is_file() and found.read_bytes() == entry:
+            return path
+    raise AssertionError(f"no cached search index for {lang}")
 
 
 DAMAGE = {
@@ -121,7 +125,15 @@ DAMAGE = {
         text_entry(base).with_suffix(".sums").unlink()
     ),
     "truncated rendered pages": lambda base: truncate(text_entry(base)),
-    "MkDocs site without its CSS and search index": lose_css_and_search,
+    "MkDocs site without its CSS": lambda base: shutil.rmtree(
+        site_entry(base, "nb") / "assets" / "stylesheets"
+    ),
+    "search index without its entry file": lambda base: (
+        search_entry(base, "nb") / "pagefind-entry.json"
+    ).unlink(),
+    "search index with a garbled chunk": lambda base: garble(
+        sorted((search_entry(base, "nn") / "index").iterdir())[0]
+    ),
     "MkDocs site with a changed page": lambda base: garble(site_entry(base, "nn") / "index.html"),
     "MkDocs site with an added file": lambda base: (site_entry(base, "nb") / "extra.js").write_text(
         "alert(1)"

@@ -40,7 +40,7 @@ def test_a_page_is_indexed_with_its_organisation_and_title_and_nothing_else(
     monkeypatch.setenv("PAGEFIND_OUTPUT_SUBDIR", "elsewhere")
     monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "nav")
 
-    assert index_site(folder, "nb") == 1
+    assert index_site(folder, "nb", folder / FOLDER) == 1
     assert not (folder / "elsewhere").exists()
     entry = json.loads((folder / FOLDER / "pagefind-entry.json").read_text())
     assert list(entry["languages"]) == ["nb"]
@@ -54,9 +54,22 @@ def test_a_page_is_indexed_with_its_organisation_and_title_and_nothing_else(
 
     # Indexing again gives the same bytes.
     before = {p: p.read_bytes() for p in (folder / FOLDER).rglob("*") if p.is_file()}
-    index_site(folder, "nb")
+    index_site(folder, "nb", folder / FOLDER)
     after = {p: p.read_bytes() for p in (folder / FOLDER).rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_an_index_over_some_pages_holds_those_and_no_other(tmp_path: Path) -> None:
+    folder = site(tmp_path)
+    # A name with the glob's own characters is a name, not a pattern.
+    for name in ("andre", "rar[1],{x}*"):
+        (folder / name).mkdir()
+        (folder / name / "index.html").write_text(PAGE.format(lang="nb"))
+    chosen = ["kommune/hjemmekontor/index.html", "rar[1],{x}*/index.html"]
+
+    assert index_site(folder, "nb", folder / FOLDER, chosen) == 2
+    urls = sorted(page["url"] for page in search_pages(tmp_path / "site", "nb"))
+    assert urls == ["/kommune/hjemmekontor/", "/rar[1],{x}*/"]
 
 
 @pytest.mark.parametrize(
@@ -72,5 +85,5 @@ def test_an_index_without_the_languages_pages_fails_the_build_clearly(
 ) -> None:
     folder = make(tmp_path)  # type: ignore[operator]
     with pytest.raises(BuildError, match=said) as caught:
-        index_site(folder, "nb")
+        index_site(folder, "nb", folder / FOLDER)
     assert str(caught.value).startswith("search index for 'nb': ")
