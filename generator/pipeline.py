@@ -33,6 +33,7 @@ from generator.cache import BuildCache, environment_key, files_key, sums_key, tr
 from generator.errors import (
     BuildError,
     BuildStopped,
+    ContentError,
     PolicySiteError,
     Problem,
     describe_os_error,
@@ -60,6 +61,7 @@ from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.validate import check_content, load_project, load_project_text
 from generator.workers import Workers, stop_unfinished, warm_up
+from generator.yamlload import ParsedFiles, remembering
 
 
 @dataclass(frozen=True)
@@ -220,16 +222,16 @@ def _build_locked(
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
+    cache = _open_cache(paths, incremental, report)
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
-        project = load_project(paths.content, paths.forms, paths.templates)
+        project = _load(paths, cache)
     _report_content(project, report)
     count = jobs or os.cpu_count() or 1
     if pool is None and count > 1:
         # The workers' imports while the Markdown is rendered; not before the content is
         # valid, so that a build refusing it starts nothing.
         warm_up()
-    cache = _open_cache(paths, incremental, report)
     staging, work = _staging(paths.site)
     cache.base = staging
     try:
@@ -305,6 +307,18 @@ def _report_content(project: Project, report: Report) -> None:
     )
     for warning in project.warnings:
         report(str(warning))
+
+
+def _load(paths: Paths, cache: BuildCache) -> Project:
+    """The project, its files parsed by an earlier build taken from the cache (as data)."""
+    key = cache.key("parsed-yaml")
+    parsed = ParsedFiles(cache.read(key))
+    try:
+        with remembering(parsed):
+            return load_project(paths.content, paths.forms, paths.templates)
+    finally:
+        if parsed.changed and sys.exc_info()[0] in (None, ContentError):
+            cache.write(key, parsed.dump())
 
 
 def _open_cache(paths: Paths, incremental: bool, report: Report) -> BuildCache:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import datetime as dt
 import errno
+import hashlib
 import itertools
+import json
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,14 +107,148 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
     text, problems = read_text(path)
     if text is None:
         return None, problems
+    parsed = _parsed.get()
+    if parsed is not None and (kept := parsed.get(text, path)) is not None:
+        return kept, []
     problems = _printable(text, path)
     if problems:
         return None, problems
     try:
-        return _load(text, path)
+        source, problems = _load(text, path)
     except Exception as exc:  # a file must never stop the check with a traceback
         what = type(exc).__name__
         return None, [Problem.at(path, 1, 1, f"cannot read the file as YAML ({what})")]
+    if parsed is not None and source is not None and not problems:
+        parsed.put(text, source)
+    return source, problems
+
+
+class ParsedFiles:
+    """Files parsed by earlier builds, kept as data: a file whose text is unchanged is not
+    parsed again (libyaml twice, for the checks and for the positions: a second of a build of
+    hundreds of organisations). Only files parsed without a problem are kept, so every problem
+    is found again. ``stored`` is what ``dump`` gave: a line per file, its text's digest and
+    its source as JSON; a line that is not what ``dump`` writes is ignored (the file is
+    parsed)."""
+
+    def __init__(self, stored: bytes | None = None):
+        self._stored: dict[str, str] = {}
+        # Split at "\n" only: JSON writes the other line breaks of a text as they are.
+        for line in (stored or b"").decode("utf-8", "replace").split("\n"):
+            digest, _, data = line.partition(" ")
+            if data:
+                self._stored[digest] = data
+        self._used: dict[str, str] = {}
+        self._added = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether ``dump`` would give other data than it was made with."""
+        return self._added or self._used.keys() != self._stored.keys()
+
+    def get(self, text: str, path: Path) -> Source | None:
+        digest = _digest(text)
+        data = self._stored.get(digest)
+        if data is None:
+            return None
+        try:  # read afresh each time: a build may change the data it is given
+            source = _decoded(json.loads(data), path, text)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+        self._used[digest] = data
+        return source
+
+    def put(self, text: str, source: Source) -> None:
+        try:
+            data = json.dumps(_encoded(source), ensure_ascii=False, separators=(",", ":"))
+        except _NotKept:
+            return
+        self._used[_digest(text)] = data
+        self._added = True
+
+    def dump(self) -> bytes:
+        """The files parsed or used since this was made (a file removed is forgotten)."""
+        return "".join(f"{digest} {data}\n" for digest, data in self._used.items()).encode()
+
+
+_parsed: contextvars.ContextVar[ParsedFiles | None] = contextvars.ContextVar("parsed", default=None)
+
+
+@contextlib.contextmanager
+def remembering(parsed: ParsedFiles) -> Iterator[None]:
+    """Files loaded meanwhile (in this thread) are taken from ``parsed`` and added to it."""
+    token = _parsed.set(parsed)
+    try:
+        yield
+    finally:
+        _parsed.reset(token)
+
+
+class _NotKept(Exception):
+    """A value JSON cannot hold as it is (a mapping with a key that is not text)."""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _encoded(source: Source) -> dict[str, Any]:
+    """``source`` as JSON data: the data with its dates and times as ISO text (and where they
+    are), the positions as lists."""
+    dates: list[list[str | int]] = []
+    times: list[list[str | int]] = []
+
+    def plain(value: Any, loc: Loc) -> Any:
+        if isinstance(value, dict):
+            if not all(isinstance(key, str) for key in value):
+                raise _NotKept
+            return {key: plain(item, (*loc, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item, (*loc, index)) for index, item in enumerate(value)]
+        if isinstance(value, dt.datetime):
+            times.append(list(loc))
+            return value.isoformat()
+        if isinstance(value, dt.date):
+            dates.append(list(loc))
+            return value.isoformat()
+        if value is None or isinstance(value, str | int | float):
+            return value
+        raise _NotKept
+
+    return {
+        "data": plain(source.data, ()),
+        "dates": dates,
+        "times": times,
+        "values": [[list(loc), *where] for loc, where in source.values.items()],
+        "keys": [[list(loc), *where] for loc, where in source.keys.items()],
+        "block_scalars": [list(loc) for loc in sorted(source.block_scalars, key=repr)],
+    }
+
+
+def _decoded(data: dict[str, Any], path: Path, text: str) -> Source:
+    """The source ``_encoded`` gave ``data`` for, read from ``path``."""
+    tree = data["data"]
+    for kind, parse in ((data["dates"], dt.date.fromisoformat), (data["times"], _datetime)):
+        for loc in kind:
+            if not loc:
+                tree = parse(tree)
+                continue
+            parent = tree
+            for part in loc[:-1]:
+                parent = parent[part]
+            parent[loc[-1]] = parse(parent[loc[-1]])
+    return Source(
+        path=path,
+        data=tree,
+        values={tuple(loc): (line, col) for loc, line, col in data["values"]},
+        keys={tuple(loc): (line, col) for loc, line, col in data["keys"]},
+        block_scalars={tuple(loc) for loc in data["block_scalars"]},
+        lines=text.splitlines(),
+    )
+
+
+def _datetime(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
 
 
 def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Problem]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import generator.pipeline
-from generator import Paths, build
+from generator import ContentError, Paths, build
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
@@ -207,3 +207,24 @@ def test_a_file_saved_while_the_content_loads_leaves_nothing_stale(
     build(Paths.default(ROOT, content, fresh), pdfs=False, jobs=1, incremental=False)
     assert tree_digest(paths.site) == tree_digest(fresh)
     assert "jobbe hjemme." in (fresh / "nb/testkommune/heimekontor/index.html").read_text()
+
+
+def test_a_file_broken_after_a_build_is_named_at_its_line_and_the_site_is_kept(
+    tmp_path: Path, minimal_site: Path
+) -> None:
+    """The build keeps what it parsed; a file saved since is parsed again, every problem found."""
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    before = tree_digest(site)
+    policy = next(content.glob("policies/*/policy.yml"))
+    text = policy.read_text("utf-8")
+    policy.write_text(text.replace("status: active\n", "status: active\nstatus: draft\n"), "utf-8")
+
+    with pytest.raises(ContentError) as caught:
+        run(content, site)
+
+    line = text.splitlines().index("status: active") + 2
+    assert f"{policy}:{line}:1: duplicate key 'status'" in str(caught.value)
+    assert tree_digest(site) == before
+    policy.write_text(text, "utf-8")  # as it was: taken from what the first build kept
+    assert "Nothing changed: no page and no PDF was rendered again." in run(content, site)

@@ -4,12 +4,13 @@ problem at its place, saying what to do, without building anything from it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from generator.yamlload import content_root, dotted, load_yaml
+from generator.yamlload import ParsedFiles, content_root, dotted, load_yaml, remembering
 
 
 def load(tmp_path: Path, text: str | bytes, name: str = "nb.yml"):
@@ -188,3 +189,109 @@ def test_places_are_named_as_maintainers_read_them() -> None:
     assert dotted(("sections", 2, "body")) == "sections[2].body"
     assert dotted((0, "id")) == "[0].id"
     assert dotted(()) == ""
+
+
+KEPT = """\
+title: "Heimekontor: avtale\\u2028med skilje"
+sections:
+  - id: omfang
+    body: |
+      Tekst over
+      to linjer
+  - id: tal
+    values: [1, 2.5, -0.0, .inf, true, null, ~]
+effective: 2024-04-01
+signed: 2024-04-01 12:30:00+02:00
+version: '2.0'
+dates: [2023-01-01, 2023-02-01]
+"""
+
+
+def _loaded_twice(tmp_path: Path, text: str, name: str = "nb.yml"):
+    """The file loaded while kept files are remembered, then again with what was kept."""
+    first = ParsedFiles()
+    with remembering(first):
+        parsed = load(tmp_path, text, name)
+    again = ParsedFiles(first.dump())
+    with remembering(again):
+        kept = load(tmp_path, text, name)
+    return parsed, kept, first, again
+
+
+def test_a_file_kept_between_builds_reads_back_as_parsed(tmp_path: Path) -> None:
+    (parsed, no_problems), (kept, problems), first, again = _loaded_twice(tmp_path, KEPT)
+
+    assert no_problems == problems == []
+    assert kept == parsed  # data, every key's and value's place, block scalars, lines
+    assert type(kept.data["effective"]) is dt.date
+    assert kept.data["signed"] == dt.datetime(
+        2024, 4, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))
+    )
+    assert [type(d) for d in kept.data["dates"]] == [dt.date, dt.date]
+    assert list(kept.data) == list(parsed.data)  # the content's order
+    assert kept.position(("sections", 0, "body")) == (4, 11)
+    assert first.changed and not again.changed
+    # What a build changes in the data it was given is not kept.
+    kept.data["title"] = "endret"
+    with remembering(again):
+        assert load(tmp_path, KEPT)[0].data["title"] == "Heimekontor: avtale\u2028med skilje"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\na: 2\n", "duplicate key 'a'"),
+        ('a: "\\x1b"\n', "escape (U+001B)"),
+    ],
+    ids=["duplicate key", "escape in a value"],
+)
+def test_a_file_with_a_problem_is_not_kept_and_the_problem_is_found_again(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (_, first_problems), (_, problems), first, _ = _loaded_twice(tmp_path, text)
+
+    assert any(message in p.message for p in first_problems)
+    assert any(message in p.message for p in problems)
+    assert not first.changed
+
+
+def test_a_mapping_with_numbers_for_keys_is_parsed_each_time(tmp_path: Path) -> None:
+    (parsed, _), (kept, _), first, _ = _loaded_twice(tmp_path, "2023: a\n2024: b\n")
+
+    assert kept.data == parsed.data == {2023: "a", 2024: "b"}
+    assert not first.changed
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [b"", b"not json", b"[1, 2]", b'{"x": 1}', b"\xff\xfe", b"\n\n \n"],
+    ids=["empty", "not JSON", "a list", "unknown entry", "not text", "blank lines"],
+)
+def test_kept_data_that_is_not_what_was_written_is_ignored(tmp_path: Path, stored: bytes) -> None:
+    parsed = ParsedFiles(stored)
+    with remembering(parsed):
+        source, problems = load(tmp_path, KEPT)
+    assert problems == [] and source.data["version"] == "2.0"
+
+
+def test_a_garbled_kept_file_is_parsed_again(tmp_path: Path) -> None:
+    _, _, first, _ = _loaded_twice(tmp_path, KEPT)
+    digest, data = first.dump().decode().split(" ", 1)
+    garbled = {**json.loads(data), "values": "garbled"}
+    parsed = ParsedFiles(f"{digest} {json.dumps(garbled)}\n".encode())
+    with remembering(parsed):
+        source, problems = load(tmp_path, KEPT)
+    assert problems == [] and source.position(("version",)) == (11, 10)
+    assert parsed.changed
+
+
+def test_files_no_longer_loaded_are_forgotten(tmp_path: Path) -> None:
+    first = ParsedFiles()
+    with remembering(first):
+        load(tmp_path, KEPT, "a.yml")
+        load(tmp_path, "b: 1\n", "b.yml")
+    again = ParsedFiles(first.dump())
+    with remembering(again):
+        load(tmp_path, KEPT, "a.yml")
+    assert again.changed
+    assert len(again.dump().splitlines()) == 1
