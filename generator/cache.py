@@ -157,7 +157,7 @@ def write_whole(target: Path, data: bytes, source: Path | None = None) -> None:
         raise
 
 
-def _place(source: Path, data: bytes, target: Path) -> None:
+def _place(source: str | Path, data: bytes, target: str | Path) -> None:
     """Make ``target`` a second name of ``source`` (whose bytes, ``data``, were just read and
     checked): a site of hundreds of organisations goes into and out of the cache without being
     copied. Nothing writes into a published or stored file, only beside it and renames, so the
@@ -167,12 +167,13 @@ def _place(source: Path, data: bytes, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
         _write_bytes(target, data)
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    with path.open("wb") as handle:
+def _write_bytes(path: str | Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
         handle.write(data)
 
 
@@ -303,13 +304,16 @@ class BuildCache:
             return False
         # Only checked bytes are written; an error here is the site's, not the cache's.
         folders, files = loaded
-        for folder in folders:
-            (target / folder).mkdir(parents=True, exist_ok=True)
         stored = self.root / key
+        if "" in files:  # a file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _place(stored, files[""], target)
+            return True
+        target.mkdir(parents=True, exist_ok=True)
+        for folder in folders:  # parents first, so each is made once
+            os.makedirs(os.path.join(target, folder), exist_ok=True)
         for relative, data in files.items():
-            path = target / relative if relative else target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _place(stored / relative if relative else stored, data, path)
+            _place(os.path.join(stored, relative), data, os.path.join(target, relative))
         return True
 
     def read(self, key: str) -> bytes | None:
@@ -525,9 +529,13 @@ def _checked(path: Path, expected: list, relative: str) -> bytes:
 def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]:
     """A folder entry's subfolders and files, each file checked against its listed digest;
     raises Damaged."""
-    found = sorted(stored.rglob("*"))
-    folders = [p.relative_to(stored).as_posix() for p in found if p.is_dir()]
-    present = {p.relative_to(stored).as_posix() for p in found if not p.is_dir()}
+    folders, present = [], set()
+    for root, dirs, names in os.walk(stored):  # thousands of files: no Path for each
+        here = os.path.relpath(root, stored).replace(os.sep, "/")
+        prefix = "" if here == "." else f"{here}/"
+        folders += [prefix + name for name in dirs]
+        present.update(prefix + name for name in names)
+    folders.sort()
     listed = set(sums["files"])
     if listed != present:
         lost, extra = sorted(listed - present), sorted(present - listed)
