@@ -529,7 +529,8 @@ def _checked(path: Path, expected: list, relative: str) -> bytes:
 def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]:
     """A folder entry's subfolders and files, each file checked against its listed digest;
     raises Damaged."""
-    folders, present = [], set()
+    folders: list[str] = []
+    present: set[str] = set()
     for root, dirs, names in os.walk(stored):  # thousands of files: no Path for each
         here = os.path.relpath(root, stored).replace(os.sep, "/")
         prefix = "" if here == "." else f"{here}/"
