@@ -386,7 +386,8 @@ class _Inputs:
 
     @property
     def aside(self) -> Path:
-        """Where PDFs wait while the MkDocs builds run (MkDocs empties the folders it builds)."""
+        """Where the workers write PDFs; this process moves each into the site (it alone puts
+        files there while the site's parts go in)."""
         return self.out / ".pdf"
 
     def pdf_built(self, lang: str, path: str) -> bool:
@@ -870,8 +871,14 @@ def run_jobs(
 
     def make_pdf(pdf: PdfJob) -> None:
         counts.pdfs_rendered += 1
-        done = functools.partial(_store, cache, pdf.key, pdf.job.target)
-        workers.submit("PDF", f"PDF {pdf.job.name}", write_pdf, pdf.job, then=done)
+
+        def made(result: object) -> None:
+            cache.store(pdf.key, pdf.job.target)
+            target = inputs.out / pdf.entry.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            pdf.job.target.replace(target)
+
+        workers.submit("PDF", f"PDF {pdf.job.name}", write_pdf, pdf.job, then=made)
 
     def from_cache() -> Iterator[None]:
         """What the cache has, one item at a time, while the workers make the rest: first
@@ -883,8 +890,8 @@ def run_jobs(
             else:  # damaged: made after all
                 make_site(site)
             yield
-        for pdf in pdfs_kept:
-            if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, pdf.job.target):
+        for pdf in pdfs_kept:  # into their places: their parts' folders are there by now
+            if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, inputs.out / pdf.entry.path):
                 counts.pdfs_reused += 1
             else:
                 make_pdf(pdf)
@@ -929,13 +936,10 @@ def _split(items: Iterable[T], kept: Callable[[T], bool]) -> tuple[list[T], list
     return split
 
 
-def _store(cache: BuildCache, key: str, target: Path, result: object) -> None:
-    cache.store(key, target)
-
-
 def place_outputs(plan: Plan, inputs: _Inputs, sitemaps: dict[Path, str]) -> list[Entry]:
-    """Join the parts' sitemaps, put the PDFs and documents into the built sites, write the
-    language chooser; return the manifest's entries, each checked to be there."""
+    """Join the parts' sitemaps, put the documents and the PDFs kept from the previous site
+    into the new one, write the language chooser; return the manifest's entries, each checked
+    to be there."""
     out = inputs.out
     if sitemaps:
         for lang in LANGUAGES:
@@ -943,12 +947,10 @@ def place_outputs(plan: Plan, inputs: _Inputs, sitemaps: dict[Path, str]) -> lis
             join_sitemaps(texts, out / at.language_root(lang), inputs.project.build_date)
     shutil.rmtree(out / _PARTS)
     for pdf in plan.pdfs:
-        target = out / pdf.entry.path
-        target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(pdf, KeptPdf):
+            target = out / pdf.entry.path
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(pdf.previous, target)
-        else:
-            pdf.job.target.replace(target)
     shutil.rmtree(inputs.aside, ignore_errors=True)
     for document in plan.documents:
         target = out / document.entry.path
