@@ -502,19 +502,23 @@ def check_resolved(
 def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[Problem]) -> None:
     """``after`` names an earlier date field, ``show_if`` an earlier field and one of its answers,
     as the organisation's form has them (a ``when`` may leave a field out)."""
+
+    def report(control: Control, keys: tuple[str, ...], message: str) -> None:
+        # Looked up only for a problem: every form of every organisation is checked.
+        source, loc = _field_place(form, control.name)
+        where = (*(loc[:-1] if loc and loc[-1] == "name" else loc), *keys)
+        problems.append(source.problem(where, f"{_dotted(where)}: {message}"))
+
     earlier: dict[str, Control] = {}
     for control in resolved.controls:
-        source, loc = _field_place(form, control.name)
-        loc = loc[:-1] if loc and loc[-1] == "name" else loc
         if control.after is not None:
             other = earlier.get(control.after)
             if other is None or other.type != "date":
-                problems.append(
-                    source.problem(
-                        (*loc, "after"),
-                        f"{_dotted((*loc, 'after'))}: '{control.after}' is not a date field "
-                        f"before '{control.name}' in this form: name one",
-                    )
+                report(
+                    control,
+                    ("after",),
+                    f"'{control.after}' is not a date field before '{control.name}' in this "
+                    "form: name one",
                 )
         if control.show_if is not None:
             name, value = control.show_if
@@ -525,20 +529,17 @@ def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[
                 else [option for option, _ in (other.options if other is not None else ())]
             )
             if other is None or other.type not in ("radio", "select", "checkbox"):
-                problems.append(
-                    source.problem(
-                        (*loc, "show_if", "field"),
-                        f"{_dotted((*loc, 'show_if', 'field'))}: '{name}' is not a radio, "
-                        f"select or checkbox field before '{control.name}' in this form: name one",
-                    )
+                report(
+                    control,
+                    ("show_if", "field"),
+                    f"'{name}' is not a radio, select or checkbox field before "
+                    f"'{control.name}' in this form: name one",
                 )
             elif value not in answers:
-                problems.append(
-                    source.problem(
-                        (*loc, "show_if", "value"),
-                        f"{_dotted((*loc, 'show_if', 'value'))}: '{name}' has no answer "
-                        f"'{value}' (its answers: {', '.join(answers)})",
-                    )
+                report(
+                    control,
+                    ("show_if", "value"),
+                    f"'{name}' has no answer '{value}' (its answers: {', '.join(answers)})",
                 )
         for key, wanted, (name, _) in (
             ("required_if", ("number",), control.required_if or ("", 0)),
@@ -546,14 +547,11 @@ def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[
         ):
             other = earlier.get(name)
             if name and (other is None or other.type not in wanted):
-                problems.append(
-                    source.problem(
-                        (*loc, key, "field"),
-                        (
-                            f"{_dotted((*loc, key, 'field'))}: '{name}' is not a {wanted[0]} field "
-                            f"before '{control.name}' in this form: name one"
-                        ),
-                    )
+                report(
+                    control,
+                    (key, "field"),
+                    f"'{name}' is not a {wanted[0]} field before '{control.name}' in this "
+                    "form: name one",
                 )
         earlier[control.name] = control
 
