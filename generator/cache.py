@@ -214,16 +214,31 @@ class Tree:
 
     def prune(self, keep: str = "") -> None:
         """Remove every file and folder that this build did not put, except below ``keep``."""
-        for path in sorted(self.root.rglob("*"), reverse=True):  # children before parents
-            relative = path.relative_to(self.root).as_posix()
-            if keep and (relative == keep or relative.startswith(f"{keep}/")):
-                continue
-            if path.is_dir() and not path.is_symlink():
+
+        def kept(relative: str) -> bool:
+            return bool(keep) and (relative == keep or relative.startswith(f"{keep}/"))
+
+        emptied: set[str] = set()
+        for root, dirs, files in os.walk(self.root, topdown=False):  # children first
+            here = os.path.relpath(root, self.root).replace(os.sep, "/")
+            prefix = "" if here == "." else f"{here}/"
+            left = 0
+            for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                relative = prefix + name
+                if kept(relative) or relative in self.put_here:
+                    left += 1
+                    continue
                 with contextlib.suppress(OSError):
-                    path.rmdir()  # only when emptied
-            elif relative not in self.put_here:
+                    os.unlink(os.path.join(root, name))
+            left += sum(
+                1
+                for d in dirs
+                if prefix + d not in emptied and not os.path.islink(os.path.join(root, d))
+            )
+            if here != "." and not left and not kept(here):
                 with contextlib.suppress(OSError):
-                    path.unlink()
+                    os.rmdir(root)
+                    emptied.add(here)
 
 
 def sums_key(sums: dict[str, bytes]) -> str:

@@ -224,6 +224,7 @@ def test_a_tree_writes_only_what_changed_and_removes_what_was_not_put(tmp_path: 
     first.put_text("org/policy.md", "# Policy")
     first.put_text("org/old.md", "# Gone next time")
     first.put_text("assets/site.css", "body {}")
+    first.put_text("gone/deep/only.md", "# Gone, and its folders")
     first.prune()
     kept = (tmp_path / "docs" / "index.md").stat()
 
@@ -231,6 +232,9 @@ def test_a_tree_writes_only_what_changed_and_removes_what_was_not_put(tmp_path: 
     second.put_text("index.md", "# Start")
     second.put_text("org/policy.md", "# Policy, changed")
     (tmp_path / "docs" / "stray.md").write_text("# put there by hand")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.md").write_text("# not the tree's")
+    (tmp_path / "docs" / "org" / "link").symlink_to(tmp_path / "elsewhere")
     second.prune(keep="assets")
 
     files = sorted(
@@ -239,6 +243,9 @@ def test_a_tree_writes_only_what_changed_and_removes_what_was_not_put(tmp_path: 
         if p.is_file()
     )
     assert files == ["assets/site.css", "index.md", "org/policy.md"]
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["assets", "index.md", "org"]
+    assert sorted(p.name for p in (tmp_path / "docs" / "org").iterdir()) == ["policy.md"]
+    assert (tmp_path / "elsewhere" / "keep.md").is_file()  # a link is removed, not followed
     assert (tmp_path / "docs" / "org" / "policy.md").read_text() == "# Policy, changed"
     after = (tmp_path / "docs" / "index.md").stat()
     assert (after.st_ino, after.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
