@@ -13,7 +13,6 @@ import contextlib
 import ctypes
 import errno as _errno
 import functools
-import gc
 import math
 import os
 import shutil
@@ -60,7 +59,7 @@ from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.validate import check_content, load_project, load_project_text
-from generator.workers import Workers, stop_unfinished, warm_up
+from generator.workers import Workers, fewer_collections, stop_unfinished, warm_up
 from generator.yamlload import ParsedFiles, remembering
 
 
@@ -203,7 +202,7 @@ def build(
         paths.site.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BuildError(f"cannot create {paths.site.parent}: {exc.strerror or exc}") from exc
-    with site_lock(paths.site, report, wait=wait), _stopped_by_sigterm(), _fewer_collections():
+    with site_lock(paths.site, report, wait=wait), _stopped_by_sigterm(), fewer_collections():
         _remove_leftovers(paths.site, report)  # first: it may hold the only copy of the site
         return _build_locked(
             paths, report, jobs, progress, incremental, pool, pdfs, (part_size, index_size)
@@ -1102,25 +1101,6 @@ def _umask() -> int:
 def _describe(exc: OSError) -> str:
     where = f" ({exc.filename})" if exc.filename else ""
     return f"{exc.strerror or exc}{where}"
-
-
-GC_THRESHOLD = 50_000
-"""Objects allocated between two of Python's youngest-generation collections while a build
-runs (Python's default is 700). Loading hundreds of organisations makes millions of objects
-that live until the build ends, and with the default every few hundred of them set off a
-collection that walks the survivors again: a quarter of the load stage at 370 organisations
-(README, "Benchmark")."""
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage less often while a build runs; the previous thresholds after."""
-    previous = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 @contextlib.contextmanager

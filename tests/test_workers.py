@@ -3,6 +3,7 @@ task that failed, whether it raised or its process died."""
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import BuildError
-from generator.workers import Workers, warm_up
+from generator.workers import GC_THRESHOLD, Workers, fewer_collections, warm_up
 
 
 def write(path: Path, text: str) -> str:
@@ -112,3 +113,60 @@ def test_a_worker_that_dies_fails_the_build_naming_its_task() -> None:
         BuildError, match=r"^MkDocs build for 'nn': the worker process stopped unexpectedly$"
     ):
         workers.run()
+
+
+def started(name: str, pause: float) -> tuple[str, float]:
+    begun = time.monotonic()
+    time.sleep(pause)
+    return name, begun
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_task_submitted_first_goes_ahead_of_those_waiting(count: int) -> None:
+    workers, seen = Workers(count), []
+    for name in "abcdef":
+        workers.submit("PDF", name, started, name, 0.2, then=seen.append)
+    workers.submit("Search", "x", started, "x", 0.0, then=seen.append, first=True)
+    workers.run()
+
+    begun = dict(seen)
+    assert sorted(begun) == ["a", "b", "c", "d", "e", "f", "x"]
+    # Those already given to a worker go first (one running and one ready for each); "x"
+    # goes before every task still waiting.
+    assert begun["x"] < min(begun["e"], begun["f"])
+    if count == 1:
+        assert begun["x"] < begun["a"]
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_work_meanwhile_runs_step_by_step_and_may_submit_tasks(count: int) -> None:
+    workers, seen, steps = Workers(count), [], []
+    workers.submit("PDF", "a", started, "a", 0.3, then=seen.append)
+
+    def meanwhile():
+        for step in range(3):
+            steps.append(step)
+            if step == 1:
+                workers.submit("PDF", "b", started, "b", 0.0, then=seen.append)
+            yield
+
+    workers.run(meanwhile=meanwhile())
+
+    assert steps == [0, 1, 2]
+    assert sorted(name for name, _ in seen) == ["a", "b"]
+
+
+def threshold() -> int:
+    return gc.get_threshold()[0]
+
+
+def test_workers_collect_garbage_less_often_and_a_build_restores_the_thresholds() -> None:
+    workers, seen = Workers(2), []
+    workers.submit("Check", "threshold", threshold, then=seen.append)
+    workers.run()
+    assert seen == [GC_THRESHOLD]
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == GC_THRESHOLD
+    assert gc.get_threshold() == before
