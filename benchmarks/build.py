@@ -11,7 +11,8 @@ It builds N organisations (default 20) with ``generator.build`` and prints:
   (added up over the workers, so more than their stage with two workers);
 - a rebuild with nothing changed, and a rebuild after one organisation's rule value changed,
   each with how many outputs changed (manifest checksums): the least a rebuild has to write;
-- a build from scratch without PDFs (``policy-site build --no-pdfs``);
+- a build from scratch without PDFs (``policy-site build --no-pdfs``), and a rebuild of it after
+  another organisation's rule value changed (the maintainer's quick preview);
 - what a reader downloads: the largest and the median page, the whole site, the PDFs' sizes;
 - the search index, and three typical queries in Chromium (benchmarks/search.py): bytes
   transferred and time to the answer;
@@ -151,10 +152,13 @@ def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[R
     rows.append(("  changed outputs", f"{changed(unchanged, one)} of {site_entries}", ""))
 
     progress("Build from scratch without PDFs...")
-    no_pdfs = timed_build(
-        Paths.default(PROJECT_ROOT, paths.content, tmp / "quick"), fresh=True, pdfs=False, jobs=jobs
-    )
+    quick = Paths.default(PROJECT_ROOT, paths.content, tmp / "quick")
+    no_pdfs = timed_build(quick, fresh=True, pdfs=False, jobs=jobs)
     rows.append(_timed_row("Build without PDFs (--no-pdfs, fresh)", no_pdfs, TARGETS["full"], orgs))
+    what = change_one_rule(policy_files[(len(policy_files) // 2 + 1) % len(policy_files)])
+    progress(f"Rebuild without PDFs after one change ({what})...")
+    preview = timed_build(quick, pdfs=False, jobs=jobs)
+    rows.append(_timed_row("One-organisation change, --no-pdfs", preview, TARGETS["one-org"], orgs))
 
     rows.append(("Largest page HTML", f"{largest / KB:.0f} KB", ""))
     rows.append(("Median page HTML", f"{median / KB:.0f} KB", ""))
