@@ -1,6 +1,6 @@
 // The search box (overrides/partials/search.html) over Pagefind's index of this written form,
-// which generator/search.py makes after MkDocs; a large site's index comes in parts (one per
-// part of the site), searched together or, for the reader's organisation, its own part alone.
+// which generator/search.py makes after MkDocs; a large site's index comes in parts (each over
+// some organisations' pages), searched together or, for the reader's organisation, its part alone.
 // Nothing loads before the reader searches; then pagefind.js, its WebAssembly and the index
 // chunks of the words typed, all from this host.
 // Scope: the organisation of the page the reader is on, unless they widened it to every
