@@ -113,6 +113,11 @@ def search_entry(base: Path, lang: str) -> Path:
     raise AssertionError(f"no cached search index for {lang}")
 
 
+def lose_and_garble(base: Path) -> None:
+    (search_entry(base, "nb") / "pagefind-entry.json").unlink()
+    garble(sorted((search_entry(base, "nn") / "index").iterdir())[0])
+
+
 DAMAGE = {
     "truncated PDF": lambda base: truncate(pdf_entry(base)),
     "garbled PDF": lambda base: garble(pdf_entry(base)),
@@ -128,12 +133,7 @@ DAMAGE = {
     "MkDocs site without its CSS": lambda base: shutil.rmtree(
         site_entry(base, "nb") / "assets" / "stylesheets"
     ),
-    "search index without its entry file": lambda base: (
-        search_entry(base, "nb") / "pagefind-entry.json"
-    ).unlink(),
-    "search index with a garbled chunk": lambda base: garble(
-        sorted((search_entry(base, "nn") / "index").iterdir())[0]
-    ),
+    "search indexes without their entry file (nb) and with a garbled chunk (nn)": lose_and_garble,
     "MkDocs site with a changed page": lambda base: garble(site_entry(base, "nn") / "index.html"),
     "MkDocs site with an added file": lambda base: (site_entry(base, "nb") / "extra.js").write_text(
         "alert(1)"

@@ -125,7 +125,7 @@ def started(name: str, pause: float) -> tuple[str, float]:
 def test_a_task_submitted_first_goes_ahead_of_those_waiting(count: int) -> None:
     workers, seen = Workers(count), []
     for name in "abcdef":
-        workers.submit("PDF", name, started, name, 0.2, then=seen.append)
+        workers.submit("PDF", name, started, name, 0.1, then=seen.append)
     workers.submit("Search", "x", started, "x", 0.0, then=seen.append, first=True)
     workers.run()
 
