@@ -88,9 +88,9 @@ def render_language(
     sources: Callable[[str], str | None] = lambda org: None,
 ) -> Rendered:
     """Write one language's Markdown tree into ``docs_dir``; return its pages and what the
-    guidelines' PDFs print. Only files whose text changed are written, and files of an earlier
-    build that are no longer pages are removed (the folder may be kept between builds), except
-    the assets, which the MkDocs stage keeps up to date there.
+    guidelines' PDFs print. The site's assets (``site_templates/assets``) are copied beside
+    them. Only files whose text changed are written, and files of an earlier build that are no
+    longer pages are removed (the folder may be kept between builds).
 
     ``strings`` are the interface texts (strings.yml); ``site_url`` is the language site's
     published address, for the feed's absolute links. Form HTML, the slowest part, goes
@@ -244,7 +244,9 @@ def render_language(
         updated=f"{max((i.change.date for i in changes), default=project.build_date)}T00:00:00Z",
     )
     docs.put_text(at.FEED, feed)
-    docs.prune(keep=at.ASSETS)
+    # Once here, not by each MkDocs build: a written form's parts are built side by side.
+    docs.put_folder(templates_dir / at.ASSETS, at.ASSETS)
+    docs.prune()
     return Rendered(pages, printed, dict(docs.put_here))
 
 

@@ -21,7 +21,6 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
 from generator import addresses as at
-from generator.cache import Tree
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.safety import ContentSafety
@@ -145,9 +144,6 @@ def build_language(
                 f"{display_path(vendored)}: missing; run `make site`, which installs "
                 "pdf-lib and fontkit (tools/pdf-lib) with npm ci and copies them there"
             )
-    copied = Tree(docs_dir / at.ASSETS)  # the docs folder is kept between builds
-    copied.put_folder(assets, "")
-    copied.prune()
     config_path = work_dir / f"mkdocs.{lang}.{part}.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
 

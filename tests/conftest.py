@@ -123,16 +123,21 @@ in one index, the third in another (as a site of hundreds, in small)."""
 @pytest.fixture(scope="session")
 def in_parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Six organisations built twice without PDFs: "whole", and "parts" (three parts of two
-    organisations, each its own MkDocs build, in two search indexes). Read only; the content
-    is beside them ("content")."""
+    organisations, each its own MkDocs build, in two search indexes, in two workers). Read
+    only; the content is beside them ("content")."""
 
     def make(base: Path) -> Path:
         write_content(base / "content", 6)
-        for name, sizes in (("whole", (None, None)), ("parts", (PART_SIZE, INDEX_SIZE))):
+        # The parts in two workers: a written form's parts are built side by side from the
+        # same Markdown, which none of them may write to.
+        for name, sizes, jobs in (
+            ("whole", (None, None), 1),
+            ("parts", (PART_SIZE, INDEX_SIZE), 2),
+        ):
             build(
                 Paths.default(ROOT, base / "content", base / name),
                 pdfs=False,
-                jobs=1,
+                jobs=jobs,
                 part_size=sizes[0],
                 index_size=sizes[1],
             )

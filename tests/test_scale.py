@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import generator.pipeline
 from benchmarks.content import change_one_rule, write_content
 from generator import Paths, build
 from generator import addresses as at
@@ -130,3 +131,31 @@ def test_a_preview_without_pdfs_keeps_built_pdfs_and_marks_the_others(
     build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
     assert not list(site.rglob("*.pdf"))
     assert not [p for p in site.rglob("*.html") if ".pdf" in p.read_text("utf-8")]
+
+
+def test_the_parts_of_a_written_form_only_read_the_markdown_they_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts are built side by side from one Markdown folder: a part that wrote there (the
+    assets, say) would race the others."""
+    write_content(tmp_path / "content", 4)
+    real = generator.pipeline.build_language
+
+    def reading_only(*args: object, docs_dir: Path, **kwargs: object) -> tuple[int, int]:
+        before = _stamps(docs_dir)
+        result = real(*args, docs_dir=docs_dir, **kwargs)  # type: ignore[arg-type]
+        assert _stamps(docs_dir) == before, "a part's MkDocs build changed the Markdown folder"
+        return result
+
+    monkeypatch.setattr(generator.pipeline, "build_language", reading_only)
+    paths = Paths.default(ROOT, tmp_path / "content", tmp_path / "site")
+    build(paths, pdfs=False, jobs=1, part_size=2)
+
+    assert (tmp_path / "site" / "nb" / "assets").is_dir()
+
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+    }
