@@ -1,5 +1,6 @@
 """The pipeline, top to bottom: load and validate -> render Markdown -> plan the jobs -> run
-them (one MkDocs site per language, the PDFs) -> place files -> manifest -> swap.
+them (MkDocs sites or their parts, search indexes, PDFs) -> place files -> manifest -> swap
+-> tidy the cache.
 
 Loading and rendering the Markdown happen in this process. The plan lists every job with its
 inputs, cache key and manifest entry; the MkDocs builds and the PDFs then run side by side in
@@ -258,7 +259,8 @@ def _build_locked(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    cache.prune()
+    with clock("tidy the cache"):  # what this build replaced (a part's old pages, its index)
+        cache.prune()
     if counts.rendered == 0:
         report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
