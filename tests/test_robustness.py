@@ -113,7 +113,8 @@ def search_entry(base: Path, lang: str) -> Path:
     raise AssertionError(f"no cached search index for {lang}")
 
 
-def lose_and_garble(base: Path) -> None:
+def lose_css_and_search(base: Path) -> None:
+    shutil.rmtree(site_entry(base, "nb") / "assets" / "stylesheets")
     (search_entry(base, "nb") / "pagefind-entry.json").unlink()
     garble(sorted((search_entry(base, "nn") / "index").iterdir())[0])
 
@@ -130,10 +131,9 @@ DAMAGE = {
         text_entry(base).with_suffix(".sums").unlink()
     ),
     "truncated rendered pages": lambda base: truncate(text_entry(base)),
-    "MkDocs site without its CSS": lambda base: shutil.rmtree(
-        site_entry(base, "nb") / "assets" / "stylesheets"
+    "MkDocs site without its CSS, search index without its entry file, another garbled": (
+        lose_css_and_search
     ),
-    "search indexes without their entry file (nb) and with a garbled chunk (nn)": lose_and_garble,
     "MkDocs site with a changed page": lambda base: garble(site_entry(base, "nn") / "index.html"),
     "MkDocs site with an added file": lambda base: (site_entry(base, "nb") / "extra.js").write_text(
         "alert(1)"
