@@ -905,6 +905,8 @@ def run_jobs(
     pdfs_made, pdfs_kept = _split(
         plan.pdfs, lambda pdf: isinstance(pdf, KeptPdf) or cache.has(pdf.key)
     )
+    # The indexes the cache lacks will be made once their parts are in: counted from the start.
+    workers.expect("Search", sum(1 for search in plan.searches if not cache.has(search.key)))
     for site in sites_made:
         make_site(site)
     for pdf in pdfs_made:

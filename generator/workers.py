@@ -144,6 +144,8 @@ class Workers:
         """The largest peak memory of a process that ran a task (MB; this one, with one)."""
         self.finished = 0
         self.submitted = 0
+        self._coming: dict[str, int] = {}
+        """Kind -> tasks announced with ``expect`` and not yet submitted."""
         self._waiting: list[tuple[bool, int, Task]] = []
         """Tasks not yet handed to a worker, as a heap: those submitted ``first``, then the
         others, each in the order given."""
@@ -165,10 +167,22 @@ class Workers:
         """Queue ``function(*args)``; ``kind`` groups tasks in ``seconds`` ("MkDocs", "PDF")."""
         self.seconds.setdefault(kind, 0.0)
         self.submitted += 1
+        if self._coming.get(kind):
+            self._coming[kind] -= 1
         heapq.heappush(
             self._waiting, (not first, self.submitted, Task(kind, name, function, args, then))
         )
         self._hand_out()
+
+    def expect(self, kind: str, count: int) -> None:
+        """Announce ``count`` tasks of ``kind`` that a ``then`` will submit, so that the
+        progress's total holds them from the start."""
+        self._coming[kind] = self._coming.get(kind, 0) + count
+
+    @property
+    def total(self) -> int:
+        """Tasks submitted and announced."""
+        return self.submitted + sum(self._coming.values())
 
     @property
     def _in_process(self) -> bool:
@@ -222,7 +236,7 @@ class Workers:
             elif self._in_process and self._waiting:
                 task = heapq.heappop(self._waiting)[2]
                 self._finish(task, *_call(task))
-                progress(self.finished, self.submitted)
+                progress(self.finished, self.total)
             elif not self._running:
                 return
 
@@ -241,7 +255,7 @@ class Workers:
             except BaseException as exc:  # some libraries raise outside Exception
                 raise BuildError(f"{task.name} failed: {_what(exc)}") from exc
             self._finish(task, result, seconds, peak)
-            progress(self.finished, self.submitted)
+            progress(self.finished, self.total)
         self._hand_out()
 
     def close(self, *, stop: bool = False) -> None:

@@ -170,3 +170,18 @@ def test_workers_collect_garbage_less_often_and_a_build_restores_the_thresholds(
     with fewer_collections():
         assert gc.get_threshold()[0] == GC_THRESHOLD
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_tasks_announced_are_in_the_progress_total_from_the_start(count: int) -> None:
+    workers, steps = Workers(count), []
+    workers.expect("Search", 1)
+
+    def then(result: object) -> None:
+        workers.submit("Search", "index", started, "index", 0.0)
+
+    workers.submit("MkDocs", "part", started, "part", 0.0, then=then)
+    workers.submit("PDF", "pdf", started, "pdf", 0.0)
+    workers.run(lambda done, total: steps.append((done, total)))
+
+    assert steps == [(1, 3), (2, 3), (3, 3)]
