@@ -153,7 +153,7 @@ class ParsedFiles:
             return None
         try:  # read afresh each time: a build may change the data it is given
             source = _decoded(json.loads(data), path, text)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
             return None
         self._used[digest] = data
         return source

@@ -4,6 +4,7 @@ problem at its place, saying what to do, without building anything from it."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -264,11 +265,22 @@ def test_a_mapping_with_numbers_for_keys_is_parsed_each_time(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "stored",
-    [b"", b"not json", b"[1, 2]", b'{"x": 1}', b"\xff\xfe", b"\n\n \n"],
-    ids=["empty", "not JSON", "a list", "unknown entry", "not text", "blank lines"],
+    [
+        b"",
+        b"not json",
+        b"[1, 2]",
+        b'{"x": 1}',
+        b"\xff\xfe",
+        b"\n\n \n",
+        b"DIGEST " + b"[" * 100_000,
+    ],
+    ids=["empty", "not JSON", "a list", "unknown entry", "not text", "blank lines", "deep"],
 )
 def test_kept_data_that_is_not_what_was_written_is_ignored(tmp_path: Path, stored: bytes) -> None:
-    parsed = ParsedFiles(stored)
+    # "DIGEST" stands for the digest of KEPT's text: the line is looked at, and refused.
+    parsed = ParsedFiles(
+        stored.replace(b"DIGEST", hashlib.sha256(KEPT.encode()).hexdigest().encode())
+    )
     with remembering(parsed):
         source, problems = load(tmp_path, KEPT)
     assert problems == [] and source.data["version"] == "2.0"
