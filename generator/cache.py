@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -218,27 +218,23 @@ class Tree:
         def kept(relative: str) -> bool:
             return bool(keep) and (relative == keep or relative.startswith(f"{keep}/"))
 
-        emptied: set[str] = set()
-        for root, dirs, files in os.walk(self.root, topdown=False):  # children first
-            here = os.path.relpath(root, self.root).replace(os.sep, "/")
-            prefix = "" if here == "." else f"{here}/"
-            left = 0
-            for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-                relative = prefix + name
-                if kept(relative) or relative in self.put_here:
-                    left += 1
-                    continue
+        for root, prefix, dirs, files in _walk(self.root, topdown=False):  # children first
+            links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+            for name in files + links:
+                if not kept(prefix + name) and prefix + name not in self.put_here:
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(root, name))
+            if prefix and not kept(prefix.rstrip("/")):
                 with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(root, name))
-            left += sum(
-                1
-                for d in dirs
-                if prefix + d not in emptied and not os.path.islink(os.path.join(root, d))
-            )
-            if here != "." and not left and not kept(here):
-                with contextlib.suppress(OSError):
-                    os.rmdir(root)
-                    emptied.add(here)
+                    os.rmdir(root)  # only when emptied
+
+
+def _walk(folder: Path, *, topdown: bool = True) -> Iterator[tuple[str, str, list[str], list[str]]]:
+    """``os.walk`` of ``folder`` (thousands of files: no Path for each), with each folder's
+    path below ``folder`` as a prefix for its entries ("" for ``folder`` itself, else "a/b/")."""
+    for root, dirs, files in os.walk(folder, topdown=topdown):
+        here = os.path.relpath(root, folder).replace(os.sep, "/")
+        yield root, "" if here == "." else f"{here}/", dirs, files
 
 
 def sums_key(sums: dict[str, bytes]) -> str:
@@ -546,9 +542,7 @@ def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]
     raises Damaged."""
     folders: list[str] = []
     present: set[str] = set()
-    for root, dirs, names in os.walk(stored):  # thousands of files: no Path for each
-        here = os.path.relpath(root, stored).replace(os.sep, "/")
-        prefix = "" if here == "." else f"{here}/"
+    for _, prefix, dirs, names in _walk(stored):
         folders += [prefix + name for name in dirs]
         present.update(prefix + name for name in names)
     folders.sort()
