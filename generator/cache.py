@@ -212,19 +212,15 @@ class Tree:
                 below = path.relative_to(source).as_posix()
                 self.put(f"{relative}/{below}" if relative else below, path.read_bytes())
 
-    def prune(self, keep: str = "") -> None:
-        """Remove every file and folder that this build did not put, except below ``keep``."""
-
-        def kept(relative: str) -> bool:
-            return bool(keep) and (relative == keep or relative.startswith(f"{keep}/"))
-
+    def prune(self) -> None:
+        """Remove every file and folder that this build did not put."""
         for root, prefix, dirs, files in _walk(self.root, topdown=False):  # children first
             links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
             for name in files + links:
-                if not kept(prefix + name) and prefix + name not in self.put_here:
+                if prefix + name not in self.put_here:
                     with contextlib.suppress(OSError):
                         os.unlink(os.path.join(root, name))
-            if prefix and not kept(prefix.rstrip("/")):
+            if prefix:
                 with contextlib.suppress(OSError):
                     os.rmdir(root)  # only when emptied
 
