@@ -240,8 +240,8 @@ class TextEnvironment(SandboxedEnvironment):
 
     def text(self, source: str) -> Template:
         if source not in self._templates:
-            _check_statements(self, source)
-            self._templates[source] = self.from_string(source)
+            # Parsed once: the checked tree is the one compiled.
+            self._templates[source] = self.from_string(_checked_statements(self, source))
         return self._templates[source]
 
     def condition(self, source: str) -> TemplateExpression:
@@ -257,8 +257,10 @@ def _small(value: Any) -> bool:
         return True
 
 
-def _check_statements(env: TextEnvironment, source: str) -> None:
-    for node in env.parse(source).body:
+def _checked_statements(env: TextEnvironment, source: str) -> nodes.Template:
+    """``source`` parsed; raises TemplateSyntaxError for a statement content may not use."""
+    tree = env.parse(source)
+    for node in tree.body:
         for inner in (node, *node.find_all(nodes.Stmt)):
             if isinstance(inner, nodes.Stmt) and not isinstance(inner, _STATEMENTS_ALLOWED):
                 kind = type(inner).__name__.lower()
@@ -267,6 +269,7 @@ def _check_statements(env: TextEnvironment, source: str) -> None:
                     "and {% if … %}…{% endif %} only",
                     inner.lineno,
                 )
+    return tree
 
 
 @functools.cache
