@@ -13,7 +13,11 @@ Nothing in the cache is trusted. Each entry is kept exactly as published, with t
 SHA-256 of its bytes (a folder's: of each of its files) beside it, and written whole under a name
 of its own before it is renamed into place. An entry that is missing, truncated, garbled or has
 lost or gained files is a miss: it is rendered again and the build says so. A cache that cannot
-be written (disk full, read-only) only costs speed.
+be written (disk full, read-only) only costs speed. A stored file is read and its checksum
+compared unless it is still the very file that was stored (the same inode, length and time of
+its last change, as ``make`` and ``rsync`` judge): writing into a file changes its time, so a
+file damaged by a program is read; a site of hundreds of organisations is not read whole for a
+change to one of them.
 
 The cache lives beside the site folder (``.site.cache``); a successful build keeps only what it
 used, so it never grows beyond one site's worth.
@@ -30,6 +34,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -278,6 +283,9 @@ class BuildCache:
         self, root: Path, environment: str, report: Callable[[str], None] = lambda line: None
     ):
         self.root = root
+        self.known: dict[tuple[int, int, int, int], str] = {}
+        """The SHA-256 of each file this build stored or fetched, by ``_identity``: a file of
+        the site linked to it need not be read again (``digest``)."""
         self.environment = environment
         self.report = report
         self.used: set[str] = set()
@@ -306,28 +314,40 @@ class BuildCache:
         """Copy the stored output to ``target``; False when there is none or it is damaged."""
         self.used.add(key)
         name = self._name(target) + ("/" if (self.root / key).is_dir() else "")
-        loaded = self._load(key, name)
+        loaded = self._load(key, name, trust=True)
         if loaded is None:
             return False
         # Only checked bytes are written; an error here is the site's, not the cache's.
         folders, files = loaded
         stored = self.root / key
-        if "" in files:  # a file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _place(stored, files[""], target)
-            return True
-        target.mkdir(parents=True, exist_ok=True)
-        for folder in folders:  # parents first, so each is made once
-            os.makedirs(os.path.join(target, folder), exist_ok=True)
-        for relative, data in files.items():
-            _place(os.path.join(stored, relative), data, os.path.join(target, relative))
+        try:
+            if "" in files:  # a file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _put(stored, files[""], target, "")
+                return True
+            target.mkdir(parents=True, exist_ok=True)
+            for folder in folders:  # parents first, so each is made once
+                os.makedirs(os.path.join(target, folder), exist_ok=True)
+            for relative, held in files.items():
+                _put(os.path.join(stored, relative), held, os.path.join(target, relative), relative)
+        except Damaged as exc:  # found while copying, where the file system has no hard links
+            _remove(target)
+            self._drop(key, name, str(exc))
+            return False
         return True
+
+    def digest(self, path: Path) -> str:
+        """The SHA-256 of the file at ``path``: known when it is a file this build stored or
+        fetched (another name of it, unchanged), else read."""
+        known = self.known.get(_identity(os.stat(path)))
+        return known if known is not None else hashlib.sha256(path.read_bytes()).hexdigest()
 
     def read(self, key: str) -> bytes | None:
         """A value stored with ``write``, or None."""
         self.used.add(key)
         loaded = self._load(key, f"rendered text {key[:12]}")
-        return None if loaded is None else loaded[1].get("")
+        held = None if loaded is None else loaded[1].get("")
+        return None if held is None else held.data
 
     def write(self, key: str, data: bytes) -> None:
         self.used.add(key)
@@ -405,7 +425,7 @@ class BuildCache:
                 data = path.read_bytes()
                 (partial / relative).parent.mkdir(parents=True, exist_ok=True)
                 _place(path, data, partial / relative)
-                files[relative] = _sum(data)
+                files[relative] = self._stamped(partial / relative, data)
             partial.mkdir(exist_ok=True)
             partial.rename(self.root / key)  # complete or absent, even if the build is killed
         except BaseException:
@@ -416,14 +436,24 @@ class BuildCache:
 
     def _store_file(self, key: str, data: bytes, source: Path | None = None) -> None:
         write_whole(self.root / key, data, source)
-        self._write_sums(key, {"file": _sum(data)})
+        self._write_sums(key, {"file": self._stamped(self.root / key, data)})
+
+    def _stamped(self, stored: Path, data: bytes) -> list:
+        """What the sums list of a file just stored: its length, SHA-256 and stamp."""
+        size_and_digest = _sum(data)
+        status = os.stat(stored)
+        self.known[_identity(status)] = size_and_digest[1]
+        return size_and_digest + _stamp(status)
 
     def _write_sums(self, key: str, sums: dict) -> None:
         write_framed(self.root / f"{key}{SUMS}", json.dumps(sums, sort_keys=True).encode())
 
-    def _load(self, key: str, name: str) -> tuple[list[str], dict[str, bytes]] | None:
+    def _load(
+        self, key: str, name: str, *, trust: bool = False
+    ) -> tuple[list[str], dict[str, Held]] | None:
         """A stored entry's folders and files (a file entry: one file named ""), each checked
-        against the digests stored beside it; None, noted and removed when it is damaged."""
+        against the digests stored beside it (with ``trust``, a file still as stored is not
+        read: ``Held.data`` is None); None, noted and removed when it is damaged."""
         stored, listing = self.root / key, self.root / f"{key}{SUMS}"
         try:
             if not stored.exists():
@@ -432,6 +462,7 @@ class BuildCache:
                 return None
             if not listing.exists():
                 raise Damaged("no checksum was stored with it")
+            written = listing.stat().st_mtime_ns
             data, wrong = unframe(listing.read_bytes())
             if data is None:
                 raise Damaged(f"its checksum file: {wrong}")
@@ -440,10 +471,19 @@ class BuildCache:
             except ValueError as exc:
                 raise Damaged("its checksums are garbled") from exc
             if stored.is_dir() and "files" in sums:
-                return _load_folder(stored, sums)
-            if stored.is_file() and "file" in sums:
-                return [], {"": _checked(stored, sums["file"], "")}
-            raise Damaged("it is not what was stored")
+                folders, files = _load_folder(stored, sums["files"], trust, written)
+            elif stored.is_file() and "file" in sums:
+                folders, files = [], {"": _held(stored, sums["file"], "", trust, written)}
+            else:
+                raise Damaged("it is not what was stored")
+            for held in files.values():
+                self.known[held.identity] = held.expected[1]
+            if any(held.restamped for held in files.values()) and self.writable:
+                # Checked whole but not known to be the stored file (the cache was copied, or
+                # its sums were written as it was): stamped anew, so that the next build need
+                # not read it.
+                self._writing(key, lambda: self._write_sums(key, _restamped(sums, files)))
+            return folders, files
         except Damaged as exc:
             self._drop(key, name, str(exc))
         except (OSError, TypeError, ValueError, AttributeError) as exc:
@@ -521,10 +561,68 @@ def _sum(data: bytes) -> list:
     return [len(data), hashlib.sha256(data).hexdigest()]
 
 
+def _stamp(status: os.stat_result) -> list[int]:
+    """What tells a stored file from any other, beside its length: its inode and the time it
+    was last written (in nanoseconds)."""
+    return [status.st_ino, status.st_mtime_ns]
+
+
+def _identity(status: os.stat_result) -> tuple[int, int, int, int]:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+@dataclass
+class Held:
+    """One stored file of an entry being fetched."""
+
+    expected: list
+    """Its length and SHA-256 (and stamp) as stored."""
+    identity: tuple[int, int, int, int]
+    data: bytes | None
+    """Its checked bytes; None when it is still the file stored (not read)."""
+    restamped: list[int] | None = None
+    """Its stamp now, when it was read and found whole but not known to be the file stored."""
+
+
+def _held(path: Path, expected: list, relative: str, trust: bool, written: int) -> Held:
+    """A stored file, read and checked unless ``trust`` and it is still the file stored;
+    raises Damaged. ``written`` is when its sums were written: a file written as late (times
+    are coarser than a write) may have been written again since, unseen, so it is read."""
+    status = os.stat(path)
+    stamp = _stamp(status)
+    same = expected[2:] == stamp and status.st_size == expected[0]
+    settled = status.st_mtime_ns < written
+    if trust and same and settled:
+        return Held(expected, _identity(status), None)
+    data = _checked(path, expected, relative)
+    return Held(expected, _identity(status), data, None if same and settled else stamp)
+
+
+def _restamped(sums: dict, files: dict[str, Held]) -> dict:
+    def new(held: Held) -> list:
+        return held.expected[:2] + held.restamped if held.restamped else held.expected
+
+    if "file" in sums:
+        return {"file": new(files[""])}
+    return {**sums, "files": {relative: new(held) for relative, held in files.items()}}
+
+
+def _put(source: str | Path, held: Held, target: str | Path, relative: str) -> None:
+    """``_place`` a fetched file; a file not read is read and checked first where it must be
+    copied (raises Damaged)."""
+    if held.data is None:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            held.data = _checked(Path(source), held.expected, relative)
+    _place(source, held.data, target)
+
+
 def _checked(path: Path, expected: list, relative: str) -> bytes:
     """A stored file's bytes if they are the ones listed; raises Damaged."""
     data = path.read_bytes()
-    size, digest = expected
+    size, digest = expected[:2]
     where = f"{relative}: " if relative else ""
     if len(data) < size:
         raise Damaged(f"{where}truncated, {len(data)} of {size} bytes")
@@ -533,16 +631,18 @@ def _checked(path: Path, expected: list, relative: str) -> bytes:
     return data
 
 
-def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]:
-    """A folder entry's subfolders and files, each file checked against its listed digest;
-    raises Damaged."""
+def _load_folder(
+    stored: Path, listing: dict[str, list], trust: bool, written: int
+) -> tuple[list[str], dict[str, Held]]:
+    """A folder entry's subfolders and files, each file checked against its listed digest
+    (see ``_held``); raises Damaged."""
     folders: list[str] = []
     present: set[str] = set()
     for _, prefix, dirs, names in _walk(stored):
         folders += [prefix + name for name in dirs]
         present.update(prefix + name for name in names)
     folders.sort()
-    listed = set(sums["files"])
+    listed = set(listing)
     if listed != present:
         lost, extra = sorted(listed - present), sorted(present - listed)
         found_wrong = [
@@ -551,7 +651,7 @@ def _load_folder(stored: Path, sums: dict) -> tuple[list[str], dict[str, bytes]]
         ]
         raise Damaged("; ".join(filter(None, found_wrong)))
     files = {
-        relative: _checked(stored / relative, sums["files"][relative], relative)
+        relative: _held(stored / relative, listing[relative], relative, trust, written)
         for relative in sorted(listed)
     }
     return folders, files

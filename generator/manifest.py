@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,14 @@ class Entry:
     """For form PDFs: the names of its fields."""
 
 
-def write_manifest(site_dir: Path, languages: tuple[str, ...], entries: list[Entry]) -> Path:
+def write_manifest(
+    site_dir: Path,
+    languages: tuple[str, ...],
+    entries: list[Entry],
+    digest: Callable[[Path], str] = lambda file: hashlib.sha256(file.read_bytes()).hexdigest(),
+) -> Path:
+    """Write the manifest; ``digest`` gives a file's SHA-256 (the build's cache knows those of
+    the files it stored or fetched)."""
     rows = []
     for entry in entries:
         file = site_dir / entry.path
@@ -34,7 +42,7 @@ def write_manifest(site_dir: Path, languages: tuple[str, ...], entries: list[Ent
             "id": entry.id,
             "title": entry.title,
             "path": entry.path,
-            "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+            "sha256": digest(file),
         }
         if entry.fields is not None:
             row["fields"] = list(entry.fields)

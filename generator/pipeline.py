@@ -246,7 +246,7 @@ def _build_locked(
         with clock("place files"):
             entries = place_outputs(plan, inputs, counts.sitemaps)
         with clock("manifest and swap"):
-            write_manifest(staging, LANGUAGES, entries)
+            write_manifest(staging, LANGUAGES, entries, cache.digest)
             _publish_modes(staging)
             _swap(staging, paths.site)
     except OSError as exc:  # disk full, read-only: the site was not written, so say so plainly

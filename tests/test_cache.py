@@ -3,10 +3,15 @@ was stored (cut short, changed, lost its checksums) is noticed, named, dropped a
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+import generator.cache
 from generator.cache import (
     BuildCache,
     Tree,
@@ -49,6 +54,83 @@ def test_a_folder_comes_back_with_its_files_and_empty_folders(tmp_path: Path) ->
     assert (target / "sub" / "empty").is_dir()
     assert (target / "a.html").read_bytes() == b"<p>a</p>"
     assert (target / "sub" / "b.bin").read_bytes() == bytes(range(256))
+
+
+def dated(folder: Path, seconds: float) -> Path:
+    """``folder`` with its files' times moved by ``seconds`` (a site built that long ago)."""
+    when = time.time_ns() + int(seconds * 1e9)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(when, when))
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stored files the cache reads to check them, by their path in the entry."""
+    read: list[str] = []
+    check = generator.cache._checked
+
+    def counted(path: Path, expected: list, relative: str) -> bytes:
+        read.append(relative)
+        return check(path, expected, relative)
+
+    monkeypatch.setattr(generator.cache, "_checked", counted)
+    return read
+
+
+def test_a_file_still_as_stored_is_linked_without_being_read(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    # A one-organisation change to a site of hundreds takes thousands of files from the cache:
+    # each is known by its inode, length and time, not by reading it.
+    source = dated(folder_with_files(tmp_path), -60)
+    cache(tmp_path / "cache").store("site", source)
+
+    store = cache(tmp_path / "cache")
+    assert store.fetch("site", tmp_path / "target")
+
+    assert reads == []
+    for name in ("a.html", "sub/b.bin"):
+        fetched = tmp_path / "target" / name
+        assert fetched.stat().st_ino == (tmp_path / "cache" / "site" / name).stat().st_ino
+        assert store.digest(fetched) == hashlib.sha256(fetched.read_bytes()).hexdigest()
+    other = tmp_path / "other.html"
+    other.write_bytes(b"<p>a</p>!")  # not from the cache: read for its digest
+    assert store.digest(other) == hashlib.sha256(b"<p>a</p>!").hexdigest()
+
+
+def test_a_file_rewritten_with_its_old_time_is_read_when_as_new_as_its_checksums(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    # Times are coarser than writes: a file as new as its checksum list may have been written
+    # again within the same tick, unseen by its time. It is read, and the change found.
+    source = dated(folder_with_files(tmp_path), +60)  # never older than its checksums
+    cache(tmp_path / "cache").store("site", source)
+    stored = tmp_path / "cache" / "site" / "a.html"
+    before = stored.stat()
+    with stored.open("r+b") as handle:
+        handle.write(b"<b>")
+    os.utime(stored, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    lines: list[str] = []
+    assert not cache(tmp_path / "cache", lines).fetch("site", tmp_path / "target")
+    assert "a.html" in reads
+    assert lines == [
+        "Note: cache entry target/ was damaged; rebuilt (a.html: its checksum does not match)."
+    ]
+
+
+def test_a_copied_cache_is_read_once_then_known_again(tmp_path: Path, reads: list[str]) -> None:
+    cache(tmp_path / "cache").store("site", dated(folder_with_files(tmp_path), -60))
+    shutil.copytree(tmp_path / "cache", tmp_path / "copy")  # new inodes, the same times
+
+    assert cache(tmp_path / "copy").fetch("site", tmp_path / "first")
+    assert sorted(reads) == ["a.html", "sub/b.bin"]
+    reads.clear()
+    assert cache(tmp_path / "copy").fetch("site", tmp_path / "second")
+    assert reads == [], "the checked files' new stamps were kept"
+    assert (tmp_path / "second" / "sub" / "b.bin").read_bytes() == bytes(range(256))
 
 
 def test_keys_differ_by_environment_and_by_every_part(tmp_path: Path) -> None:
