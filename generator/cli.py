@@ -269,7 +269,7 @@ def _run_build(
 ) -> None:
     try:
         with _progress() as progress:
-            build(
+            built = build(
                 paths,
                 report=click.echo,
                 jobs=jobs,
@@ -298,4 +298,4 @@ def _run_build(
     from generator.status import status
 
     with contextlib.suppress(PolicySiteError, OSError):  # the site is built; a courtesy
-        click.echo(status(paths).summary())
+        click.echo(status(paths, built=built).summary())

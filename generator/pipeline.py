@@ -225,7 +225,7 @@ def _build_locked(
     cache = _open_cache(paths, incremental, report)
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
-        project = _load(paths, cache)
+        project, parsed = _load(paths, cache)
     _report_content(project, report)
     count = jobs or os.cpu_count() or 1
     if pool is None and count > 1:
@@ -265,7 +265,13 @@ def _build_locked(
         report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
     return BuildResult(
-        entries, clock.seconds, counts.worker_seconds, counts.rendered, counts.worker_memory_mb
+        entries,
+        clock.seconds,
+        counts.worker_seconds,
+        counts.rendered,
+        counts.worker_memory_mb,
+        project,
+        parsed,
     )
 
 
@@ -284,6 +290,11 @@ class BuildResult:
     worker_memory_mb: float = 0.0
     """Peak memory of the process that ran MkDocs or a PDF and needed the most (a worker's, or
     the build process's with one job); 0 when nothing was rendered."""
+    project: Project | None = None
+    """The content as built."""
+    parsed: ParsedFiles | None = None
+    """The content's files as parsed (``yamlload.remembering``): a check of the same files
+    after the build need not parse them again."""
 
 
 class _Clock:
@@ -310,13 +321,14 @@ def _report_content(project: Project, report: Report) -> None:
         report(str(warning))
 
 
-def _load(paths: Paths, cache: BuildCache) -> Project:
-    """The project, its files parsed by an earlier build taken from the cache (as data)."""
+def _load(paths: Paths, cache: BuildCache) -> tuple[Project, ParsedFiles]:
+    """The project, its files parsed by an earlier build taken from the cache (as data), and
+    the files as parsed."""
     key = cache.key("parsed-yaml")
     parsed = ParsedFiles(cache.read(key))
     try:
         with remembering(parsed):
-            return load_project(paths.content, paths.forms, paths.templates)
+            return load_project(paths.content, paths.forms, paths.templates), parsed
     finally:
         if parsed.changed and sys.exc_info()[0] in (None, ContentError):
             cache.write(key, parsed.dump())

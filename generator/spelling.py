@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import PolicySiteError, Problem
+from generator.errors import PolicySiteError, Problem, display_path
 from generator.fields import LANGUAGES
 from generator.yamlload import Loc, Source, load_yaml, read_text
 
@@ -50,17 +50,21 @@ def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> l
     texts = list(_texts(content_dir, forms_dir, templates_dir))
     problems: list[Problem] = []
     known = _wordlist(content_dir / WORDLIST, problems)
+    places: dict[Path, str] = {}  # a file's name as shown, worked out once per file
     for lang in LANGUAGES:
-        mine = [text for text in texts if text.lang == lang]
-        words = {w for text in mine for w, _ in _words(text.value)} - known
-        unknown = _hunspell(DICTIONARIES[lang], sorted(words))
-        for text in mine:
-            for word, _ in _words(text.value):
+        mine = [
+            (text, [word for word, _ in _words(text.value)]) for text in texts if text.lang == lang
+        ]
+        unknown = _hunspell(DICTIONARIES[lang], sorted({w for _, ws in mine for w in ws} - known))
+        for text, words in mine:
+            for word in words:
                 if word in unknown:
                     line, col = _place(text, word)
-                    problems.append(
-                        Problem.at(text.source.path, line, col, f"unknown word '{word}' ({lang})")
-                    )
+                    path = text.source.path
+                    if path not in places:
+                        places[path] = display_path(path)
+                    where = places[path]
+                    problems.append(Problem(where, line, col, f"unknown word '{word}' ({lang})"))
     return sorted(set(problems))
 
 

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 from generator.errors import Problem, display_path
 from generator.fields import LANGUAGES
-from generator.pipeline import Paths
+from generator.pipeline import BuildResult, Paths
 from generator.project import PolicyEntry, Project
 from generator.spelling import SpellingUnavailable, check_spelling
 from generator.templates import load_strings
 from generator.timebound import dated_items
 from generator.validate import load_project
-from generator.yamlload import load_yaml
+from generator.yamlload import ParsedFiles, load_yaml, remembering
 
 REVIEW_SOON = dt.timedelta(days=60)
 """A review this close is reported as due (not yet as something to act on)."""
@@ -124,9 +124,19 @@ def _line(item: Item, indent: int) -> str:
     return f"{' ' * indent}{item.place}: {mark}{item.message}"
 
 
-def status(paths: Paths, today: dt.date | None = None, *, spelling: bool = True) -> Report:
-    """Look at everything; raises ContentError when the content does not load."""
-    project = load_project(paths.content, paths.forms, paths.templates)
+def status(
+    paths: Paths,
+    today: dt.date | None = None,
+    *,
+    spelling: bool = True,
+    built: BuildResult | None = None,
+) -> Report:
+    """Look at everything; raises ContentError when the content does not load. After a build,
+    ``built`` gives the content as it was built, and its files as parsed."""
+    if built is not None and built.project is not None:
+        project = built.project
+    else:
+        project = load_project(paths.content, paths.forms, paths.templates)
     today = today or dt.date.today()
     report = Report(today, project.build_date, project)
     items = report.items
@@ -136,10 +146,12 @@ def status(paths: Paths, today: dt.date | None = None, *, spelling: bool = True)
         items += _organisation(paths.content / "organisations" / f"{slug}.yml", org, names)
     for entry in project.policies:
         items += _policy(entry, today)
-    items += [_attributed(project, warning, _warning_kind(warning)) for warning in project.warnings]
+    owners = _Owners(project)
+    items += [owners.item(warning, _warning_kind(warning)) for warning in project.warnings]
     if spelling:
         try:
-            problems = check_spelling(paths.content, paths.forms, paths.templates)
+            with remembering(built.parsed if built and built.parsed else ParsedFiles()):
+                problems = check_spelling(paths.content, paths.forms, paths.templates)
         except SpellingUnavailable as exc:
             items.append(
                 Item(
@@ -152,7 +164,7 @@ def status(paths: Paths, today: dt.date | None = None, *, spelling: bool = True)
                 )
             )
         else:
-            items += [_attributed(project, problem, "spelling") for problem in problems]
+            items += [owners.item(problem, "spelling") for problem in problems]
     report.items = sorted(set(items), key=_order)
     return report
 
@@ -317,19 +329,33 @@ def _warning_kind(warning: Problem) -> str:
     return "translation" if Path(warning.file).stem in LANGUAGES else "form"
 
 
-def _attributed(project: Project, problem: Problem, kind: str) -> Item:
-    """A problem of check (a warning, an unknown word) as an item of its policy or
-    organisation."""
-    path = Path(problem.file).resolve()
-    org = policy = None
-    for entry in project.policies:
-        if entry.folder.resolve() in path.parents:
-            org, policy = entry.key
-    for slug in project.organisations:
-        if path == (project.content_dir / "organisations" / f"{slug}.yml").resolve():
-            org = slug
-    message = problem.message.removeprefix("warning: ")
-    return Item(problem.file, problem.line, problem.col, kind, message, org, policy)
+class _Owners:
+    """Whose a file is: a policy's (a file in its folder) or an organisation's (its file).
+    Looked up by path, not searched: hundreds of organisations have thousands of unknown
+    words."""
+
+    def __init__(self, project: Project) -> None:
+        self.policies = {entry.folder.resolve(): entry.key for entry in project.policies}
+        folder = project.content_dir / "organisations"
+        self.organisations = {
+            (folder / f"{slug}.yml").resolve(): slug for slug in project.organisations
+        }
+        self.seen: dict[str, tuple[str | None, str | None]] = {}
+
+    def owner(self, file: str) -> tuple[str | None, str | None]:
+        if file not in self.seen:
+            path = Path(file).resolve()
+            found = next((self.policies[p] for p in path.parents if p in self.policies), None)
+            org, policy = found or (self.organisations.get(path), None)
+            self.seen[file] = org, policy
+        return self.seen[file]
+
+    def item(self, problem: Problem, kind: str) -> Item:
+        """A problem of check (a warning, an unknown word) as an item of its policy or
+        organisation."""
+        org, policy = self.owner(problem.file)
+        message = problem.message.removeprefix("warning: ")
+        return Item(problem.file, problem.line, problem.col, kind, message, org, policy)
 
 
 __all__ = ["KINDS", "Item", "Report", "status"]

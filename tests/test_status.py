@@ -196,3 +196,34 @@ def test_build_prints_the_summary(tmp_path: Path) -> None:
     summary = [line for line in run.stdout.splitlines() if line.startswith("Status: ")]
     assert len(summary) == 1
     assert "review overdue" in summary[0] and "site address" in summary[0]
+
+
+def test_each_item_is_its_policys_and_a_build_is_not_loaded_again(
+    tmp_path: Path,
+) -> None:
+    from generator.pipeline import BuildResult, Paths
+    from generator.status import status as report_of
+    from generator.validate import load_project
+    from generator.yamlload import ParsedFiles
+
+    content = fixture_content("minimal", tmp_path)
+    nn = content / "policies" / "heimekontor" / "nn.yml"
+    nn.write_text(
+        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr ", 1),
+        encoding="utf-8",
+    )
+    statement = content / "accessibility.yml"
+    text = statement.read_text(encoding="utf-8")
+    statement.write_text(text.replace("Alle sidene", "Alle sidenne", 1), encoding="utf-8")
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    fresh = report_of(paths)
+
+    words = {
+        i.message.split("'")[1]: (i.org, i.policy) for i in fresh.items if i.kind == "spelling"
+    }
+    assert words["Heimekontorr"] == ("testkommune", "heimekontor")
+    assert words["sidenne"] == (None, None)  # the site's own statement
+    # After a build, the content as built is reported on: the same items.
+    project = load_project(paths.content, paths.forms, paths.templates)
+    built = BuildResult([], {}, {}, 0, 0.0, project, ParsedFiles())
+    assert report_of(paths, built=built).items == fresh.items
