@@ -24,6 +24,7 @@ from generator.spelling import SpellingUnavailable, check_spelling
 from generator.templates import load_strings
 from generator.timebound import dated_items
 from generator.validate import load_project
+from generator.workers import fewer_collections
 from generator.yamlload import ParsedFiles, load_yaml, remembering
 
 REVIEW_SOON = dt.timedelta(days=60)
@@ -133,6 +134,13 @@ def status(
 ) -> Report:
     """Look at everything; raises ContentError when the content does not load. After a build,
     ``built`` gives the content as it was built, and its files as parsed."""
+    with fewer_collections():  # thousands of items beside a large project: collect less
+        return _status(paths, today, spelling, built)
+
+
+def _status(
+    paths: Paths, today: dt.date | None, spelling: bool, built: BuildResult | None
+) -> Report:
     if built is not None and built.project is not None:
         project = built.project
     else:
