@@ -17,7 +17,7 @@ import click
 
 from generator.errors import BuildStopped, ContentError, PolicySiteError, describe_os_error
 from generator.fields import LANGUAGES
-from generator.pipeline import Paths, build, check, mark_translated
+from generator.pipeline import BuildResult, Paths, build, check, mark_translated
 from generator.rules import CATALOGUE_FILE, catalogue_text, types_text
 from generator.schema import schema_text
 from generator.validate import load_catalogue
@@ -267,9 +267,24 @@ def _run_build(
     wait: bool = True,
     pdfs: bool = True,
 ) -> None:
+    from generator.status import spelling_meanwhile, status
+
+    # The status summary's spelling check runs beside the build, in a process forked now
+    # (before the progress display starts a thread); with one job, after it.
+    meanwhile = spelling_meanwhile(paths) if jobs != 1 else contextlib.nullcontext()
+    with meanwhile as spelled:
+        built = _built(paths, jobs, incremental=incremental, wait=wait, pdfs=pdfs)
+        with contextlib.suppress(PolicySiteError, OSError):  # the site is built; a courtesy
+            click.echo(status(paths, built=built, spelled=spelled).summary())
+
+
+def _built(
+    paths: Paths, jobs: int | None, *, incremental: bool, wait: bool, pdfs: bool
+) -> BuildResult:
+    """The build, or its failure said plainly (exit 1)."""
     try:
         with _progress() as progress:
-            built = build(
+            return build(
                 paths,
                 report=click.echo,
                 jobs=jobs,
@@ -295,7 +310,3 @@ def _run_build(
         click.echo(f"error: the build failed unexpectedly: {type(exc).__name__}: {exc}", err=True)
         click.echo("The build failed.", err=True)
         sys.exit(1)
-    from generator.status import status
-
-    with contextlib.suppress(PolicySiteError, OSError):  # the site is built; a courtesy
-        click.echo(status(paths, built=built).summary())

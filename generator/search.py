@@ -18,20 +18,17 @@ files are kept away from it.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.workers import die_with_parent
 
 UNUSED = (
     "pagefind-ui.js",
@@ -89,7 +86,9 @@ def index_site(site_dir: Path, lang: str, output: Path, pages: Sequence[str] | N
                 capture_output=True,
                 text=True,
                 errors="replace",
-                preexec_fn=_die_with_parent,
+                # Pagefind ends with a stopped build's worker, instead of indexing an
+                # abandoned staging folder.
+                preexec_fn=die_with_parent,
                 check=False,
             )
         except OSError as exc:
@@ -128,11 +127,3 @@ def _indexed_pages(output: Path, lang: str) -> int:
         return int(entry["languages"][lang]["page_count"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0
-
-
-def _die_with_parent() -> None:
-    """In the child: end Pagefind when the process that started it dies (a stopped build's
-    worker), instead of leaving it indexing an abandoned staging folder."""
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

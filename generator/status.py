@@ -8,9 +8,13 @@ settings not ready for publishing. Each item names the file and line to change.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import multiprocessing
 import re
+import signal
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,7 @@ from generator.spelling import SpellingUnavailable, check_spelling
 from generator.templates import load_strings
 from generator.timebound import dated_items
 from generator.validate import load_project
-from generator.workers import fewer_collections
+from generator.workers import die_with_parent, fewer_collections
 from generator.yamlload import ParsedFiles, load_yaml, remembering
 
 REVIEW_SOON = dt.timedelta(days=60)
@@ -131,15 +135,53 @@ def status(
     *,
     spelling: bool = True,
     built: BuildResult | None = None,
+    spelled: Callable[[], list[Problem]] | None = None,
 ) -> Report:
     """Look at everything; raises ContentError when the content does not load. After a build,
-    ``built`` gives the content as it was built, and its files as parsed."""
-    with fewer_collections():  # thousands of items beside a large project: collect less
-        return _status(paths, today, spelling, built)
+    ``built`` gives the content as it was built, and its files as parsed; ``spelled`` gives
+    the unknown words when they were looked for meanwhile (``spelling_meanwhile``)."""
+    # Thousands of items beside a large project: collect less.
+    with (
+        fewer_collections(),
+        remembering(built.parsed if built and built.parsed else ParsedFiles()),
+    ):
+        return _status(paths, today, spelling, built, spelled)
+
+
+@contextlib.contextmanager
+def spelling_meanwhile(paths: Paths) -> Iterator[Callable[[], list[Problem]] | None]:
+    """Look for unknown words in a process of its own while the caller goes on (a build,
+    whose load and render stages leave a core free); the callable waits for the answer. The
+    process ends when the caller leaves, answered or not. None where no process can be
+    started (the words are then looked for by ``status`` itself)."""
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1, initializer=_aside)
+    except (OSError, ImportError):  # no semaphores (no /dev/shm), no processes left
+        pool = None
+    if pool is None:
+        yield None
+        return
+    try:
+        answer = pool.apply_async(check_spelling, (paths.content, paths.forms, paths.templates))
+        yield answer.get
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _aside() -> None:
+    """A process working beside the caller: Ctrl+C is the caller's to handle (it ends this
+    one), and it ends with the caller even when that is killed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
 
 
 def _status(
-    paths: Paths, today: dt.date | None, spelling: bool, built: BuildResult | None
+    paths: Paths,
+    today: dt.date | None,
+    spelling: bool,
+    built: BuildResult | None,
+    spelled: Callable[[], list[Problem]] | None,
 ) -> Report:
     if built is not None and built.project is not None:
         project = built.project
@@ -158,7 +200,9 @@ def _status(
     items += [owners.item(warning, _warning_kind(warning)) for warning in project.warnings]
     if spelling:
         try:
-            with remembering(built.parsed if built and built.parsed else ParsedFiles()):
+            if spelled is not None:
+                problems = spelled()
+            else:
                 problems = check_spelling(paths.content, paths.forms, paths.templates)
         except SpellingUnavailable as exc:
             items.append(

@@ -12,6 +12,7 @@ The live preview keeps one pool for all its rebuilds.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import heapq
 import multiprocessing
@@ -19,6 +20,7 @@ import multiprocessing.context
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -75,6 +77,14 @@ def process_pool(count: int) -> ProcessPoolExecutor:
         initializer=_start_worker,
         initargs=(dict(os.environ),),
     )
+
+
+def die_with_parent() -> None:
+    """In a child process (run before its work): end it when the process that started it
+    dies, instead of leaving it working for nobody."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 GC_THRESHOLD = 50_000

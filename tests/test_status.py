@@ -227,3 +227,27 @@ def test_each_item_is_its_policys_and_a_build_is_not_loaded_again(
     project = load_project(paths.content, paths.forms, paths.templates)
     built = BuildResult([], {}, {}, 0, 0.0, project, ParsedFiles())
     assert report_of(paths, built=built).items == fresh.items
+
+
+def test_spelling_looked_at_meanwhile_gives_the_same_words_and_its_process_ends(
+    tmp_path: Path,
+) -> None:
+    import multiprocessing
+
+    from generator.pipeline import Paths
+    from generator.spelling import check_spelling
+    from generator.status import spelling_meanwhile
+
+    content = fixture_content("minimal", tmp_path)
+    nn = content / "policies" / "heimekontor" / "nn.yml"
+    nn.write_text(
+        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr ", 1),
+        encoding="utf-8",
+    )
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    with spelling_meanwhile(paths) as spelled:
+        assert spelled() == check_spelling(paths.content, paths.forms, paths.templates)
+        assert any("Heimekontorr" in problem.message for problem in spelled())
+    with spelling_meanwhile(paths):  # left unasked, as when the build fails
+        pass
+    assert multiprocessing.active_children() == []
