@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -10,6 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generator.pipeline import BuildResult, Paths
+from generator.spelling import check_spelling
+from generator.status import spelling_meanwhile
+from generator.status import status as report_of
+from generator.validate import load_project
+from generator.yamlload import ParsedFiles
 from tests.conftest import ROOT, fixture_content
 
 COMMAND = str(Path(sys.executable).with_name("policy-site"))
@@ -198,24 +205,20 @@ def test_build_prints_the_summary(tmp_path: Path) -> None:
     assert "review overdue" in summary[0] and "site address" in summary[0]
 
 
-def test_each_item_is_its_policys_and_a_build_is_not_loaded_again(
-    tmp_path: Path,
-) -> None:
-    from generator.pipeline import BuildResult, Paths
-    from generator.status import status as report_of
-    from generator.validate import load_project
-    from generator.yamlload import ParsedFiles
-
+def misspelt(tmp_path: Path) -> Paths:
+    """The minimal content with an unknown word in a policy's text and in the site's own
+    accessibility statement."""
     content = fixture_content("minimal", tmp_path)
-    nn = content / "policies" / "heimekontor" / "nn.yml"
-    nn.write_text(
-        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr ", 1),
-        encoding="utf-8",
-    )
-    statement = content / "accessibility.yml"
-    text = statement.read_text(encoding="utf-8")
-    statement.write_text(text.replace("Alle sidene", "Alle sidenne", 1), encoding="utf-8")
-    paths = Paths.default(ROOT, content, tmp_path / "site")
+    for path, old, new in [
+        (content / "policies" / "heimekontor" / "nn.yml", "title: ", "title: Heimekontorr "),
+        (content / "accessibility.yml", "Alle sidene", "Alle sidenne"),
+    ]:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    return Paths.default(ROOT, content, tmp_path / "site")
+
+
+def test_each_item_is_its_policys_and_a_build_is_not_loaded_again(tmp_path: Path) -> None:
+    paths = misspelt(tmp_path)
     fresh = report_of(paths)
 
     words = {
@@ -232,20 +235,9 @@ def test_each_item_is_its_policys_and_a_build_is_not_loaded_again(
 def test_spelling_looked_at_meanwhile_gives_the_same_words_and_its_process_ends(
     tmp_path: Path,
 ) -> None:
-    import multiprocessing
-
-    from generator.pipeline import Paths
-    from generator.spelling import check_spelling
-    from generator.status import spelling_meanwhile
-
-    content = fixture_content("minimal", tmp_path)
-    nn = content / "policies" / "heimekontor" / "nn.yml"
-    nn.write_text(
-        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr ", 1),
-        encoding="utf-8",
-    )
-    paths = Paths.default(ROOT, content, tmp_path / "site")
+    paths = misspelt(tmp_path)
     with spelling_meanwhile(paths) as spelled:
+        assert spelled is not None
         assert spelled() == check_spelling(paths.content, paths.forms, paths.templates)
         assert any("Heimekontorr" in problem.message for problem in spelled())
     with spelling_meanwhile(paths):  # left unasked, as when the build fails
