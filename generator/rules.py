@@ -397,8 +397,9 @@ class Catalogue(Model):
     rules: list[RuleDeclaration]
     """The rules, each with its id, type, label and description (ids unique)."""
 
-    @property
+    @functools.cached_property
     def by_id(self) -> dict[str, RuleDeclaration]:
+        """Each rule by its id (asked for every rule a text fills in: made once)."""
         return {rule.id: rule for rule in self.rules}
 
     @property

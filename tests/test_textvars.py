@@ -13,6 +13,8 @@ from generator.rules import Catalogue, RuleDeclaration
 from generator.textvars import (
     OrgView,
     RuleSet,
+    RulesView,
+    TextEnvironment,
     TextError,
     check_formula,
     derive,
@@ -143,3 +145,41 @@ def test_formulas_name_the_rules_they_read_and_derive_only_when_all_are_set() ->
         check_formula("rules.monts + 1", CATALOGUE)
     with pytest.raises(TextError, match=r"^template error: "):
         rules_used("rules.days +")
+
+
+WORDED = [
+    "Inntil {{ rules.days | words }} dagar { ikkje ein regel }.\n",
+    "A {% if rules.days > 1 %}fleire: {{ rules.days }}{% else %}éin{% endif %} Z",
+    "Linje 1\nlinje 2 {{ org }}\n\nlinje 4 {{ rules.until }}",
+    "{% raw %}{{ rules.days }}{% endraw %} og {{ rules.months }}",
+    "Før  {{- rules.days -}}  etter",
+    "{{ rules.days }}{{ rules.months }}",
+    "Berre {-tekst-} med { og }",
+]
+
+
+@pytest.mark.parametrize("text", WORDED)
+def test_a_text_fills_in_as_jinja_writes_it(text: str) -> None:
+    # Texts share a compiled shape, their wording given apart: the same words as Jinja's own.
+    env = text_environment()
+    context = {"rules": RulesView(rules(), "nn"), "lang": "nn", "today": None, "org": ORG}
+    assert fill(text, "nn") == env.from_string(text).render(context)
+
+
+def test_texts_that_differ_only_in_wording_are_compiled_once() -> None:
+    env = TextEnvironment()
+    shapes = env._shapes
+    first = env.text("Heimekontor inntil {{ rules.days }} dagar.")
+    second = env.text("Hjemmekontor opptil {{ rules.days }} dager i uken.")
+    assert first.shape is second.shape and len(shapes) == 1
+    env.text("Heimekontor inntil {{ rules.months }} dagar.")  # another rule: another shape
+    assert len(shapes) == 2
+
+
+def test_an_error_is_at_its_own_line_in_a_text_of_a_shared_shape() -> None:
+    assert refused("Første linje {{ rules.unset }}").line == 1
+    assert refused("Første linje\nandre\n{{ rules.unset }}").line == 3
+
+
+def test_a_text_using_the_wordings_names_itself_fails_as_any_unknown_name() -> None:
+    assert "'__wording_0' is not defined" in refused("A {{ __wording_0 }} B").message
