@@ -161,6 +161,10 @@ SUMMARY_SECTION = {
 }
 """An extra section per text that states the varied rules, so a rule change shows in the text."""
 
+OWN_WORDS = {"nb": "Dette gjelder {name}.", "nn": "Dette gjeld {name}."}
+"""Added to each section that fills in a rule: every organisation writes its own policy, so no
+two organisations' texts are the same (as copies, they would share their compiled texts)."""
+
 
 def _vary_text(
     text: dict[str, Any], lang: str, old_name: str, new_name: str, rules: dict[str, Any]
@@ -176,6 +180,10 @@ def _vary_text(
     text["sections"].append(
         {"id": "regler-i-korte-trekk", "heading": words["heading"], "body": body}
     )
+    own = OWN_WORDS[lang].format(name=new_name)
+    for section in text["sections"]:
+        if "{{" in section["body"] and own not in section["body"]:
+            section["body"] = section["body"].rstrip("\n") + "\n\n" + own + "\n"
     return text
 
 
