@@ -965,7 +965,10 @@ def place_outputs(plan: Plan, inputs: _Inputs, sitemaps: dict[Path, str]) -> lis
         if isinstance(pdf, KeptPdf):
             target = out / pdf.entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(pdf.previous, target)
+            try:  # a second name of the published file (nothing writes into one)
+                os.link(pdf.previous, target)
+            except OSError:  # no hard links there
+                shutil.copyfile(pdf.previous, target)
     shutil.rmtree(inputs.aside, ignore_errors=True)
     for document in plan.documents:
         target = out / document.entry.path

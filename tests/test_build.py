@@ -188,6 +188,20 @@ def test_pages_load_nothing_from_other_hosts(minimal_site: Path) -> None:
         assert "fonts.googleapis" not in text
 
 
+def test_a_preview_keeps_the_last_built_pdfs_and_links_to_them(
+    tmp_path: Path, minimal_site: Path
+) -> None:
+    site = copy_site(minimal_site, tmp_path / "site")
+    before = {path.relative_to(site): path.read_bytes() for path in site.rglob("*.pdf")}
+    assert before
+
+    build(Paths.default(ROOT, fixture_content("minimal", tmp_path), site), pdfs=False, jobs=1)
+
+    assert {path.relative_to(site): path.read_bytes() for path in site.rglob("*.pdf")} == before
+    guideline = (site / "nb" / "testkommune" / "heimekontor" / "index.html").read_text("utf-8")
+    assert "PDF ikke bygget" not in guideline and ".pdf" in guideline
+
+
 def test_a_changed_rule_reaches_every_page_that_shows_it(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     replace(POLICY, "home_days_per_week_max: 2", "home_days_per_week_max: 4")(content)
