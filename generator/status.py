@@ -99,17 +99,18 @@ class Report:
             f"Status on {self.today.isoformat()} (the site's pinned date is "
             f"{self.build_date.isoformat()})."
         ]
+        placed: dict[tuple[str | None, str | None], list[Item]] = {}  # one pass, not one a place
+        for item in self.items:
+            placed.setdefault((item.org, item.policy), []).append(item)
         site = [item for item in self.items if item.org is None]
         if site:
             lines += ["", "Site", *(_line(item, 2) for item in site)]
         for slug, org in self.project.organisations.items():
             lines += ["", f"{org.name['nb']} ({slug})"]
-            own = [i for i in self.items if i.org == slug and i.policy is None]
-            lines += [_line(item, 2) for item in own]
+            lines += [_line(item, 2) for item in placed.get((slug, None), [])]
             for entry in self.project.policies_of(slug):
-                policy_id = entry.policy.id
                 lines.append(f"  {entry.texts['nb'].title} ({display_path(entry.folder)})")
-                mine = [i for i in self.items if i.org == slug and i.policy == policy_id]
+                mine = placed.get((slug, entry.policy.id), [])
                 lines += [_line(item, 4) for item in mine] or ["    nothing to do"]
         lines += ["", self.summary()]
         return "\n".join(lines)
