@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -1095,14 +1096,14 @@ def _publish_modes(folder: Path) -> None:
     mask = _umask()
     os.chmod(folder, 0o777 & ~mask)
     for root, dirs, files in os.walk(folder):
-        for name in dirs:
-            path = os.path.join(root, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o777 & ~mask)
-        for name in files:
-            path = os.path.join(root, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o666 & ~mask)
+        for names, mode in ((dirs, 0o777 & ~mask), (files, 0o666 & ~mask)):
+            for name in names:
+                path = os.path.join(root, name)
+                status = os.lstat(path)
+                # Only where it differs: a chmod writes the inode even when the mode is the
+                # same, thousands of metadata writes for a large site.
+                if not stat.S_ISLNK(status.st_mode) and stat.S_IMODE(status.st_mode) != mode:
+                    os.chmod(path, mode)
 
 
 def _umask() -> int:
