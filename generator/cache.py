@@ -349,6 +349,19 @@ class BuildCache:
         held = None if loaded is None else loaded[1].get("")
         return None if held is None else held.data
 
+    def peek(self, key: str) -> bytes | None:
+        """A value stored with ``write``, for a reader outside a build (``policy-site check``):
+        checked as ``read`` checks it, but nothing in the cache is changed or noted, not even
+        a damaged entry (a build running meanwhile owns the cache)."""
+        try:
+            data = (self.root / key).read_bytes()
+            sums = json.loads(read_framed(self.root / f"{key}{SUMS}") or b"null")
+            size, digest = sums["file"][:2]
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            return None
+        whole = len(data) == size and hashlib.sha256(data).hexdigest() == digest
+        return data if whole else None
+
     def write(self, key: str, data: bytes) -> None:
         self.used.add(key)
         if self.writable:

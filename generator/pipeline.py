@@ -135,11 +135,12 @@ def _os_errors_named(func: Callable[..., T]) -> Callable[..., T]:
 
 def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     """Validate all content (and, with ``spelling``, spell-check it)."""
-    project, problems = check_content(paths.content, paths.forms, paths.templates)
-    if spelling:
-        problems = sorted(
-            set(problems + check_spelling(paths.content, paths.forms, paths.templates))
-        )
+    with remembering(parsed_by_the_last_build(paths)):
+        project, problems = check_content(paths.content, paths.forms, paths.templates)
+        if spelling:
+            problems = sorted(
+                set(problems + check_spelling(paths.content, paths.forms, paths.templates))
+            )
     if project is None:
         return CheckResult(problems, [], [])
     states = [
@@ -325,7 +326,7 @@ def _report_content(project: Project, report: Report) -> None:
 def _load(paths: Paths, cache: BuildCache) -> tuple[Project, ParsedFiles]:
     """The project, its files parsed by an earlier build taken from the cache (as data), and
     the files as parsed."""
-    key = cache.key("parsed-yaml")
+    key = cache.key(_PARSED)
     parsed = ParsedFiles(cache.read(key))
     try:
         with remembering(parsed):
@@ -336,10 +337,25 @@ def _load(paths: Paths, cache: BuildCache) -> tuple[Project, ParsedFiles]:
 
 
 def _open_cache(paths: Paths, incremental: bool, report: Report) -> BuildCache:
-    cache_dir = paths.site.with_name(f".{paths.site.name}.cache")
+    cache_dir = _cache_dir(paths)
     if not incremental:
         shutil.rmtree(cache_dir, ignore_errors=True)
     return BuildCache(cache_dir, environment_key(), report)
+
+
+def _cache_dir(paths: Paths) -> Path:
+    return paths.site.with_name(f".{paths.site.name}.cache")
+
+
+def parsed_by_the_last_build(paths: Paths) -> ParsedFiles:
+    """The content's files as the last build parsed them (from its cache, left untouched), for
+    a check outside a build: an unchanged file need not be parsed again."""
+    cache = BuildCache(_cache_dir(paths), environment_key())
+    return ParsedFiles(cache.peek(cache.key(_PARSED)))
+
+
+_PARSED = "parsed-yaml"
+"""The cache key's name of the parsed content files."""
 
 
 def _staging(site: Path) -> tuple[Path, Path]:

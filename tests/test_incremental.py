@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 import generator.pipeline
+import generator.yamlload
 from generator import ContentError, Paths, build
+from generator.cache import BuildCache, environment_key
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
@@ -228,3 +230,30 @@ def test_a_file_broken_after_a_build_is_named_at_its_line_and_the_site_is_kept(
     assert tree_digest(site) == before
     policy.write_text(text, "utf-8")  # as it was: taken from what the first build kept
     assert "Nothing changed: no page and no PDF was rendered again." in run(content, site)
+
+
+def test_a_check_takes_what_the_last_build_parsed_and_leaves_its_cache_alone(
+    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    run(content, site)  # this content's files parsed, whatever builds over the shared site kept
+    cache = site.with_name(".site.cache")
+    paths = Paths.default(ROOT, content, site)
+    parsed: list[Path] = []
+    parse = generator.yamlload._load
+
+    def counted(text: str, path: Path) -> object:
+        parsed.append(path)
+        return parse(text, path)
+
+    monkeypatch.setattr(generator.yamlload, "_load", counted)
+    before, expected = tree_digest(cache), generator.pipeline.check(paths)
+    assert [path for path in parsed if content in path.parents] == []
+    # A kept entry that is not what was stored is not used, and left for the next build.
+    kept = cache / BuildCache(cache, environment_key()).key("parsed-yaml")
+    kept.write_bytes(kept.read_bytes().replace(b"active", b"draft!"))
+    damaged = tree_digest(cache)
+    assert generator.pipeline.check(paths) == expected
+    assert tree_digest(cache) == damaged != before
+    assert [path for path in parsed if content in path.parents]  # parsed afresh
