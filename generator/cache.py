@@ -354,13 +354,10 @@ class BuildCache:
         checked as ``read`` checks it, but nothing in the cache is changed or noted, not even
         a damaged entry (a build running meanwhile owns the cache)."""
         try:
-            data = (self.root / key).read_bytes()
             sums = json.loads(read_framed(self.root / f"{key}{SUMS}") or b"null")
-            size, digest = sums["file"][:2]
-        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            return _checked(self.root / key, sums["file"], "")
+        except (Damaged, OSError, ValueError, TypeError, KeyError, IndexError):
             return None
-        whole = len(data) == size and hashlib.sha256(data).hexdigest() == digest
-        return data if whole else None
 
     def write(self, key: str, data: bytes) -> None:
         self.used.add(key)
