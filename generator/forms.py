@@ -10,8 +10,12 @@ each. Every part remembers the file and place it was written, so problems point 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+import functools
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
+from generator import kept
 from generator.errors import Problem
 from generator.fields import LANGUAGES, Localized
 from generator.fill import problem_in_text
@@ -117,6 +121,28 @@ class FormSource:
     definition: FormDefinition
     source: Source
 
+    @functools.cached_property
+    def digest(self) -> str:
+        """Digest of the whole definition (forms kept with the rules filled in name it)."""
+        return hashlib.sha256(self.definition.model_dump_json().encode()).hexdigest()
+
+    @functools.cached_property
+    def placed(self) -> tuple[PlacedSection, ...]:
+        """The definition's sections and fields, each where it was written: the same for
+        every policy that attaches the form (hundreds of organisations: made once)."""
+        return tuple(
+            PlacedSection(
+                self.source,
+                ("sections", s),
+                section,
+                tuple(
+                    PlacedField(self.source, ("sections", s, "fields", f), fld)
+                    for f, fld in enumerate(section.fields)
+                ),
+            )
+            for s, section in enumerate(self.definition.sections)
+        )
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -143,6 +169,8 @@ class AdaptedForm:
 
     form: FormSource
     sections: tuple[PlacedSection, ...]
+    changes: str = ""
+    """The policy's changes to the definition, all of them (as JSON)."""
 
 
 def adapt(
@@ -150,18 +178,7 @@ def adapt(
 ) -> AdaptedForm:
     """Apply a policy's ``leave_out``, ``change``, ``add_sections`` and ``add_fields``."""
     d = form.definition
-    sections = [
-        PlacedSection(
-            form.source,
-            ("sections", s),
-            section,
-            tuple(
-                PlacedField(form.source, ("sections", s, "fields", f), fld)
-                for f, fld in enumerate(section.fields)
-            ),
-        )
-        for s, section in enumerate(d.sections)
-    ]
+    sections = list(form.placed)
 
     def unknown(kind: str, name: str, known: list[str], where: Loc) -> None:
         hint = difflib.get_close_matches(name, known, n=1)
@@ -254,7 +271,8 @@ def adapt(
             )
             for s in sections
         ]
-    return AdaptedForm(form, tuple(s for s in sections if s.fields))
+    changes = attachment.model_dump_json()
+    return AdaptedForm(form, tuple(s for s in sections if s.fields), changes)
 
 
 @dataclass
@@ -449,8 +467,58 @@ def resolve_form(
     words: FormWords,
 ) -> tuple[ResolvedForm, set[int]]:
     """The form as one organisation's policy makes it, and the § 2 points it covers."""
+    results, key = kept.current(), ""
+    if results is not None:  # the same form, changes, rules and words as an earlier build's
+        parts = repr(sorted(words.parts[lang].items()))
+        key = kept.digest(
+            "form", form.form.digest, form.changes, rules.fingerprint, lang, repr(org), parts
+        )
+        if (earlier := _resolved_from(results.get(key))) is not None:
+            return earlier
+    count = len(problems)
     resolver = _Resolver(form, rules, lang, org, problems, words)
-    return resolver.resolve(), resolver.covered
+    resolved = resolver.resolve()
+    if results is not None and len(problems) == count:
+        results.put(key, {"form": asdict(resolved), "covers": sorted(resolver.covered)})
+    return resolved, resolver.covered
+
+
+def _resolved_from(data: Any) -> tuple[ResolvedForm, set[int]] | None:
+    """A resolved form as ``resolve_form`` keeps it (JSON: lists for tuples), or None."""
+    if data is None:
+        return None
+    try:
+        form = data["form"]
+        sections = tuple(
+            ResolvedSection(
+                **{
+                    **section,
+                    "items": tuple(
+                        Item(**{**item, "controls": tuple(map(_control, item["controls"]))})
+                        for item in section["items"]
+                    ),
+                }
+            )
+            for section in form["sections"]
+        )
+        return ResolvedForm(**{**form, "sections": sections}), {int(p) for p in data["covers"]}
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def _control(data: dict[str, Any]) -> Control:
+    def pair(value: Any) -> Any:
+        return None if value is None else tuple(value)
+
+    return Control(
+        **{
+            **data,
+            "options": tuple(tuple(option) for option in data["options"]),
+            "show_if": pair(data["show_if"]),
+            "required_if": pair(data["required_if"]),
+            "months_after": pair(data["months_after"]),
+        }
+    )
 
 
 def failed_condition(

@@ -41,6 +41,7 @@ from generator.errors import (
     display_path,
 )
 from generator.fields import LANGUAGES
+from generator.kept import Kept, keeping
 from generator.manifest import Entry, write_manifest
 from generator.pdf import FIELD_CHARACTERS, FieldFont, PrintSource, field_font, write_pdf
 from generator.pdf import PdfJob as WritePdf
@@ -135,7 +136,7 @@ def _os_errors_named(func: Callable[..., T]) -> Callable[..., T]:
 
 def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     """Validate all content (and, with ``spelling``, spell-check it)."""
-    with remembering(parsed_by_the_last_build(paths)):
+    with memory_of_the_last_build(paths).used():
         project, problems = check_content(paths.content, paths.forms, paths.templates)
         if spelling:
             problems = sorted(
@@ -227,7 +228,7 @@ def _build_locked(
     cache = _open_cache(paths, incremental, report)
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
-        project, parsed = _load(paths, cache)
+        project, memory = _load(paths, cache)
     _report_content(project, report)
     count = jobs or os.cpu_count() or 1
     if pool is None and count > 1:
@@ -273,7 +274,7 @@ def _build_locked(
         counts.rendered,
         counts.worker_memory_mb,
         project,
-        parsed,
+        memory,
     )
 
 
@@ -294,8 +295,8 @@ class BuildResult:
     the build process's with one job); 0 when nothing was rendered."""
     project: Project | None = None
     """The content as built."""
-    parsed: ParsedFiles | None = None
-    """The content's files as parsed (``yamlload.remembering``): a check of the same files
+    memory: Memory | None = None
+    """What the build worked out from the content (``Memory``): a check of the same files
     after the build need not parse them again."""
 
 
@@ -323,17 +324,35 @@ def _report_content(project: Project, report: Report) -> None:
         report(str(warning))
 
 
-def _load(paths: Paths, cache: BuildCache) -> tuple[Project, ParsedFiles]:
-    """The project, its files parsed by an earlier build taken from the cache (as data), and
-    the files as parsed."""
-    key = cache.key(_PARSED)
-    parsed = ParsedFiles(cache.read(key))
+def _load(paths: Paths, cache: BuildCache) -> tuple[Project, Memory]:
+    """The project, with what earlier builds worked out taken from the cache (as data), and
+    what this one did."""
+    keys = cache.key(_PARSED), cache.key(_KEPT)
+    memory = Memory(ParsedFiles(cache.read(keys[0])), Kept(cache.read(keys[1])))
     try:
-        with remembering(parsed):
-            return load_project(paths.content, paths.forms, paths.templates), parsed
+        with memory.used():
+            return load_project(paths.content, paths.forms, paths.templates), memory
     finally:
-        if parsed.changed and sys.exc_info()[0] in (None, ContentError):
-            cache.write(key, parsed.dump())
+        if sys.exc_info()[0] in (None, ContentError):
+            if memory.parsed.changed:
+                cache.write(keys[0], memory.parsed.dump())
+            if memory.kept.changed:
+                cache.write(keys[1], memory.kept.dump())
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What builds work out that the next can take as it is, kept in the cache as data: the
+    content's files as parsed, its texts and forms with the rules filled in."""
+
+    parsed: ParsedFiles
+    kept: Kept
+
+    @contextlib.contextmanager
+    def used(self) -> Iterator[None]:
+        """Content loaded meanwhile (in this thread) is taken from this and added to it."""
+        with remembering(self.parsed), keeping(self.kept):
+            yield
 
 
 def _open_cache(paths: Paths, incremental: bool, report: Report) -> BuildCache:
@@ -347,15 +366,17 @@ def _cache_dir(paths: Paths) -> Path:
     return paths.site.with_name(f".{paths.site.name}.cache")
 
 
-def parsed_by_the_last_build(paths: Paths) -> ParsedFiles:
-    """The content's files as the last build parsed them (from its cache, left untouched), for
-    a check outside a build: an unchanged file need not be parsed again."""
+def memory_of_the_last_build(paths: Paths) -> Memory:
+    """What the last build kept (from its cache, left untouched), for a check outside a
+    build: an unchanged file need not be parsed again, nor a text filled in."""
     cache = BuildCache(_cache_dir(paths), environment_key())
-    return ParsedFiles(cache.peek(cache.key(_PARSED)))
+    return Memory(ParsedFiles(cache.peek(cache.key(_PARSED))), Kept(cache.peek(cache.key(_KEPT))))
 
 
 _PARSED = "parsed-yaml"
 """The cache key's name of the parsed content files."""
+_KEPT = "worked-out"
+"""The cache key's name of the texts and forms with the rules filled in (``kept``)."""
 
 
 def _staging(site: Path) -> tuple[Path, Path]:

@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import difflib
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -405,6 +406,11 @@ class Catalogue(Model):
     @property
     def ids(self) -> list[str]:
         return [rule.id for rule in self.rules]
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Digest of every declaration, all of each (texts filled in are kept under it)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     def model(self) -> type[BaseModel]:
         """The pydantic model of a policy's ``rules:`` (every rule optional; unknown ones are

@@ -22,14 +22,14 @@ from urllib.parse import urlsplit
 
 from generator.errors import Problem, display_path
 from generator.fields import LANGUAGES
-from generator.pipeline import BuildResult, Paths, parsed_by_the_last_build
+from generator.pipeline import BuildResult, Paths, memory_of_the_last_build
 from generator.project import PolicyEntry, Project
 from generator.spelling import SpellingUnavailable, check_spelling
 from generator.templates import load_strings
 from generator.timebound import dated_items
 from generator.validate import load_project
 from generator.workers import die_with_parent, fewer_collections
-from generator.yamlload import load_yaml, remembering
+from generator.yamlload import load_yaml
 
 REVIEW_SOON = dt.timedelta(days=60)
 """A review this close is reported as due (not yet as something to act on)."""
@@ -141,9 +141,9 @@ def status(
     """Look at everything; raises ContentError when the content does not load. After a build,
     ``built`` gives the content as it was built, and its files as parsed; ``spelled`` gives
     the unknown words when they were looked for meanwhile (``spelling_meanwhile``)."""
-    parsed = built.parsed if built and built.parsed else parsed_by_the_last_build(paths)
+    memory = built.memory if built and built.memory else memory_of_the_last_build(paths)
     # Thousands of items beside a large project: collect less.
-    with fewer_collections(), remembering(parsed):
+    with fewer_collections(), memory.used():
         return _status(paths, today, spelling, built, spelled)
 
 

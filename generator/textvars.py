@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import hashlib
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
+from generator import kept
 from generator.rules import CATALOGUE_FILE, Catalogue, YearMonth, localize
 from generator.wording import format_date, format_list, month_name, number_words
 
@@ -40,6 +42,17 @@ class RuleSet:
 
     def is_set(self, rule_id: str) -> bool:
         return self.values.get(rule_id) is not None
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Digest of everything a text filled with these rules may show: the declarations,
+        each value with its type, the date."""
+        digest = hashlib.sha256(self.catalogue.fingerprint.encode())
+        for rule_id in sorted(self.values):
+            value = self.values[rule_id]
+            digest.update(f"{rule_id}\0{type(value).__qualname__}\0{value!r}\0".encode())
+        digest.update(repr(self.today).encode())
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -339,15 +352,30 @@ def expand(
     """Fill the rules (and the organisation) into one text; raises TextError."""
     if "{" not in text:
         return text  # most texts use no rule: skip compiling them
+    results, key = kept.current(), ""
+    if results is not None:  # a text whose rules are unchanged, filled by an earlier build
+        key = kept.digest("text", rules.fingerprint, lang, repr(org), text)
+        if isinstance(earlier := results.get(key), str):
+            return earlier
     result = _run(lambda: env.text(text).render(_context(rules, lang, org, False)))
     if len(result) > MAX_OUTPUT:
         raise TextError(f"the text expands to more than {MAX_OUTPUT} characters")
+    if results is not None:
+        results.put(key, result)
     return result
 
 
 def holds(env: TextEnvironment, condition: str, rules: RuleSet, org: OrgView | None = None) -> bool:
     """Evaluate a ``when`` condition; unset rules are false. Raises TextError."""
-    return _run(lambda: bool(env.condition(condition)(**_context(rules, "nb", org, True))))
+    results, key = kept.current(), ""
+    if results is not None:
+        key = kept.digest("when", rules.fingerprint, repr(org), condition)
+        if isinstance(earlier := results.get(key), bool):
+            return earlier
+    result = _run(lambda: bool(env.condition(condition)(**_context(rules, "nb", org, True))))
+    if results is not None:
+        results.put(key, result)
+    return result
 
 
 def rules_used(formula: str) -> list[str]:

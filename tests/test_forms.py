@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import generator.forms
 from generator.cli import main
+from generator.kept import Kept, keeping
+from generator.project import FormInstance
+from generator.validate import load_project
 from tests.conftest import ROOT, fixture_content
 from tests.test_validate import replace
 
@@ -367,3 +372,65 @@ def test_broken_forms_are_reported_with_their_place(
 def test_the_project_forms_cover_every_point_for_every_organisation() -> None:
     result = CliRunner().invoke(main, ["check", "--project", str(ROOT)])
     assert result.exit_code == 0, result.output
+
+
+# Forms resolved by an earlier build are kept as data (``generator.kept``) and taken as they
+# are when the definition, the policy's changes, the rules and the words are unchanged.
+
+
+def resolved_forms(
+    content: Path, forms: Path, templates: Path, kept: Kept | None = None
+) -> list[FormInstance]:
+    with keeping(kept) if kept is not None else contextlib.nullcontext():
+        return load_project(content, forms, templates).forms
+
+
+@pytest.mark.parametrize("content", [ROOT / "content", ROOT / "tests/fixtures/new-orgs/content"])
+def test_forms_kept_by_an_earlier_build_are_the_forms_resolved_afresh(
+    content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = Kept()
+    first = resolved_forms(content, ROOT / "forms", ROOT / "site_templates", earlier)
+    assert first == resolved_forms(content, ROOT / "forms", ROOT / "site_templates")
+
+    def not_again(self: object) -> None:
+        raise AssertionError("resolved again")
+
+    monkeypatch.setattr(generator.forms._Resolver, "resolve", not_again)
+    again = resolved_forms(content, ROOT / "forms", ROOT / "site_templates", Kept(earlier.dump()))
+    assert again == first  # the same types too: tuples stay tuples
+
+
+FORM_CHANGES = {
+    "the form's definition": ("forms/sjekkliste.yml", "Stolen er stabil", "Stolen står støtt"),
+    "the policy's changes to it": (
+        "content/policies/heimekontor/policy.yml",
+        "attachments: [avtale, sjekkliste, oppfolgingssamtale]",
+        "attachments: [avtale, {form: sjekkliste, leave_out: [stol_stabil]}, oppfolgingssamtale]",
+    ),
+    "the words forms are put together with": (
+        "site_templates/strings.yml",
+        "name: navn med blokkbokstaver",
+        "name: fullt navn",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", FORM_CHANGES)
+def test_a_kept_form_is_resolved_again_when_what_it_is_made_from_changed(
+    change: str, tmp_path: Path
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    forms, templates = tmp_path / "forms", tmp_path / "site_templates"
+    shutil.copytree(ROOT / "forms", forms)
+    shutil.copytree(ROOT / "site_templates", templates, ignore=shutil.ignore_patterns("assets"))
+    earlier = Kept()
+    before = resolved_forms(content, forms, templates, earlier)
+    file, old, new = FORM_CHANGES[change]
+    edited = (content.parent if file.startswith("content/") else tmp_path) / file
+    assert old in edited.read_text("utf-8")
+    edited.write_text(edited.read_text("utf-8").replace(old, new), "utf-8")
+
+    after = resolved_forms(content, forms, templates, Kept(earlier.dump()))
+
+    assert after == resolved_forms(content, forms, templates) != before

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.pipeline import BuildResult, Paths
+from generator.kept import Kept
+from generator.pipeline import BuildResult, Memory, Paths
 from generator.spelling import check_spelling
 from generator.status import spelling_meanwhile
 from generator.status import status as report_of
@@ -228,7 +229,7 @@ def test_each_item_is_its_policys_and_a_build_is_not_loaded_again(tmp_path: Path
     assert words["sidenne"] == (None, None)  # the site's own statement
     # After a build, the content as built is reported on: the same items.
     project = load_project(paths.content, paths.forms, paths.templates)
-    built = BuildResult([], {}, {}, 0, 0.0, project, ParsedFiles())
+    built = BuildResult([], {}, {}, 0, 0.0, project, Memory(ParsedFiles(), Kept()))
     assert report_of(paths, built=built).items == fresh.items
 
 

@@ -5,10 +5,12 @@ calls, loops, attribute tricks and huge values with a message and a line, and ne
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
 from generator.fields import Localized
+from generator.kept import Kept, keeping
 from generator.rules import Catalogue, RuleDeclaration
 from generator.textvars import (
     OrgView,
@@ -183,3 +185,150 @@ def test_an_error_is_at_its_own_line_in_a_text_of_a_shared_shape() -> None:
 
 def test_a_text_using_the_wordings_names_itself_fails_as_any_unknown_name() -> None:
     assert "'__wording_0' is not defined" in refused("A {{ __wording_0 }} B").message
+
+
+# Texts filled in by an earlier build are kept as data (``kept``) and taken as they are
+# when everything they were made from is unchanged.
+
+KEPT = "{{ org }}: {{ rules.days }} dagar{% if rules.unset %}, unset{% endif %}, til {{ rules.until }}."
+CHOICE = Catalogue(
+    rules=[
+        *CATALOGUE.rules,
+        RuleDeclaration(
+            id="place",
+            type="choice",
+            label=LABEL,
+            description="Where.",
+            options=[{"value": "home", "label": {"nb": "hjemme", "nn": "heime"}}],
+        ),
+    ]
+)
+
+
+def kept_across_builds(
+    first: Callable[[], object], again: Callable[[], object], monkeypatch: pytest.MonkeyPatch
+) -> tuple[object, object, int]:
+    """``first`` run with nothing kept, then ``again`` with what it kept, as a new build
+    (from the dump): both results, and how many texts and conditions ``again`` worked out."""
+    earlier = Kept()
+    with keeping(earlier):
+        before = first()
+    worked: list[str] = []
+    compile_text, compile_condition = TextEnvironment.text, TextEnvironment.condition
+
+    def text(self: TextEnvironment, source: str) -> object:
+        worked.append(source)
+        return compile_text(self, source)
+
+    def condition(self: TextEnvironment, source: str) -> object:
+        worked.append(source)
+        return compile_condition(self, source)
+
+    monkeypatch.setattr(TextEnvironment, "text", text)
+    monkeypatch.setattr(TextEnvironment, "condition", condition)
+    with keeping(Kept(earlier.dump())):
+        after = again()
+    return before, after, len(worked)
+
+
+def test_a_text_kept_by_an_earlier_build_is_taken_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    def both() -> tuple[str, bool, bool]:
+        return (
+            fill(KEPT, "nn"),
+            holds(text_environment(), "rules.days > 1", rules(), ORG),
+            holds(text_environment(), "rules.unset", rules(), ORG),
+        )
+
+    before, after, worked = kept_across_builds(both, both, monkeypatch)
+    assert before == after == ("Testkommune: 2 dagar, til juni 2022.", True, False)
+    assert worked == 0
+
+
+ORG_RENAMED = OrgView(slug="testkommune", kind="kommune", official_language="nn", name="Nykommune")
+CHANGES = {
+    "a value": lambda: expand(text_environment(), KEPT, rules(days=3), "nn", ORG),
+    "a value of another type": lambda: expand(
+        text_environment(), KEPT, rules(until="2023-01"), "nn", ORG
+    ),
+    "a rule set that was not": lambda: expand(
+        text_environment(), KEPT, rules(unset=True), "nn", ORG
+    ),
+    "the written form": lambda: expand(text_environment(), KEPT, rules(), "nb", ORG),
+    "the organisation": lambda: expand(text_environment(), KEPT, rules(), "nn", ORG_RENAMED),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_text_is_filled_again_when_what_it_shows_changed(
+    change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = CHANGES[change]()  # filled with nothing kept
+    _, after, worked = kept_across_builds(lambda: fill(KEPT, "nn"), CHANGES[change], monkeypatch)
+    assert (after, worked) == (fresh, 1)
+
+
+def test_a_changed_declaration_or_build_date_fills_the_text_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def placed(label: str, today: dt.date | None = None) -> RuleSet:
+        data = CHOICE.model_dump()
+        data["rules"][-1]["options"][0]["label"]["nn"] = label
+        catalogue = Catalogue.model_validate(data)
+        given = catalogue.model().model_validate({"days": 2, "place": "home"})
+        return RuleSet(catalogue, dict(given), today)
+
+    text = "{{ rules.place }}{% if rules.days is past %} (før){% endif %}"
+    before, after, worked = kept_across_builds(
+        lambda: fill(text, "nn", placed("heime")),
+        lambda: fill(text, "nn", placed("heima")),
+        monkeypatch,
+    )
+    assert (before, after, worked) == ("heime", "heima", 1)
+    before, after, worked = kept_across_builds(
+        lambda: fill(text, "nn", placed("heime", dt.date(1, 1, 1))),
+        lambda: fill(text, "nn", placed("heime", dt.date(3000, 1, 1))),
+        monkeypatch,
+    )
+    assert (before, after, worked) == ("heime", "heime (før)", 1)
+
+
+def test_a_text_that_fails_is_not_kept_and_fails_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = Kept()
+    with keeping(earlier), pytest.raises(TextError):
+        fill("{{ rules.unset }}")
+    assert earlier.dump() == b""
+    assert not earlier.changed
+
+
+@pytest.mark.parametrize("line", [b"{}", b'"not" "json"', b"[1]", b"no-space", b"\xff\xfe"])
+def test_a_kept_line_that_is_not_a_filled_text_is_filled_again(
+    line: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = Kept()
+    with keeping(earlier):
+        fill(KEPT)
+    key = earlier.dump().split(b" ")[0]
+    damaged = Kept(key + b" " + line + b"\n")
+    with keeping(damaged):
+        assert fill(KEPT) == "Testkommune: 2 dagar, til juni 2022."
+    assert damaged.changed
+
+
+def test_a_condition_is_worked_out_again_for_other_rules_or_another_organisation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    condition = "rules.days > 2 or org.name == 'Nykommune'"
+
+    def asked(ruleset: RuleSet, org: OrgView = ORG) -> Callable[[], bool]:
+        return lambda: holds(text_environment(), condition, ruleset, org)
+
+    assert kept_across_builds(asked(rules()), asked(rules(days=3)), monkeypatch) == (
+        False,
+        True,
+        1,
+    )
+    assert kept_across_builds(asked(rules()), asked(rules(), ORG_RENAMED), monkeypatch) == (
+        False,
+        True,
+        1,
+    )

@@ -1,0 +1,85 @@
+"""What loading the content works out from unchanged inputs, kept from build to build as data.
+
+Hundreds of organisations each fill the rules into their texts and forms; where one of them
+changes, the others would work out the very same results again (seconds of a build). Each
+result is kept under a digest of everything it was made from, as JSON (never code), and a
+build takes it instead of working it out. Only results worked out without a problem are kept,
+so every problem is found again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+
+class Kept:
+    """Results kept by an earlier build; ``stored`` is what ``dump`` gave: a line per result,
+    its digest and the result as JSON. Any other line is ignored (the result is worked out)."""
+
+    def __init__(self, stored: bytes | None = None):
+        self._stored: dict[str, str] = {}
+        for line in (stored or b"").decode("utf-8", "replace").split("\n"):
+            key, _, data = line.partition(" ")
+            if data:
+                self._stored[key] = data
+        self._used: dict[str, str] = {}
+        self._added = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether ``dump`` would give other data than it was made with."""
+        return self._added or self._used.keys() != self._stored.keys()
+
+    def get(self, key: str) -> Any:
+        """The result kept under ``key`` (as JSON gives it back), or None."""
+        data = self._stored.get(key)
+        if data is None:
+            return None
+        try:
+            value = json.loads(data)
+        except ValueError:
+            return None
+        self._used[key] = data
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        # ASCII: a line break or any other character of a text stays inside its line.
+        self._used[key] = json.dumps(value, separators=(",", ":"))
+        self._added = True
+
+    def dump(self) -> bytes:
+        """The results worked out or used since this was made (the others are forgotten)."""
+        return "".join(f"{key} {data}\n" for key, data in self._used.items()).encode()
+
+
+_current: contextvars.ContextVar[Kept | None] = contextvars.ContextVar("kept", default=None)
+
+
+def current() -> Kept | None:
+    """What the content loading in this thread may take and add to; None: nothing is kept."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def keeping(kept: Kept) -> Iterator[None]:
+    """Results worked out meanwhile (in this thread) are taken from ``kept`` and added to it."""
+    token = _current.set(kept)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def digest(*parts: str) -> str:
+    """A key from the parts a result was made from (each part's length first: no two lists
+    of parts give the same bytes)."""
+    hashed = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        hashed.update(len(data).to_bytes(8, "big") + data)
+    return hashed.hexdigest()
