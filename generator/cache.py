@@ -38,6 +38,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from generator.trash import PREFIX as TRASH
+from generator.trash import Trash
+from generator.trash import remove as _remove
+
 RENDERERS = (
     "Jinja2",
     "Markdown",
@@ -500,18 +504,21 @@ class BuildCache:
             self._drop(key, name, f"unreadable: {getattr(exc, 'strerror', None) or exc}")
         return None
 
-    def prune(self) -> None:
-        """Forget everything this build did not use, and remember what it kept."""
+    def prune(self, trash: Trash | None = None) -> None:
+        """Forget everything this build did not use (into ``trash``, or deleted now), and
+        remember what it kept."""
         if not self.root.is_dir():
             return
         kept = []
         for entry in self.root.iterdir():
-            if entry.name == INDEX:
+            if entry.name == INDEX or entry.name.startswith(TRASH):
                 continue
             if entry.name in self.used:
                 kept.append(entry.name)
             elif entry.name.removesuffix(SUMS) in self.used:
                 continue
+            elif trash is not None:
+                trash.put(entry)
             else:
                 _remove(entry)
         if self.writable:
@@ -669,11 +676,3 @@ def _load_folder(
 
 def _few(names: list[str]) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-
-
-def _remove(entry: Path) -> None:
-    if entry.is_dir() and not entry.is_symlink():
-        shutil.rmtree(entry, ignore_errors=True)
-    else:
-        with contextlib.suppress(OSError):
-            entry.unlink(missing_ok=True)

@@ -292,6 +292,7 @@ def _built(
                 incremental=incremental,
                 wait=wait,
                 pdfs=pdfs,
+                tidy_later=True,  # the command ends once the new site is in place
             )
     except BuildStopped as exc:
         click.echo(f"error: {exc}; {paths.site} was not changed.", err=True)

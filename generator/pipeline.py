@@ -61,6 +61,7 @@ from generator.sitelock import site_lock
 from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
+from generator.trash import Trash
 from generator.validate import check_content, load_project, load_project_text
 from generator.workers import Workers, fewer_collections, stop_unfinished, warm_up
 from generator.yamlload import ParsedFiles, remembering
@@ -188,6 +189,7 @@ def build(
     pdfs: bool = True,
     part_size: int | None = None,
     index_size: int | None = None,
+    tidy_later: bool = False,
 ) -> BuildResult:
     """Check, render and build everything, then swap the new site into place; return the
     manifest's entries and the stages' timings.
@@ -200,7 +202,9 @@ def build(
     one to finish, else it raises BuildError. Without ``pdfs`` (a quick preview), no PDF is
     written: each is copied from the site being replaced where it has one, and a link to any
     other says it is not built. ``part_size`` and ``index_size``: organisations per MkDocs build
-    and per search index (see ``layout``).
+    and per search index (see ``layout``). With ``tidy_later``, what the build replaced (the
+    old site, cache entries no longer used) is deleted by a process of its own that may
+    outlive this one (``trash``); else before the build returns.
     """
     try:
         paths.site.parent.mkdir(parents=True, exist_ok=True)
@@ -209,7 +213,15 @@ def build(
     with site_lock(paths.site, report, wait=wait), _stopped_by_sigterm(), fewer_collections():
         _remove_leftovers(paths.site, report)  # first: it may hold the only copy of the site
         return _build_locked(
-            paths, report, jobs, progress, incremental, pool, pdfs, (part_size, index_size)
+            paths,
+            report,
+            jobs,
+            progress,
+            incremental,
+            pool,
+            pdfs,
+            (part_size, index_size),
+            tidy_later,
         )
 
 
@@ -222,10 +234,12 @@ def _build_locked(
     pool: ProcessPoolExecutor | None,
     pdfs: bool = True,
     sizes: tuple[int | None, int | None] = (None, None),
+    tidy_later: bool = False,
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
     cache = _open_cache(paths, incremental, report)
+    trash = Trash(cache.root, later=tidy_later)
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
         project, memory = _load(paths, cache)
@@ -251,7 +265,7 @@ def _build_locked(
         with clock("manifest and swap"):
             write_manifest(staging, LANGUAGES, entries, cache.digest)
             _publish_modes(staging)
-            _swap(staging, paths.site)
+            _swap(staging, paths.site, trash)
     except OSError as exc:  # disk full, read-only: the site was not written, so say so plainly
         stop_unfinished()
         shutil.rmtree(staging, ignore_errors=True)
@@ -263,7 +277,8 @@ def _build_locked(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     with clock("tidy the cache"):  # what this build replaced (a part's old pages, its index)
-        cache.prune()
+        cache.prune(trash)
+        trash.empty()
     if counts.rendered == 0:
         report("Nothing changed: no page and no PDF was rendered again.")
     report(f"Site written to {paths.site} ({len(entries)} pages and files).")
@@ -1051,8 +1066,9 @@ def _sources(project: Project, paths: Paths, pages: list[Page]) -> dict[str, Pat
     return sources
 
 
-def _swap(new: Path, site: Path) -> None:
-    """Put ``new`` where ``site`` is, keeping the old one until the new one is in place.
+def _swap(new: Path, site: Path, trash: Trash) -> None:
+    """Put ``new`` where ``site`` is, keeping the old one until the new one is in place
+    (then into ``trash``).
 
     Where the system can exchange two names atomically (Linux), ``site`` is never absent.
     Elsewhere the old site is renamed aside first; a build killed between the two renames
@@ -1062,7 +1078,7 @@ def _swap(new: Path, site: Path) -> None:
         new.rename(site)
         return
     if _exchange(new, site):
-        shutil.rmtree(new, ignore_errors=True)  # now the old site
+        trash.put(new)  # now the old site
         return
     old = site.with_name(f".{site.name}.old-{os.getpid()}")
     site.rename(old)
@@ -1071,7 +1087,7 @@ def _swap(new: Path, site: Path) -> None:
     except OSError:
         old.rename(site)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    trash.put(old)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -1,0 +1,97 @@
+"""What a build replaced (the old site, cache entries no longer used), removed after it.
+
+Deleting the old site and the cache entries a build no longer uses is a second or two of
+metadata writes at hundreds of organisations, and nobody waits for it: each is moved aside in
+one rename, into a folder of the build's own in the cache (``.trash-*``), and the command that
+built the site has a process of its own delete that folder while the maintainer already reads
+the new site. A folder that was not deleted (the machine stopped meanwhile) is deleted by the
+next build. Where nothing can be moved (another file system) or no process started, it is
+deleted at once, as it is in a build that does not ask for ``later``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+PREFIX = ".trash-"
+"""The name of a trash folder in the cache starts with this."""
+
+FORGOTTEN = 60.0
+"""Seconds after which a trash folder that is still there is taken to have lost the process
+deleting it."""
+
+
+class Trash:
+    """Where one build puts what it replaced; ``later``: deleted by a process of its own."""
+
+    def __init__(self, root: Path, *, later: bool = False) -> None:
+        self.root = root
+        """The cache folder the trash folder goes in."""
+        self.later = later
+        self.folder: Path | None = None
+        self._count = 0
+
+    def put(self, path: Path) -> None:
+        """Move ``path`` into the trash, or delete it now where it cannot be moved."""
+        if self.later:
+            try:
+                if self.folder is None:
+                    self.folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=self.root))
+                self._count += 1
+                path.rename(self.folder / str(self._count))
+                return
+            except OSError:
+                pass
+        remove(path)
+
+    def empty(self) -> None:
+        """Delete what is in the trash, with what earlier builds left in theirs."""
+        folders = [self.folder] if self.folder is not None else []
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for entry in self.root.iterdir():
+                if entry.name.startswith(PREFIX) and entry != self.folder:
+                    with contextlib.suppress(OSError):
+                        if now - entry.lstat().st_mtime > FORGOTTEN:
+                            folders.append(entry)
+        self.folder = None
+        for folder in folders:
+            if not (self.later and _remove_meanwhile(folder)):
+                remove(folder)
+
+
+def _remove_meanwhile(folder: Path) -> bool:
+    """Start a process that deletes ``folder`` and outlives this one; False where none can
+    start. Started at a lower priority than the builds that may follow at once."""
+    rm = shutil.which("rm")
+    if rm is None:
+        return False
+    try:
+        process = subprocess.Popen(
+            [rm, "-rf", "--", str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl+C in the terminal stops the build, not this
+            close_fds=True,
+        )
+    except OSError:
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, process.pid, 10)
+    return True
+
+
+def remove(entry: Path) -> None:
+    """Delete a file or a folder with all it holds, as far as it can be."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            entry.unlink(missing_ok=True)
