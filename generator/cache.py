@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -190,18 +191,24 @@ class Tree:
     """A folder kept from build to build (the Markdown MkDocs reads) whose files are written
     only where their bytes changed: creating files is what costs on a disk, and a site of
     hundreds of organisations has thousands of them. ``prune`` removes what this build did not
-    put, so the folder holds exactly this build's files."""
+    put, so the folder holds exactly this build's files, and lists them with their digests and
+    stamps beside the folder (``<folder>.sums``): a file still as listed, with the bytes to put,
+    is left alone unread (as the build cache trusts its files)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.put_here: dict[str, bytes] = {}
         """Each file put: its SHA-256."""
         self._made: set[Path] = set()
+        self._listed, self._listed_at = self._read_list()
 
     def put(self, relative: str, data: bytes) -> None:
         """``relative`` (a POSIX path below the root) holds ``data`` afterwards."""
-        self.put_here[relative] = hashlib.sha256(data).digest()
+        digest = hashlib.sha256(data).digest()
+        self.put_here[relative] = digest
         target = self.root / relative
+        if self._as_listed(relative, target, digest):
+            return
         try:
             if target.read_bytes() == data:
                 return
@@ -222,7 +229,7 @@ class Tree:
                 self.put(f"{relative}/{below}" if relative else below, path.read_bytes())
 
     def prune(self) -> None:
-        """Remove every file and folder that this build did not put."""
+        """Remove every file and folder that this build did not put; list the rest."""
         for root, prefix, dirs, files in _walk(self.root, topdown=False):  # children first
             links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
             for name in files + links:
@@ -232,6 +239,43 @@ class Tree:
             if prefix:
                 with contextlib.suppress(OSError):
                     os.rmdir(root)  # only when emptied
+        listed = {}
+        for relative, digest in self.put_here.items():
+            with contextlib.suppress(OSError):
+                status = os.lstat(self.root / relative)
+                listed[relative] = [digest.hex(), status.st_size, *_stamp(status)]
+        with contextlib.suppress(OSError):  # unlisted, each file is read next time: slower
+            write_framed(self._list_path, json.dumps(listed, sort_keys=True).encode())
+
+    @property
+    def _list_path(self) -> Path:
+        return self.root.with_name(f"{self.root.name}{SUMS}")
+
+    def _read_list(self) -> tuple[dict[str, list], int]:
+        try:
+            listed = json.loads(read_framed(self._list_path) or b"{}")
+            return (listed if isinstance(listed, dict) else {}), os.stat(
+                self._list_path
+            ).st_mtime_ns
+        except (OSError, ValueError):
+            return {}, 0
+
+    def _as_listed(self, relative: str, target: Path, digest: bytes) -> bool:
+        """Whether ``target`` is still the file listed with ``digest``: the same length,
+        inode and time of writing, written before the list was (times are coarser than
+        writes: a file written as late as the list may have changed since)."""
+        listed = self._listed.get(relative)
+        if not isinstance(listed, list) or listed[:1] != [digest.hex()]:
+            return False
+        try:
+            status = os.lstat(target)
+        except OSError:
+            return False
+        return (
+            stat.S_ISREG(status.st_mode)
+            and listed[1:] == [status.st_size, *_stamp(status)]
+            and status.st_mtime_ns < self._listed_at
+        )
 
 
 def _walk(folder: Path, *, topdown: bool = True) -> Iterator[tuple[str, str, list[str], list[str]]]:

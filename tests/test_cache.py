@@ -333,3 +333,100 @@ def test_a_tree_writes_only_what_changed_and_removes_what_was_not_put(tmp_path: 
     after = (tmp_path / "docs" / "index.md").stat()
     assert (after.st_ino, after.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
     assert sums_key(second.put_here) == tree_key(tmp_path / "docs")
+
+
+def tree_reads(monkeypatch: pytest.MonkeyPatch, root: Path) -> list[str]:
+    """The files below ``root`` read while the test goes on, by their path below it."""
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if root in path.parents:
+            read.append(path.relative_to(root).as_posix())
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    return read
+
+
+def settled(folder: Path) -> None:
+    """Wait until a file written now gets a later time than every file below ``folder`` (times
+    are coarser than writes)."""
+    probe = folder.with_name("probe")
+    latest = max(p.stat().st_mtime_ns for p in folder.rglob("*"))
+    while True:
+        probe.write_bytes(b"")
+        if probe.stat().st_mtime_ns > latest:
+            return
+        time.sleep(0.01)
+
+
+def test_a_tree_leaves_a_file_still_as_listed_unread_and_reads_one_changed_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    first = Tree(docs)
+    for name in ("a.md", "b.md", "org/c.md"):
+        first.put_text(name, f"# {name}")
+    settled(docs)
+    first.prune()
+    # Behind the tree's back, a file written anew (another inode) with its length and time
+    # of writing kept.
+    replaced = docs / "org" / "c.md"
+    stamp = replaced.stat()
+    anew = replaced.with_name("new")  # made while the old one is there: another inode
+    anew.write_text("# org/C.md")
+    os.utime(anew, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    anew.replace(replaced)
+    read = tree_reads(monkeypatch, docs)
+
+    second = Tree(docs)
+    for name in ("a.md", "b.md", "org/c.md"):
+        second.put_text(name, f"# {name}")
+    second.prune()
+
+    assert read == ["org/c.md"]
+    assert replaced.read_text() == "# org/c.md"
+    assert sums_key(second.put_here) == tree_key(docs)
+
+
+def test_a_tree_with_a_damaged_list_reads_every_file_and_lists_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    first = Tree(docs)
+    first.put_text("a.md", "# A")
+    first.put_text("b.md", "# B")
+    settled(docs)
+    first.prune()
+    listing = tmp_path / "docs.sums"
+    listing.write_bytes(listing.read_bytes()[:-3])
+    read = tree_reads(monkeypatch, docs)
+
+    again = Tree(docs)
+    again.put_text("a.md", "# A")
+    again.put_text("b.md", "# B, changed")
+    settled(docs)
+    again.prune()
+
+    assert sorted(read) == ["a.md", "b.md"]
+    assert (docs / "b.md").read_text() == "# B, changed"
+    read.clear()
+    Tree(docs).put_text("a.md", "# A")
+    assert read == []
+
+
+def test_a_tree_reads_a_file_written_as_late_as_its_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    first = Tree(docs)
+    first.put_text("a.md", "# A")
+    later = time.time_ns() + 1000 * 10**9  # not older than the list: it may change unseen
+    os.utime(docs / "a.md", ns=(later, later))
+    first.prune()
+    read = tree_reads(monkeypatch, docs)
+
+    Tree(docs).put_text("a.md", "# A")
+
+    assert read == ["a.md"]
