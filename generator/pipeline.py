@@ -61,7 +61,7 @@ from generator.sitelock import site_lock
 from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
-from generator.trash import Trash
+from generator.trash import SPARE, Trash
 from generator.validate import check_content, load_project, load_project_text
 from generator.workers import Workers, fewer_collections, stop_unfinished, warm_up
 from generator.yamlload import ParsedFiles, remembering
@@ -950,7 +950,9 @@ def run_jobs(
         """What the cache has, one item at a time, while the workers make the rest: first
         the parts whose search index waits for a part being made."""
         for site in sorted(sites_kept, key=lambda site: (site.lang, site.index) not in changed):
-            if cache.fetch(site.key, site.target):
+            # Its folders taken from the site the last build replaced, where they are there.
+            recycle = inputs.cache.root / SPARE / at.language_root(site.lang)
+            if cache.fetch(site.key, site.target, recycle):
                 report(f"{site.name}: {pages(site)} pages unchanged, MkDocs not run.")
                 place(site)
             else:  # damaged: made after all
@@ -1068,7 +1070,7 @@ def _sources(project: Project, paths: Paths, pages: list[Page]) -> dict[str, Pat
 
 def _swap(new: Path, site: Path, trash: Trash) -> None:
     """Put ``new`` where ``site`` is, keeping the old one until the new one is in place
-    (then into ``trash``).
+    (then kept as the next build's spare: ``Trash.keep``).
 
     Where the system can exchange two names atomically (Linux), ``site`` is never absent.
     Elsewhere the old site is renamed aside first; a build killed between the two renames
@@ -1078,7 +1080,7 @@ def _swap(new: Path, site: Path, trash: Trash) -> None:
         new.rename(site)
         return
     if _exchange(new, site):
-        trash.put(new)  # now the old site
+        trash.keep(new)  # now the old site
         return
     old = site.with_name(f".{site.name}.old-{os.getpid()}")
     site.rename(old)
@@ -1087,7 +1089,7 @@ def _swap(new: Path, site: Path, trash: Trash) -> None:
     except OSError:
         old.rename(site)
         raise
-    trash.put(old)
+    trash.keep(old)
 
 
 def _exchange(a: Path, b: Path) -> bool:

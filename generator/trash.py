@@ -1,5 +1,11 @@
 """What a build replaced (the old site, cache entries no longer used), removed after it.
 
+The site a build replaces is kept first, as the next build's spare (``.spare`` in the cache):
+making a folder is the slowest thing a build does on some disks (0.6 ms each on this
+machine's, and a site of 370 organisations has 4,900), and the next build takes its folders
+from there, emptied of what it does not need (``BuildCache.fetch``). The spare it had goes
+to the trash.
+
 Deleting the old site and the cache entries a build no longer uses is a second or two of
 metadata writes at hundreds of organisations, and nobody waits for it: each is moved aside in
 one rename, into a folder of the build's own in the cache (``.trash-*``), and the command that
@@ -21,6 +27,9 @@ from pathlib import Path
 
 PREFIX = ".trash-"
 """The name of a trash folder in the cache starts with this."""
+
+SPARE = ".spare"
+"""The site the last build replaced, in the cache."""
 
 FORGOTTEN = 60.0
 """Seconds after which a trash folder that is still there is taken to have lost the process
@@ -49,6 +58,17 @@ class Trash:
             except OSError:
                 pass
         remove(path)
+
+    def keep(self, site: Path) -> None:
+        """Keep a site that was replaced as the next build's spare; the spare before it, with
+        what this build did not take from it, goes to the trash."""
+        spare = self.root / SPARE
+        if os.path.lexists(spare):
+            self.put(spare)
+        try:
+            site.rename(spare)
+        except OSError:  # no cache folder (it cannot be written): no spare
+            self.put(site)
 
     def empty(self) -> None:
         """Delete what is in the trash, with what earlier builds left in theirs."""

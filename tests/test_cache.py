@@ -430,3 +430,52 @@ def test_a_tree_reads_a_file_written_as_late_as_its_list(
     Tree(docs).put_text("a.md", "# A")
 
     assert read == ["a.md"]
+
+
+def every_path(folder: Path) -> list[str]:
+    """Every file and folder below ``folder`` (empty folders too)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def test_a_fetch_takes_folders_from_an_earlier_copy_and_leaves_only_what_is_stored(
+    tmp_path: Path,
+) -> None:
+    built = tmp_path / "part"
+    for name, text in {
+        "org/index.html": "a",
+        "org/sub/b.html": "b",
+        "org/sub/deep/c.html": "c",
+        "other/d.html": "d",
+        "404.html": "404",
+    }.items():
+        (built / name).parent.mkdir(parents=True, exist_ok=True)
+        (built / name).write_text(text)
+    kept = cache(tmp_path / "cache")
+    kept.store("part", built)
+    assert kept.fetch("part", tmp_path / "fresh")
+    # An earlier copy, as the site a build replaced holds it, then changed: a file written
+    # anew, one more file and folder, a link out, a folder where a file was.
+    earlier = tmp_path / "earlier"
+    (tmp_path / "fresh").rename(earlier)
+    shutil.copytree(earlier, tmp_path / "fresh")  # for comparing: new folders, copied files
+    (earlier / "org" / "index.html").unlink()
+    (earlier / "org" / "index.html").write_text("stale")
+    (earlier / "org" / "extra.html").write_text("extra")
+    (earlier / "org" / "gone" / "deeper").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (earlier / "org" / "sub" / "link").symlink_to(tmp_path / "outside")
+    (earlier / "org" / "sub" / "deep" / "c.html").unlink()
+    (earlier / "org" / "sub" / "deep" / "c.html").mkdir()
+    org, b = (earlier / "org").stat().st_ino, (earlier / "org" / "sub" / "b.html").stat().st_ino
+    (earlier / "other").rename(tmp_path / "other")
+    (earlier / "other").symlink_to(tmp_path / "other")  # a link is not a folder to take
+
+    target = tmp_path / "target"
+    assert kept.fetch("part", target, earlier)
+
+    assert every_path(target) == every_path(tmp_path / "fresh")
+    assert tree_key(target) == tree_key(built)
+    assert (target / "org").stat().st_ino == org  # taken, not made
+    assert (target / "org" / "sub" / "b.html").stat().st_ino == b  # the stored file, left
+    assert not (earlier / "org").exists() and (earlier / "other").is_symlink()
+    assert (tmp_path / "outside").is_dir() and (tmp_path / "other" / "d.html").is_file()

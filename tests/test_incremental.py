@@ -257,3 +257,30 @@ def test_a_check_takes_what_the_last_build_parsed_and_leaves_its_cache_alone(
     assert generator.pipeline.check(paths) == expected
     assert tree_digest(cache) == damaged != before
     assert [path for path in parsed if content in path.parents]  # parsed afresh
+
+
+def test_a_build_takes_its_folders_from_the_site_it_replaced_and_nothing_stale_with_them(
+    tmp_path: Path, minimal_site: Path
+) -> None:
+    """The site a build replaces is kept in its cache as the next build's spare; whatever is
+    in it, the next site is the one the content makes, folder for folder."""
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    run(content, site)
+    expected = tree_digest(site), sorted(p.relative_to(site) for p in site.rglob("*"))
+    spare = tmp_path / ".site.cache" / ".spare"
+    org = spare / "nb" / "testkommune"
+    assert (org / "heimekontor" / "index.html").is_file()
+    page = org / "heimekontor" / "index.html"
+    page.unlink()
+    page.write_text("gammal side")  # another file where a page was
+    (org / "utgått.html").write_text("ei side som ikkje finst lenger")
+    (org / "tom" / "mappe").mkdir(parents=True)
+    taken = (org / "skjema").stat().st_ino
+
+    again = run(content, site)
+
+    assert "Nothing changed: no page and no PDF was rendered again." in again
+    assert (tree_digest(site), sorted(p.relative_to(site) for p in site.rglob("*"))) == expected
+    assert (site / "nb" / "testkommune" / "skjema").stat().st_ino == taken
+    assert spare.is_dir()  # the site just replaced

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import generator.trash
-from generator.trash import FORGOTTEN, PREFIX, Trash
+from generator.trash import FORGOTTEN, PREFIX, SPARE, Trash
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 
@@ -134,3 +134,24 @@ def test_the_command_replaces_the_site_and_deletes_the_old_one_after(
     assert emptied(tmp_path / ".site.cache")
     listed = sorted(p.name for p in tmp_path.iterdir())
     assert listed == [".site.cache", ".site.lock", "minimal", "site"]
+
+
+def test_a_replaced_site_is_kept_as_the_spare_and_the_spare_before_it_is_deleted(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    older, _ = replaced(tmp_path / "older")
+    newer, _ = replaced(tmp_path / "newer")
+    trash = Trash(cache)
+
+    trash.keep(older)
+    trash.keep(newer)
+
+    assert sorted(p.name for p in cache.iterdir()) == [SPARE]
+    assert (cache / SPARE / "nb" / "index.html").read_text() == "gammel"
+    assert not older.exists() and not newer.exists()
+    no_cache = Trash(tmp_path / "no-cache-here")
+    site, _ = replaced(tmp_path / "third")
+    no_cache.keep(site)  # nowhere to keep it: deleted
+    assert not site.exists()
