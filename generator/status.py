@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import multiprocessing
+import os
 import re
 import signal
 from collections import Counter
@@ -173,6 +174,9 @@ def _aside() -> None:
     one), and it ends with the caller even when that is killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+    # The build it runs beside comes first; the words are needed only when it is done.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
 
 
 def _status(
