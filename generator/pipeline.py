@@ -931,7 +931,9 @@ def run_jobs(
 
         # First: the last step of its written form's site, and the longest of a small change.
         site_dir = inputs.out / at.language_root(search.lang)
-        args = (site_dir, search.lang, output, search.pages)
+        # The published index it replaces: most of its files are what Pagefind writes again.
+        previous = inputs.paths.site / at.in_site(search.lang, at.search_part(search.index))
+        args = (site_dir, search.lang, output, search.pages, previous)
         what = f"search index for '{search.name}'"
         workers.submit("Search", what, index_site, *args, then=indexed, first=True)
 

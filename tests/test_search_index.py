@@ -87,3 +87,38 @@ def test_an_index_without_the_languages_pages_fails_the_build_clearly(
     with pytest.raises(BuildError, match=said) as caught:
         index_site(folder, "nb", folder / FOLDER)
     assert str(caught.value).startswith("search index for 'nb': ")
+
+
+def test_files_the_replaced_index_has_as_they_are_become_second_names_of_those(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = site(tmp_path)
+    previous = tmp_path / "published"
+    index_site(folder, "nb", previous)
+    (folder / "kommune" / "ny").mkdir()
+    (folder / "kommune" / "ny" / "index.html").write_text(
+        PAGE.format(lang="nb").replace("Hjemmekontor", "Reiseregning")
+    )
+    tampered = next(previous.glob("fragment/*"))
+    tampered.write_bytes(tampered.read_bytes()[::-1])  # the same name, other bytes
+
+    index_site(folder, "nb", folder / FOLDER, previous=previous)
+    fresh = tmp_path / "fresh"
+    index_site(folder, "nb", fresh)
+
+    made = {p.relative_to(folder / FOLDER): p for p in (folder / FOLDER).rglob("*") if p.is_file()}
+    assert {k: v.read_bytes() for k, v in made.items()} == {
+        p.relative_to(fresh): p.read_bytes() for p in fresh.rglob("*") if p.is_file()
+    }
+    shared = {k for k, v in made.items() if (previous / k).exists() and v.samefile(previous / k)}
+    assert shared  # the unchanged chunks and the first page's other files
+    assert tampered.relative_to(previous) not in shared
+    assert all((previous / k).read_bytes() == made[k].read_bytes() for k in shared)
+    # Without a folder in memory, the index is written in place, the same bytes.
+    monkeypatch.setattr("generator.search._MEMORY", str(tmp_path / "no-memory-here"))
+    index_site(folder, "nb", folder / FOLDER, previous=previous)
+    again = {p.relative_to(folder / FOLDER): p for p in (folder / FOLDER).rglob("*") if p.is_file()}
+    assert {k: v.read_bytes() for k, v in again.items()} == {
+        k: v.read_bytes() for k, v in made.items()
+    }
+    assert not any(v.samefile(previous / k) for k, v in again.items() if (previous / k).exists())
