@@ -13,8 +13,9 @@ It builds N organisations (default 20) with ``generator.build`` and prints:
   each with how many outputs changed (manifest checksums): the least a rebuild has to write;
   these run as a maintainer runs them, ``policy-site build`` in a process of its own (its start,
   and the status summary it prints after the build, included);
-- a build from scratch without PDFs (``policy-site build --no-pdfs``), and a rebuild of it after
-  another organisation's rule value changed (the maintainer's quick preview, again the command);
+- a build from scratch without PDFs (``policy-site build --no-pdfs``), a rebuild of it with
+  nothing changed, and one after another organisation's rule value changed (the maintainer's
+  quick preview, again the command);
 - what a reader downloads: the largest and the median page, the whole site, the PDFs' sizes;
 - the search index, and three typical queries in Chromium (benchmarks/search.py): bytes
   transferred and time to the answer;
@@ -188,6 +189,11 @@ def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[R
     quick = Paths.default(PROJECT_ROOT, paths.content, tmp / "quick")
     no_pdfs = timed_build(quick, fresh=True, pdfs=False, jobs=jobs)
     rows.append(_timed_row("Build without PDFs (--no-pdfs, fresh)", no_pdfs, TARGETS["full"], orgs))
+    # As with PDFs above, the change comes after a rebuild: a site built from scratch has
+    # replaced none, so its first rebuild has no spare to take its folders from.
+    progress("Rebuild without PDFs with nothing changed...")
+    again = command_build(quick, pdfs=False, jobs=jobs)
+    rows.append(("No-change rebuild, --no-pdfs", f"{again.seconds:.1f} s", ""))
     what = change_one_rule(policy_files[(len(policy_files) // 2 + 1) % len(policy_files)])
     progress(f"Rebuild without PDFs after one change ({what})...")
     preview = command_build(quick, pdfs=False, jobs=jobs)

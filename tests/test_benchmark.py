@@ -29,6 +29,7 @@ def test_the_benchmark_prints_its_table() -> None:
         "No-change rebuild",
         "One-organisation change rebuild",
         "Build without PDFs (--no-pdfs, fresh)",
+        "No-change rebuild, --no-pdfs",
         "One-organisation change, --no-pdfs",
         "Largest page HTML",
         "Search 'pult' on /nb/",
