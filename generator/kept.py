@@ -42,10 +42,15 @@ class Kept:
             return None
         try:
             value = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # not what ``put`` writes: worked out again
             return None
         self._used[key] = data
         return value
+
+    def drop(self, key: str) -> None:
+        """Forget a result its reader found it cannot use (it is worked out again)."""
+        self._used.pop(key, None)
+        self._stored.pop(key, None)
 
     def put(self, key: str, value: Any) -> None:
         # ASCII: a line break or any other character of a text stays inside its line.

@@ -8,7 +8,6 @@ import datetime as dt
 import errno
 import hashlib
 import itertools
-import json
 import os
 import re
 import stat
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem, display_path
+from generator.kept import Kept
 
 Loc = tuple[str | int, ...]
 
@@ -124,51 +124,40 @@ def load_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
 
 
 class ParsedFiles:
-    """Files parsed by earlier builds, kept as data: a file whose text is unchanged is not
-    parsed again (libyaml twice, for the checks and for the positions: a second of a build of
-    hundreds of organisations). Only files parsed without a problem are kept, so every problem
-    is found again. ``stored`` is what ``dump`` gave: a line per file, its text's digest and
-    its source as JSON; a line that is not what ``dump`` writes is ignored (the file is
-    parsed)."""
+    """Files parsed by earlier builds, kept as data (``kept.Kept``, by the digest of each
+    file's text): a file whose text is unchanged is not parsed again (libyaml twice, for the
+    checks and for the positions: a second of a build of hundreds of organisations). Only files
+    parsed without a problem are kept, so every problem is found again; a kept file that does
+    not read back is parsed."""
 
     def __init__(self, stored: bytes | None = None):
-        self._stored: dict[str, str] = {}
-        # Split at "\n" only: JSON writes the other line breaks of a text as they are.
-        for line in (stored or b"").decode("utf-8", "replace").split("\n"):
-            digest, _, data = line.partition(" ")
-            if data:
-                self._stored[digest] = data
-        self._used: dict[str, str] = {}
-        self._added = False
+        self._kept = Kept(stored)
 
     @property
     def changed(self) -> bool:
         """Whether ``dump`` would give other data than it was made with."""
-        return self._added or self._used.keys() != self._stored.keys()
+        return self._kept.changed
 
     def get(self, text: str, path: Path) -> Source | None:
         digest = _digest(text)
-        data = self._stored.get(digest)
+        data = self._kept.get(digest)  # read afresh each time: a build may change its data
         if data is None:
             return None
-        try:  # read afresh each time: a build may change the data it is given
-            source = _decoded(json.loads(data), path, text)
+        try:
+            return _decoded(data, path, text)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
+            self._kept.drop(digest)
             return None
-        self._used[digest] = data
-        return source
 
     def put(self, text: str, source: Source) -> None:
         try:
-            data = json.dumps(_encoded(source), ensure_ascii=False, separators=(",", ":"))
+            self._kept.put(_digest(text), _encoded(source))
         except _NotKept:
             return
-        self._used[_digest(text)] = data
-        self._added = True
 
     def dump(self) -> bytes:
         """The files parsed or used since this was made (a file removed is forgotten)."""
-        return "".join(f"{digest} {data}\n" for digest, data in self._used.items()).encode()
+        return self._kept.dump()
 
 
 _parsed: contextvars.ContextVar[ParsedFiles | None] = contextvars.ContextVar("parsed", default=None)

@@ -361,15 +361,21 @@ def settled(folder: Path) -> None:
         time.sleep(0.01)
 
 
+def listed(docs: Path, texts: dict[str, str]) -> Tree:
+    """A tree of ``texts`` by name, pruned and so listed, its files older than the list."""
+    tree = Tree(docs)
+    for name, text in texts.items():
+        tree.put_text(name, text)
+    settled(docs)
+    tree.prune()
+    return tree
+
+
 def test_a_tree_leaves_a_file_still_as_listed_unread_and_reads_one_changed_since(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = tmp_path / "docs"
-    first = Tree(docs)
-    for name in ("a.md", "b.md", "org/c.md"):
-        first.put_text(name, f"# {name}")
-    settled(docs)
-    first.prune()
+    listed(docs, {name: f"# {name}" for name in ("a.md", "b.md", "org/c.md")})
     # Behind the tree's back, a file written anew (another inode) with its length and time
     # of writing kept.
     replaced = docs / "org" / "c.md"
@@ -394,20 +400,12 @@ def test_a_tree_with_a_damaged_list_reads_every_file_and_lists_them_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = tmp_path / "docs"
-    first = Tree(docs)
-    first.put_text("a.md", "# A")
-    first.put_text("b.md", "# B")
-    settled(docs)
-    first.prune()
+    listed(docs, {"a.md": "# A", "b.md": "# B"})
     listing = tmp_path / "docs.sums"
     listing.write_bytes(listing.read_bytes()[:-3])
     read = tree_reads(monkeypatch, docs)
 
-    again = Tree(docs)
-    again.put_text("a.md", "# A")
-    again.put_text("b.md", "# B, changed")
-    settled(docs)
-    again.prune()
+    listed(docs, {"a.md": "# A", "b.md": "# B, changed"})
 
     assert sorted(read) == ["a.md", "b.md"]
     assert (docs / "b.md").read_text() == "# B, changed"
