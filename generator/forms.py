@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 from generator import kept
 from generator.errors import Problem
@@ -25,6 +26,8 @@ from generator.schema import Attachment
 from generator.textvars import OrgView, RuleSet, TextError, expand, holds, text_environment
 from generator.yamlload import Loc, Source
 from generator.yamlload import dotted as _dotted
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -479,46 +482,50 @@ def resolve_form(
     resolver = _Resolver(form, rules, lang, org, problems, words)
     resolved = resolver.resolve()
     if results is not None and len(problems) == count:
-        results.put(key, {"form": asdict(resolved), "covers": sorted(resolver.covered)})
+        results.put(key, [astuple(resolved), sorted(resolver.covered)])
     return resolved, resolver.covered
 
 
 def _resolved_from(data: Any) -> tuple[ResolvedForm, set[int]] | None:
-    """A resolved form as ``resolve_form`` keeps it (JSON: lists for tuples), or None."""
+    """A resolved form as ``resolve_form`` keeps it, or None: each part a list of its fields
+    in order (JSON has lists for tuples), 70,000 controls at 370 organisations."""
     if data is None:
         return None
     try:
-        form = data["form"]
-        sections = tuple(
-            ResolvedSection(
-                **{
-                    **section,
-                    "items": tuple(
-                        Item(**{**item, "controls": tuple(map(_control, item["controls"]))})
-                        for item in section["items"]
-                    ),
-                }
-            )
-            for section in form["sections"]
-        )
-        return ResolvedForm(**{**form, "sections": sections}), {int(p) for p in data["covers"]}
-    except (TypeError, KeyError, ValueError, AttributeError):
+        rows, covers = data
+        return _made(ResolvedForm, rows[:-1], tuple(map(_section, rows[-1]))), {
+            int(point) for point in covers
+        }
+    except (TypeError, ValueError, IndexError):
         return None
 
 
-def _control(data: dict[str, Any]) -> Control:
-    def pair(value: Any) -> Any:
-        return None if value is None else tuple(value)
+def _section(row: list[Any]) -> ResolvedSection:
+    return _made(ResolvedSection, row[:3], tuple(map(_item, row[3])))
 
-    return Control(
-        **{
-            **data,
-            "options": tuple(tuple(option) for option in data["options"]),
-            "show_if": pair(data["show_if"]),
-            "required_if": pair(data["required_if"]),
-            "months_after": pair(data["months_after"]),
-        }
-    )
+
+def _item(row: list[Any]) -> Item:
+    return _made(Item, row[:4], tuple(map(_control, row[4])), *row[5:])
+
+
+def _made(kind: Callable[..., T], *parts: Any) -> T:
+    """``kind`` from its fields in order: the first part a list of the first fields."""
+    first, *rest = parts
+    return kind(*first, *rest)
+
+
+_FIELDS = [f.name for f in fields(Control)]
+_OPTIONS = _FIELDS.index("options")
+_PAIRS = [_FIELDS.index(name) for name in ("show_if", "required_if", "months_after")]
+
+
+def _control(row: list[Any]) -> Control:
+    row = list(row)
+    row[_OPTIONS] = tuple(map(tuple, row[_OPTIONS]))
+    for index in _PAIRS:
+        if row[index] is not None:
+            row[index] = tuple(row[index])
+    return Control(*row)
 
 
 def failed_condition(
