@@ -26,6 +26,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -88,10 +89,11 @@ def index_site(
 def _scratch() -> Iterator[Path | None]:
     """A private folder in memory, or None where there is none with room to spare."""
     try:
+        _sweep(Path(_MEMORY))
         room = os.statvfs(_MEMORY)
         if room.f_bavail * room.f_frsize < _ROOM:
             raise OSError("too little room")
-        folder = tempfile.mkdtemp(prefix="policy-site-index-", dir=_MEMORY)
+        folder = tempfile.mkdtemp(prefix=_SCRATCH, dir=_MEMORY)
     except (OSError, AttributeError):
         yield None
         return
@@ -101,9 +103,23 @@ def _scratch() -> Iterator[Path | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _sweep(memory: Path) -> None:
+    """Remove what indexing left in memory when it was stopped (a worker ended by a signal
+    does not clean up): folders of ours older than any index takes to make."""
+    now = time.time()
+    for folder in memory.glob(f"{_SCRATCH}*"):
+        with contextlib.suppress(OSError):
+            status = folder.lstat()
+            if status.st_uid == os.getuid() and now - status.st_mtime > _STALE:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 _MEMORY = "/dev/shm"
+_SCRATCH = "policy-site-index-"
 _ROOM = 256 * 1024 * 1024
 """Free room the memory folder must have to be used (an index of 500 pages is 3 MB)."""
+_STALE = 3600.0
+"""Seconds after which a folder left in memory is taken to be a stopped index's."""
 
 
 def _settle(written: Path, output: Path, previous: Path | None) -> None:

@@ -4,6 +4,8 @@ indexes, that nothing outside the pipeline steers it, and that a failure is a cl
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,25 @@ def test_files_the_replaced_index_has_as_they_are_become_second_names_of_those(
         k: v.read_bytes() for k, v in made.items()
     }
     assert not any(v.samefile(previous / k) for k, v in again.items() if (previous / k).exists())
+
+
+def test_what_a_stopped_index_left_in_memory_is_removed_and_a_recent_one_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = tmp_path / "memory"
+    (memory / "policy-site-index-stopped" / "index").mkdir(parents=True)
+    (memory / "policy-site-index-at-work" / "index").mkdir(parents=True)
+    (memory / "someone-elses").mkdir()
+    long_ago = time.time() - 2 * 3600
+    for name in ("policy-site-index-stopped", "someone-elses"):
+        os.utime(memory / name, (long_ago, long_ago))
+    monkeypatch.setattr("generator.search._MEMORY", str(memory))
+    monkeypatch.setattr("generator.search._ROOM", 0)
+    folder = site(tmp_path)
+
+    assert index_site(folder, "nb", folder / FOLDER) == 1
+
+    assert sorted(p.name for p in memory.iterdir()) == [
+        "policy-site-index-at-work",
+        "someone-elses",
+    ]
