@@ -381,13 +381,12 @@ class BuildCache:
                 _put(stored, files[""], target, "")
                 return True
             target.mkdir(parents=True, exist_ok=True)
-            if recycle is not None:
-                _recycle(recycle, target, folders, files)
+            recycled = recycle is not None and _recycle(recycle, target, folders, files)
             for folder in folders:  # parents first, so each is made once
                 os.makedirs(os.path.join(target, folder), exist_ok=True)
             for relative, held in files.items():
                 there = os.path.join(target, relative)
-                if recycle is not None and os.path.lexists(there):
+                if recycled and os.path.lexists(there):
                     continue  # recycled: the stored file itself (_recycle removed the others)
                 _put(os.path.join(stored, relative), held, there, relative)
         except Damaged as exc:  # found while copying, where the file system has no hard links
@@ -680,11 +679,11 @@ def _restamped(sums: dict, files: dict[str, Held]) -> dict:
     return {**sums, "files": {relative: new(held) for relative, held in files.items()}}
 
 
-def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, Held]) -> None:
+def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, Held]) -> bool:
     """Move each top folder of a stored folder (``folders``, ``files``) that ``earlier`` has
     into ``target``, leaving in it only the files that are the stored ones (the same inode)
-    and the folders that are stored."""
-    wanted = set(folders)
+    and the folders that are stored; whether any was moved."""
+    wanted, moved = set(folders), False
     for top in sorted({folder.split("/")[0] for folder in folders}):
         source = earlier / top
         try:
@@ -693,6 +692,7 @@ def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, H
             source.rename(target / top)
         except OSError:
             continue
+        moved = True
         for root, prefix, dirs, names in _walk(target / top):
             prefix = f"{top}/{prefix}"
             for name in list(dirs):
@@ -714,6 +714,7 @@ def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, H
                 ):
                     with contextlib.suppress(OSError):
                         os.unlink(path)
+    return moved
 
 
 def _put(source: str | Path, held: Held, target: str | Path, relative: str) -> None:

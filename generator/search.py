@@ -26,11 +26,11 @@ import shutil
 import stat
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.trash import left_behind
 from generator.workers import die_with_parent
 
 UNUSED = (
@@ -106,12 +106,8 @@ def _scratch() -> Iterator[Path | None]:
 def _sweep(memory: Path) -> None:
     """Remove what indexing left in memory when it was stopped (a worker ended by a signal
     does not clean up): folders of ours older than any index takes to make."""
-    now = time.time()
-    for folder in memory.glob(f"{_SCRATCH}*"):
-        with contextlib.suppress(OSError):
-            status = folder.lstat()
-            if status.st_uid == os.getuid() and now - status.st_mtime > _STALE:
-                shutil.rmtree(folder, ignore_errors=True)
+    for folder in left_behind(memory, _SCRATCH, _STALE):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 _MEMORY = "/dev/shm"

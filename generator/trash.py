@@ -73,13 +73,7 @@ class Trash:
     def empty(self) -> None:
         """Delete what is in the trash, with what earlier builds left in theirs."""
         folders = [self.folder] if self.folder is not None else []
-        now = time.time()
-        with contextlib.suppress(OSError):
-            for entry in self.root.iterdir():
-                if entry.name.startswith(PREFIX) and entry != self.folder:
-                    with contextlib.suppress(OSError):
-                        if now - entry.lstat().st_mtime > FORGOTTEN:
-                            folders.append(entry)
+        folders += [f for f in left_behind(self.root, PREFIX, FORGOTTEN) if f != self.folder]
         self.folder = None
         for folder in folders:
             if not (self.later and _remove_meanwhile(folder)):
@@ -106,6 +100,19 @@ def _remove_meanwhile(folder: Path) -> bool:
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, process.pid, 10)
     return True
+
+
+def left_behind(folder: Path, prefix: str, seconds: float) -> list[Path]:
+    """The entries of ``folder`` whose name starts with ``prefix``, of this user, unchanged
+    for longer than ``seconds``: left by a process that was stopped before it cleaned up."""
+    found, now = [], time.time()
+    with contextlib.suppress(OSError):
+        for entry in folder.glob(f"{prefix}*"):
+            with contextlib.suppress(OSError):
+                status = entry.lstat()
+                if status.st_uid == os.getuid() and now - status.st_mtime > seconds:
+                    found.append(entry)
+    return found
 
 
 def remove(entry: Path) -> None:
