@@ -124,8 +124,10 @@ def started(name: str, pause: float) -> tuple[str, float]:
 @pytest.mark.parametrize("count", [1, 2])
 def test_a_task_submitted_first_goes_ahead_of_those_waiting(count: int) -> None:
     workers, seen = Workers(count), []
-    for name in "abcdef":
-        workers.submit("PDF", name, started, name, 0.1, then=seen.append)
+    # Pauses that differ, so that no two workers come free at the same moment and take "x" and
+    # the next task side by side (their start times would then race).
+    for name, pause in zip("abcdef", (0.05, 0.15, 0.05, 0.15, 0.05, 0.05), strict=True):
+        workers.submit("PDF", name, started, name, pause, then=seen.append)
     workers.submit("Search", "x", started, "x", 0.0, then=seen.append, first=True)
     workers.run()
 
