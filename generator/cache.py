@@ -358,6 +358,11 @@ class BuildCache:
             key in self._kept or (self.root / key).exists() or (self.root / f"{key}{SUMS}").exists()
         )
 
+    def keep(self, key: str) -> None:
+        """Keep what is stored under ``key`` without taking it: a build that writes no PDF
+        (a preview) leaves them to the next build that does."""
+        self.used.add(key)
+
     def fetch(self, key: str, target: Path, recycle: Path | None = None) -> bool:
         """Copy the stored output to ``target``; False when there is none or it is damaged.
 

@@ -655,11 +655,13 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
     pdfs: list[PdfJob | KeptPdf] = []
     for lang in LANGUAGES:
         for entry, source, url, descriptions in _printed(inputs, lang, rendered[lang], font):
+            key = inputs.cache.key(entry.kind, inputs.print_key, font_key, url, source.shown())
             if inputs.write_pdfs:
-                key = inputs.cache.key(entry.kind, inputs.print_key, font_key, url, source.shown())
                 job = WritePdf(source, inputs.aside / entry.path, entry.path, url, descriptions)
                 pdfs.append(PdfJob(key, job, entry))
-            elif (inputs.paths.site / entry.path).is_file():
+                continue
+            inputs.cache.keep(key)  # for the next build with PDFs
+            if (inputs.paths.site / entry.path).is_file():
                 pdfs.append(KeptPdf(inputs.paths.site / entry.path, entry))
     documents = tuple(
         DocumentJob(

@@ -87,6 +87,20 @@ def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_buil
     assert "inntil tre dager" in " ".join(page.split())
 
 
+def test_a_preview_without_pdfs_leaves_the_stored_pdfs_to_the_next_build_with_pdfs(
+    tmp_path: Path, minimal_site: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
+    site = copy_site(minimal_site, tmp_path / "site")  # the first build, with its cache
+    build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
+
+    again = run(content, site)
+
+    assert f"PDFs: 0 rendered, {pdf_count(site)} unchanged." in again
+    assert pdf_count(site) > 0
+
+
 def test_a_full_build_ignores_the_cache(tmp_path: Path, minimal_site: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
