@@ -58,7 +58,8 @@ class PrintSource:
     def shown(self) -> str:
         """What the PDF shows besides the templates and the font, for its cache key: no
         folder names, so the key holds wherever the project and its cache are."""
-        return repr((self.lang, self.org_name, self.form, self.guideline))
+        form = self.form.made_from or repr(self.form) if self.form is not None else None
+        return repr((self.lang, self.org_name, form, self.guideline))
 
     def render(self) -> str:
         pages = printer(
