@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,17 @@ def display_path(path: Path, root: Path | None = None) -> str:
     try:
         # The file itself stays unresolved: a link is named as the link (it may point at a
         # secret, or at itself).
-        return str((path.absolute().parent.resolve() / path.name).relative_to(base.resolve()))
+        folder = _real_folder(str(path.absolute().parent))
+        return str((folder / path.name).relative_to(_real_folder(str(base.absolute()))))
     except (ValueError, OSError, RuntimeError):
         return str(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> Path:
+    """``folder`` (absolute) with its links resolved: once per folder, as a large project's
+    thousands of messages name files in a few hundred folders."""
+    return Path(folder).resolve()
 
 
 class PolicySiteError(Exception):
