@@ -16,6 +16,8 @@ It builds N organisations (default 20) with ``generator.build`` and prints:
 - a build from scratch without PDFs (``policy-site build --no-pdfs``), a rebuild of it with
   nothing changed, and one after another organisation's rule value changed (the maintainer's
   quick preview, again the command);
+- with PDFs, a preview of one change on the site with PDFs and then the build with PDFs after
+  it (which writes only the changed organisation's PDFs);
 - what a reader downloads: the largest and the median page, the whole site, the PDFs' sizes;
 - the search index, and three typical queries in Chromium (benchmarks/search.py): bytes
   transferred and time to the answer;
@@ -198,6 +200,15 @@ def measure(orgs: int, pdfs: bool, tmp: Path, jobs: int | None = None) -> list[R
     progress(f"Rebuild without PDFs after one change ({what})...")
     preview = command_build(quick, pdfs=False, jobs=jobs)
     rows.append(_timed_row("One-organisation change, --no-pdfs", preview, TARGETS["one-org"], orgs))
+    if pdfs:
+        # The maintainer's round: a preview of a change on the site with PDFs, then the build
+        # that writes them (only the changed organisation's).
+        what = change_one_rule(policy_files[(len(policy_files) // 2 + 2) % len(policy_files)])
+        progress(f"Preview of one change ({what}) on the site with PDFs, then with PDFs...")
+        shown = command_build(paths, pdfs=False, jobs=jobs)
+        after = command_build(paths, pdfs=True, jobs=jobs)
+        rows.append(("Build with PDFs after that preview", f"{after.seconds:.1f} s", ""))
+        rows.append(("  changed outputs", f"{changed(shown, after)} of {site_entries}", ""))
 
     rows.append(("Largest page HTML", f"{largest / KB:.0f} KB", ""))
     rows.append(("Median page HTML", f"{median / KB:.0f} KB", ""))
