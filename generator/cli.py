@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import functools
@@ -317,7 +318,8 @@ def run() -> NoReturn:
     """The ``policy-site`` console script: ``main``, then out of the process at once. At
     interpreter exit Python frees every object one by one, a third of a second after a build
     of hundreds of organisations that nobody needs: by then every file is written and closed,
-    and the build's processes have ended or end with this one."""
+    and the build's processes have ended or end with this one. What Python's exit does besides
+    is done first (``atexit``): multiprocessing removes the fork server's socket folder there."""
     try:
         main()
     except SystemExit as exc:
@@ -329,4 +331,5 @@ def run() -> NoReturn:
     with contextlib.suppress(OSError, ValueError):  # a reader that went away: nothing to say
         sys.stdout.flush()
         sys.stderr.flush()
+    atexit._run_exitfuncs()
     os._exit(code)

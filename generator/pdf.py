@@ -12,7 +12,8 @@ import functools
 import io
 import re
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,25 @@ def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
 
 def write_pdf(job: PdfJob) -> None:
     """Render one job; raises BuildError naming the document."""
+    with _own_temporary_folder():
+        _write_pdf(job)
+
+
+@contextlib.contextmanager
+def _own_temporary_folder() -> Iterator[None]:
+    """A temporary folder of the PDF's own, removed when it is written: WeasyPrint writes the
+    fonts a document embeds into a folder it removes only once their configuration is garbage
+    collected, which a worker may end before doing (a folder left behind per PDF)."""
+    earlier = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="policy-site-pdf-") as folder:
+        tempfile.tempdir = folder
+        try:
+            yield
+        finally:
+            tempfile.tempdir = earlier
+
+
+def _write_pdf(job: PdfJob) -> None:
     from weasyprint import HTML  # heavy import, and only safe after any fork
 
     try:

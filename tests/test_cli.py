@@ -21,15 +21,22 @@ def build_command(content: Path, site: Path, jobs: int = 1) -> list[str]:
 
 def test_in_ci_the_build_logs_plain_progress_lines_and_no_warnings(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     run = subprocess.run(
         build_command(content, tmp_path / "site", jobs=2),
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "CI": "true"},
+        env={**os.environ, "CI": "true", "TMPDIR": str(temporary)},
         check=False,
     )
     assert run.returncode == 0, run.stderr
+    # Nothing left behind in the temporary folder (a server that builds every night would
+    # fill it): not the PDFs' fonts, not the worker processes' sockets.
+    assert sorted(p.name for p in temporary.iterdir()) == [], ", ".join(
+        p.name for p in temporary.iterdir()
+    )
     steps = re.findall(r"^Rendering (\d+)/(\d+)$", run.stdout, flags=re.MULTILINE)
     # Two MkDocs sites, their search indexes and eight PDFs (three forms and a guideline, in
     # each written form).
