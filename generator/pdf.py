@@ -23,6 +23,7 @@ from generator.cache import read_framed, write_framed
 from generator.errors import BuildError
 from generator.forms import ResolvedForm
 from generator.printing import GuidelinePrint, printer
+from generator.trash import TEMPORARY
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _own_temporary_folder() -> Iterator[None]:
     fonts a document embeds into a folder it removes only once their configuration is garbage
     collected, which a worker may end before doing (a folder left behind per PDF)."""
     earlier = tempfile.tempdir
-    with tempfile.TemporaryDirectory(prefix="policy-site-pdf-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{TEMPORARY}pdf-") as folder:
         tempfile.tempdir = folder
         try:
             yield

@@ -61,7 +61,7 @@ from generator.sitelock import site_lock
 from generator.spelling import check_spelling
 from generator.templates import Strings, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
-from generator.trash import SPARE, Trash
+from generator.trash import SPARE, STOPPED, TEMPORARY, Trash, left_behind, remove
 from generator.validate import check_content, load_project, load_project_text
 from generator.workers import Workers, fewer_collections, stop_unfinished, warm_up
 from generator.yamlload import ParsedFiles, remembering
@@ -396,9 +396,11 @@ _KEPT = "worked-out"
 
 def _staging(site: Path) -> tuple[Path, Path]:
     """A folder beside the site to build the new one in, and a private working folder."""
+    for stale in left_behind(Path(tempfile.gettempdir()), TEMPORARY, STOPPED):
+        remove(stale)
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{site.name}.new-", dir=site.parent))
-        work = Path(tempfile.mkdtemp(prefix="policy-site-"))
+        work = Path(tempfile.mkdtemp(prefix=TEMPORARY))
     except OSError as exc:
         raise BuildError(f"cannot write beside {site}: {exc.strerror or exc}") from exc
     return staging, work

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.trash import left_behind
+from generator.trash import TEMPORARY, left_behind
 from generator.workers import die_with_parent
 
 UNUSED = (
@@ -111,7 +111,7 @@ def _sweep(memory: Path) -> None:
 
 
 _MEMORY = "/dev/shm"
-_SCRATCH = "policy-site-index-"
+_SCRATCH = f"{TEMPORARY}index-"
 _ROOM = 256 * 1024 * 1024
 """Free room the memory folder must have to be used (an index of 500 pages is 3 MB)."""
 _STALE = 3600.0
@@ -152,7 +152,7 @@ def _run_pagefind(
     # Only Pagefind's settings from the command line: none from the environment or a
     # pagefind.yml/.toml/.json in the working folder.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
-    with tempfile.TemporaryDirectory(prefix="policy-site-pagefind-") as cwd:
+    with tempfile.TemporaryDirectory(prefix=f"{TEMPORARY}pagefind-") as cwd:
         try:
             run = subprocess.run(
                 [

@@ -31,6 +31,14 @@ PREFIX = ".trash-"
 SPARE = ".spare"
 """The site the last build replaced, in the cache."""
 
+TEMPORARY = "policy-site-"
+"""The name of each temporary folder a build and its workers make starts with this (its
+working folder, a PDF's, a search index's)."""
+
+STOPPED = 24 * 3600.0
+"""Seconds after which such a folder is taken to be a stopped build's (killed before it could
+clean up), and removed by the next build; no build runs that long."""
+
 FORGOTTEN = 60.0
 """Seconds after which a trash folder that is still there is taken to have lost the process
 deleting it."""

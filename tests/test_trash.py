@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 import generator.trash
-from generator.trash import FORGOTTEN, PREFIX, SPARE, Trash
+from generator import Paths, build
+from generator.trash import FORGOTTEN, PREFIX, SPARE, STOPPED, TEMPORARY, Trash
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 
@@ -111,6 +113,30 @@ def test_a_forgotten_trash_folder_is_deleted_by_the_next_build_and_a_fresh_one_l
     Trash(cache).empty()
 
     assert [p.name for p in trash_folders(cache)] == [f"{PREFIX}recent"]
+
+
+def test_a_temporary_folder_a_stopped_build_left_is_deleted_by_a_later_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed outright (or its worker, in the middle of a PDF) cannot remove its
+    temporary folders; a day on, one that is still there is no running build's."""
+    temporary = tmp_path / "tmp"
+    (temporary / f"{TEMPORARY}stopped").mkdir(parents=True)
+    (temporary / f"{TEMPORARY}stopped" / "mkdocs.nb.0.yml").write_text("site_name: x")
+    (temporary / f"{TEMPORARY}pdf-running").mkdir()
+    (temporary / "someone-elses").mkdir()
+    long_ago = time.time() - STOPPED - 10
+    for name in (f"{TEMPORARY}stopped", "someone-elses"):
+        os.utime(temporary / name, (long_ago, long_ago))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+
+    content = fixture_content("minimal", tmp_path)
+    build(Paths.default(ROOT, content, tmp_path / "site"), pdfs=False, jobs=1)
+
+    assert sorted(p.name for p in temporary.iterdir()) == [
+        f"{TEMPORARY}pdf-running",
+        "someone-elses",
+    ]
 
 
 def test_the_command_replaces_the_site_and_deletes_the_old_one_after(
