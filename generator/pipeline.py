@@ -399,9 +399,17 @@ def _staging(site: Path) -> tuple[Path, Path]:
     for stale in left_behind(Path(tempfile.gettempdir()), TEMPORARY, STOPPED):
         remove(stale)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{site.name}.new-", dir=site.parent))
         work = Path(tempfile.mkdtemp(prefix=TEMPORARY))
     except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise BuildError(
+            f"cannot make a working folder in the temporary folder{where}: "
+            f"{exc.strerror or exc}; free some space there, or name a writable one in TMPDIR"
+        ) from exc
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{site.name}.new-", dir=site.parent))
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
         raise BuildError(f"cannot write beside {site}: {exc.strerror or exc}") from exc
     return staging, work
 

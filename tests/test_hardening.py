@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from generator import Paths, build
 from generator.cli import main
 from generator.errors import BuildError
 from generator.pdf import PdfJob, write_pdf
@@ -403,6 +405,26 @@ def test_a_full_disk_is_a_clear_error_and_keeps_the_site(
     assert "the disk is full" in run.stderr or "No space left on device" in run.stderr
     assert "error: " in run.stderr
     assert tree_digest(site) == digest
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_named_with_what_to_do(
+    tmp_path: Path, small_disk: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = small_disk("size=1m,ro")
+    content = fixture_content("minimal", tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+
+    with pytest.raises(BuildError) as raised:
+        build(Paths.default(ROOT, content, tmp_path / "site"), pdfs=False, jobs=1)
+
+    assert str(raised.value).startswith(
+        f"cannot make a working folder in the temporary folder ({disk}/policy-site-"
+    )
+    assert str(raised.value).endswith(
+        "Read-only file system; free some space there, or name a writable one in TMPDIR"
+    )
+    assert not (tmp_path / "site").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.new-")] == []
 
 
 # --- PDFs -------------------------------------------------------------------------------------
