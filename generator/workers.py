@@ -21,6 +21,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -66,7 +67,16 @@ def warm_up() -> None:
     """Start the fork server, which imports ``PRELOAD`` in its own process while this one goes
     on (rendering the Markdown, say); it ends with this process."""
     _context()
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError as exc:
+        if "AF_UNIX path too long" not in str(exc):
+            raise
+        # Its socket goes in the temporary folder, and a socket's path has at most 107 bytes.
+        raise BuildError(
+            f"the temporary folder's path ({tempfile.gettempdir()}) is too long for the "
+            "worker processes' socket: name a shorter one in TMPDIR"
+        ) from exc
 
 
 def process_pool(count: int) -> ProcessPoolExecutor:

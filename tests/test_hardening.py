@@ -427,6 +427,33 @@ def test_a_temporary_folder_that_cannot_be_written_is_named_with_what_to_do(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.new-")] == []
 
 
+_BUILD = [str(SCRIPT), "build", "--no-pdfs"]
+
+
+def test_a_temporary_folder_too_deep_for_the_workers_socket_is_named_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    deep = tmp_path / ("t" * 100)
+    deep.mkdir()
+    content = fixture_content("minimal", tmp_path)
+
+    run = subprocess.run(
+        [*_BUILD, "--content", str(content), "--site", str(tmp_path / "site"), "--jobs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(deep)},
+        timeout=300,
+        check=False,
+    )
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert f"error: the temporary folder's path ({deep}) is too long for the worker " in run.stderr
+    assert "name a shorter one in TMPDIR" in run.stderr
+    assert not (tmp_path / "site").exists()
+
+
 # --- PDFs -------------------------------------------------------------------------------------
 
 
