@@ -45,10 +45,16 @@ def pdf_count(site: Path) -> int:
     return sum(entry["path"].endswith(".pdf") for entry in entries)
 
 
+def rebuilding(tmp_path: Path, content: Path, built: Path) -> tuple[Path, Path]:
+    """A copy of ``content`` and of the site ``built`` from it (the first build, with its
+    cache), to build again."""
+    copy = tmp_path / "content"
+    shutil.copytree(content, copy)
+    return copy, copy_site(built, tmp_path / "site")
+
+
 def test_a_rebuild_without_changes_renders_nothing(tmp_path: Path, minimal_site: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
-    site = copy_site(minimal_site, tmp_path / "site")  # the first build, with its cache
+    content, site = rebuilding(tmp_path, ROOT / "tests/fixtures/minimal/content", minimal_site)
     before = tree_digest(site)
 
     again = run(content, site)
@@ -63,9 +69,7 @@ def test_a_rebuild_without_changes_renders_nothing(tmp_path: Path, minimal_site:
 def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_build(
     tmp_path: Path, default_site: Path
 ) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    site = copy_site(default_site, tmp_path / "site")  # the first build, with its cache
+    content, site = rebuilding(tmp_path, ROOT / "content", default_site)
     total = pdf_count(site)
     policy = content / VESTLAND
     policy.write_text(
@@ -90,9 +94,7 @@ def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_buil
 def test_a_preview_without_pdfs_leaves_the_stored_pdfs_to_the_next_build_with_pdfs(
     tmp_path: Path, minimal_site: Path
 ) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
-    site = copy_site(minimal_site, tmp_path / "site")  # the first build, with its cache
+    content, site = rebuilding(tmp_path, ROOT / "tests/fixtures/minimal/content", minimal_site)
     build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
 
     again = run(content, site)
@@ -102,9 +104,7 @@ def test_a_preview_without_pdfs_leaves_the_stored_pdfs_to_the_next_build_with_pd
 
 
 def test_a_full_build_ignores_the_cache(tmp_path: Path, minimal_site: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "tests/fixtures/minimal/content", content)
-    site = copy_site(minimal_site, tmp_path / "site")  # the first build, with its cache
+    content, site = rebuilding(tmp_path, ROOT / "tests/fixtures/minimal/content", minimal_site)
     full = run(content, site, incremental=False)
     assert rendered_pdfs(full) == pdf_count(site) > 0
 
@@ -163,9 +163,7 @@ def test_a_change_to_what_every_organisation_shares_reaches_every_organisation(
 ) -> None:
     """An organisation's pages are rendered again only when a file they are made from changed:
     its own, or one every organisation shares (here the glossary)."""
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    site = copy_site(default_site, tmp_path / "site")  # the first build, with its cache
+    content, site = rebuilding(tmp_path, ROOT / "content", default_site)
     glossary = content / "glossary.yml"
     glossary.write_text(
         glossary.read_text()
