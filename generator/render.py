@@ -104,7 +104,16 @@ def render_language(
     """
 
     def pdf_href(page: Page, path: str) -> str | None:
-        return at.href(page.url, path) if pdf_built(path) else None
+        return linked(page, path) if pdf_built(path) else None
+
+    def linked(page: Page, path: str) -> str | None:
+        return at.href(page.url, path)
+
+    def pdfs(slug: str) -> list[str]:
+        """The organisation's PDFs, below the language root."""
+        return [at.form_pdf(slug, i.form_id) for i in project.forms_of(slug)] + [
+            at.guideline_pdf(slug, e.policy.id) for e in by_org[slug]
+        ]
 
     s = strings[lang]
     env = page_environment(templates_dir, lang)
@@ -153,6 +162,10 @@ def render_language(
             page = _guideline_page(project, entry, lang, s)
             context = _guideline_context(project, entry, lang, s, pdf_href)
             made.add(page, text("pages/guideline.md.j2", for_print=False, **context))
+            # The PDF's text links its forms' PDFs as a build that writes them all does, in a
+            # preview that lacks one too: its cache key is that build's, which keeps it.
+            if not all(pdf_built(path) for path in pdfs(slug)):
+                context = _guideline_context(project, entry, lang, s, linked)
             made.printed[page.src] = _tidy(
                 render_template(
                     env, "pages/guideline.md.j2", s=s, lang=lang, for_print=True, **context
@@ -195,11 +208,7 @@ def render_language(
         else:
             # What else the pages show: the build's date (notices), the address, which PDFs
             # are there to link to.
-            built = "".join(
-                "1" if pdf_built(path) else "0"
-                for path in [at.form_pdf(slug, i.form_id) for i in project.forms_of(slug)]
-                + [at.guideline_pdf(slug, e.policy.id) for e in by_org[slug]]
-            )
+            built = "".join("1" if pdf_built(path) else "0" for path in pdfs(slug))
             what = f"org-pages\0{lang}\0{site_url}\0{project.build_date}\0{built}\0{digest}"
             made = _Made.loads(memo(what, functools.partial(_dumped, organisation_pages, slug)))
         for page, page_text in made.pages:

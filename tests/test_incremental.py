@@ -103,6 +103,20 @@ def test_a_preview_without_pdfs_leaves_the_stored_pdfs_to_the_next_build_with_pd
     assert pdf_count(site) > 0
 
 
+def test_a_preview_of_a_site_that_lacks_a_pdf_keeps_the_others_for_the_next_build(
+    tmp_path: Path, minimal_site: Path
+) -> None:
+    """The guideline's PDF lists its forms' PDFs: in a preview that lacks one (a form's PDF
+    deleted by hand, say), it is still the text the next build prints, stored as it is."""
+    content, site = rebuilding(tmp_path, ROOT / "tests/fixtures/minimal/content", minimal_site)
+    (site / "nb/testkommune/skjema/sjekkliste.pdf").unlink()
+    build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
+
+    again = run(content, site)
+
+    assert f"PDFs: 0 rendered, {pdf_count(site)} unchanged." in again
+
+
 def test_a_full_build_ignores_the_cache(tmp_path: Path, minimal_site: Path) -> None:
     content, site = rebuilding(tmp_path, ROOT / "tests/fixtures/minimal/content", minimal_site)
     full = run(content, site, incremental=False)
