@@ -14,7 +14,9 @@ import contextvars
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Kept:
@@ -70,14 +72,19 @@ def current() -> Kept | None:
     return _current.get()
 
 
-@contextlib.contextmanager
-def keeping(kept: Kept) -> Iterator[None]:
+def keeping(kept: Kept) -> contextlib.AbstractContextManager[None]:
     """Results worked out meanwhile (in this thread) are taken from ``kept`` and added to it."""
-    token = _current.set(kept)
+    return set_meanwhile(_current, kept)
+
+
+@contextlib.contextmanager
+def set_meanwhile(variable: contextvars.ContextVar[T | None], value: T) -> Iterator[None]:
+    """``variable`` is ``value`` in this thread until the block ends."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _current.reset(token)
+        variable.reset(token)
 
 
 def digest(*parts: str) -> str:

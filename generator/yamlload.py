@@ -11,7 +11,6 @@ import itertools
 import os
 import re
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem, display_path
-from generator.kept import Kept
+from generator.kept import Kept, set_meanwhile
 
 Loc = tuple[str | int, ...]
 
@@ -163,14 +162,9 @@ class ParsedFiles:
 _parsed: contextvars.ContextVar[ParsedFiles | None] = contextvars.ContextVar("parsed", default=None)
 
 
-@contextlib.contextmanager
-def remembering(parsed: ParsedFiles) -> Iterator[None]:
+def remembering(parsed: ParsedFiles) -> contextlib.AbstractContextManager[None]:
     """Files loaded meanwhile (in this thread) are taken from ``parsed`` and added to it."""
-    token = _parsed.set(parsed)
-    try:
-        yield
-    finally:
-        _parsed.reset(token)
+    return set_meanwhile(_parsed, parsed)
 
 
 class _NotKept(Exception):
