@@ -14,7 +14,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator import kept
 from generator.errors import Problem
@@ -113,12 +113,54 @@ class ResolvedForm:
     @property
     def field_names(self) -> list[str]:
         """PDF field names, in order."""
-        return [control.name for control in self.controls]
+        return [name for name, _ in self._labels()]
 
     @property
     def descriptions(self) -> dict[str, str]:
         """PDF field name -> its visible label (for a radio group, the question)."""
-        return {control.name: control.label for control in self.controls}
+        return dict(self._labels())
+
+    def _labels(self) -> list[tuple[str, str]]:
+        kept_labels: list[tuple[str, str]] | None = self.__dict__.get("_kept_labels")
+        if kept_labels is not None:
+            return kept_labels
+        return [(control.name, control.label) for control in self.controls]
+
+    @classmethod
+    def kept(
+        cls,
+        head: tuple[str, str, str, str, str],
+        sections: Callable[[], tuple[ResolvedSection, ...]],
+        labels: list[tuple[str, str]],
+        made_from: str,
+    ) -> ResolvedForm:
+        """A form a build kept (``resolve_form``) whose sections are made only when they are
+        first used: a build needs those of the organisations that changed, and of every form
+        only its fields' names and labels (70,000 controls at 370 organisations)."""
+        form = object.__new__(cls)
+        for name, value in zip(("id", "version", "lang", "title", "intro"), head, strict=True):
+            object.__setattr__(form, name, value)
+        object.__setattr__(form, "made_from", made_from)
+        form.__dict__["_kept_sections"] = sections
+        form.__dict__["_kept_labels"] = labels
+        return form
+
+    if not TYPE_CHECKING:  # to the type checker, ``sections`` is a field like any other
+
+        def __getattr__(self, name: str) -> Any:
+            """A kept form's sections, made when first asked for (see ``kept``)."""
+            make = self.__dict__.get("_kept_sections")
+            if name != "sections" or make is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            sections = make()
+            object.__setattr__(self, "sections", sections)
+            del self.__dict__["_kept_sections"]
+            return sections
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy (another process's) holds the form made: what is kept stays here."""
+        self.sections  # noqa: B018 (made now, where it is not yet)
+        return {name: value for name, value in self.__dict__.items() if name[0] != "_"}
 
 
 @dataclass
@@ -480,29 +522,43 @@ def resolve_form(
         key = kept.digest(
             "form", form.form.digest, form.changes, rules.fingerprint, lang, repr(org), parts
         )
-        if (earlier := _resolved_from(results.get(key), key)) is not None:
+        earlier = _resolved_from(results.get(key), results.later(key + _SECTIONS), key)
+        if earlier is not None:
             return earlier
     count = len(problems)
     resolver = _Resolver(form, rules, lang, org, problems, words)
     resolved = resolver.resolve()
     if results is not None and len(problems) == count:
-        results.put(key, [astuple(resolved)[:-1], sorted(resolver.covered)])
+        *head, sections, _ = astuple(resolved)
+        labels = resolved._labels()
+        results.put(key, [head, labels, sorted(resolver.covered)])
+        results.put(key + _SECTIONS, sections)
         resolved = replace(resolved, made_from=key)
     return resolved, resolver.covered
 
 
-def _resolved_from(data: Any, key: str) -> tuple[ResolvedForm, set[int]] | None:
-    """A resolved form as ``resolve_form`` keeps it (under ``key``), or None: each part a list
-    of its fields in order (JSON has lists for tuples), 70,000 controls at 370
-    organisations."""
-    if data is None:
+_SECTIONS = ":sections"
+"""What a kept form's sections are kept under: its key and this."""
+
+
+def _resolved_from(
+    data: Any, sections: Callable[[], Any] | None, key: str
+) -> tuple[ResolvedForm, set[int]] | None:
+    """A resolved form as ``resolve_form`` keeps it (under ``key``), or None: its fields but
+    the sections, its controls' names and labels and the points it covers; apart, its
+    sections, each a list of its fields in order (JSON has lists for tuples), decoded once
+    they are used."""
+    if data is None or sections is None:
         return None
     try:
-        rows, covers = data
-        return _made(ResolvedForm, rows[:-1], tuple(map(_section, rows[-1])), key), {
-            int(point) for point in covers
-        }
-    except (TypeError, ValueError, IndexError):
+        head, labels, covers = data
+        return ResolvedForm.kept(
+            tuple(map(str, head)),  # type: ignore[arg-type]  # five, checked by ``kept``
+            lambda: tuple(map(_section, sections())),
+            labels,  # pairs as JSON has them: lists of two texts
+            key,
+        ), {int(point) for point in covers}
+    except (TypeError, ValueError):
         return None
 
 
@@ -554,6 +610,25 @@ def check_resolved(
     words: FormWords,
 ) -> None:
     """Unique field names, and every § 2 point the form must cover."""
+    # A kept form found right once is right again: what it is made from is in its key.
+    results = kept.current() if resolved.made_from else None
+    key = kept.digest("checked", resolved.made_from, org_slug)
+    if results is not None and results.get(key) is not None:
+        return
+    count = len(problems)
+    _check_resolved(form, resolved, covered, org_slug, problems, words)
+    if results is not None and len(problems) == count:
+        results.put(key, True)
+
+
+def _check_resolved(
+    form: AdaptedForm,
+    resolved: ResolvedForm,
+    covered: set[int],
+    org_slug: str,
+    problems: list[Problem],
+    words: FormWords,
+) -> None:
     seen: dict[str, str] = {}
     for control in resolved.controls:
         if control.name in seen:

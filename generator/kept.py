@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -48,6 +49,16 @@ class Kept:
             return None
         self._used[key] = data
         return value
+
+    def later(self, key: str) -> Callable[[], Any] | None:
+        """The result kept under ``key``, decoded when the function returned is called (it is
+        kept for the next build either way), or None. Only for results of this build's own
+        code: the cache checks its files, so what ``put`` wrote reads back."""
+        data = self._stored.get(key)
+        if data is None:
+            return None
+        self._used[key] = data
+        return functools.partial(json.loads, data)
 
     def drop(self, key: str) -> None:
         """Forget a result its reader found it cannot use (it is worked out again)."""

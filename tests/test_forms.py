@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import generator.forms
 from generator.cli import main
 from generator.kept import Kept, keeping
 from generator.project import FormInstance
-from generator.validate import load_project
+from generator.validate import check_content, load_project
 from tests.conftest import ROOT, fixture_content
 from tests.test_validate import replace
 
@@ -402,6 +403,49 @@ def test_forms_kept_by_an_earlier_build_are_the_forms_resolved_afresh(
     made_from = [[form.made_from for form in i.forms.values()] for i in first]
     assert made_from == [[form.made_from for form in i.forms.values()] for i in again]
     assert all(all(row) for row in made_from)
+
+
+def test_a_kept_form_makes_its_sections_only_when_they_are_used() -> None:
+    content, forms, templates = ROOT / "content", ROOT / "forms", ROOT / "site_templates"
+    earlier = Kept()
+    first = resolved_forms(content, forms, templates, earlier)
+    again = resolved_forms(content, forms, templates, Kept(earlier.dump()))
+    fresh = {(i.org, i.form_id, lang): f for i in first for lang, f in i.forms.items()}
+    for instance in again:
+        for lang, form in instance.forms.items():
+            made = fresh[instance.org, instance.form_id, lang]
+            # What a build needs of every form (its PDF's fields) comes without its sections.
+            assert form.field_names == made.field_names
+            assert form.descriptions == made.descriptions
+            assert "sections" not in vars(form)
+            # A worker gets the whole form: a copy in another process has its sections.
+            copy = pickle.loads(pickle.dumps(form))
+            assert "sections" in vars(copy)
+            assert not [name for name in vars(copy) if name.startswith("_")]
+            assert copy == made
+            assert form.sections == made.sections
+            assert form.controls == made.controls
+
+
+@pytest.mark.parametrize(
+    ("case", "edit"), [case[:2] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_a_problem_is_found_again_where_the_forms_were_kept(
+    tmp_path: Path, case: str, edit: Callable[[Path, Path], None]
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    forms = tmp_path / "forms"
+    shutil.copytree(ROOT / "forms", forms)
+    edit(forms, content)
+    earlier = Kept()
+    with keeping(earlier):
+        found = check_content(content, forms, ROOT / "site_templates")[1]
+    assert found
+    for _ in range(2):  # from what the first check kept, and from what the second one did
+        kept = Kept(earlier.dump())
+        with keeping(kept):
+            assert check_content(content, forms, ROOT / "site_templates")[1] == found
+        earlier = kept
 
 
 FORM_CHANGES = {
