@@ -10,7 +10,7 @@ import pytest
 from generator import addresses as at
 from generator.fields import LANGUAGES
 from generator.printing import GuidelinePrint, Printer
-from generator.render import Rendered, nav, render_language
+from generator.render import Page, Rendered, _Made, nav, render_language
 from generator.templates import load_strings
 from generator.validate import load_project
 from tests.conftest import FIXTURES, ROOT
@@ -77,3 +77,19 @@ def test_the_printed_guideline_links_pages_by_address_and_keeps_no_script(render
     assert 'href="https://lovdata.no/"' in html
     assert "<script" not in html and "title: T" not in html
     assert 'id="del"' in html and "headerlink" not in html
+
+
+def test_an_organisations_pages_read_back_from_the_cache_as_they_were_rendered() -> None:
+    # The texts follow a line of JSON by their lengths: any character may be in them.
+    awkward = 'Linje 1\nlinje 2\r\n\u2028«æøå» 😀 \\ " \x00 {} [] 12'
+    made = _Made()
+    made.add(Page("form", "nb", "a/b.md", f"Tittel\n{awkward}", org="a", id="b"), awkward * 3)
+    made.add(Page("guideline", "nb", "a/c.md", "C", org="a", nav_title="\n"), "")
+    made.add(Page("organisation", "nb", "a/index.md", "A"), "\n" + awkward)
+    made.printed["a/c.md"] = awkward + "\n"
+    made.printed["a/d.md"] = ""
+
+    again = _Made.loads(made.dumps())
+
+    assert again == made
+    assert _Made.loads(_Made().dumps()) == _Made()
