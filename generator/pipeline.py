@@ -731,6 +731,10 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
     s = inputs.strings[lang]
     parts = [(index, orgs) for index, group in enumerate(inputs.indexes) for orgs in group]
     count = len(parts)
+    sums: dict[str, dict[str, bytes]] = {}  # the Markdown's files by their first folder
+    for path, digest in rendered.sums.items():
+        folder, below, _ = path.partition("/")
+        sums.setdefault(folder if below else _TOP, {})[path] = digest
     for part, (index, in_order) in enumerate(parts):
         orgs = set(in_order)
         nav = render_nav(project, rendered.pages, s["home_nav"], orgs if count > 1 else None)
@@ -783,13 +787,17 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
         docs = sums_key(
             {
                 path: digest
-                for path, digest in rendered.sums.items()
-                if path.split("/")[0] in orgs or (part == 0 and "/" not in path)
+                for folder in (*in_order, *([_TOP] if part == 0 else []))
+                for path, digest in sums.get(folder, {}).items()
             }
         )
         key = cache.key("mkdocs", lang, str(part), str(count), docs, exclude, *shared)
         name = lang if count == 1 else f"{lang} (part {part + 1} of {count})"
         yield SiteJob(lang, index, name, key, target, task, tuple(entries), page_folder)
+
+
+_TOP = "/"
+"""Stands for the docs folder itself among its first folders: its own files are part 0's."""
 
 
 def _search_jobs(inputs: _Inputs, sites: tuple[SiteJob, ...]) -> Iterator[SearchJob]:
