@@ -616,19 +616,6 @@ def check_resolved(
     if results is not None and results.get(key) is not None:
         return
     count = len(problems)
-    _check_resolved(form, resolved, covered, org_slug, problems, words)
-    if results is not None and len(problems) == count:
-        results.put(key, True)
-
-
-def _check_resolved(
-    form: AdaptedForm,
-    resolved: ResolvedForm,
-    covered: set[int],
-    org_slug: str,
-    problems: list[Problem],
-    words: FormWords,
-) -> None:
     seen: dict[str, str] = {}
     for control in resolved.controls:
         if control.name in seen:
@@ -653,6 +640,8 @@ def _check_resolved(
                     f"[{point}] to a field or section that applies to it",
                 )
             )
+    if results is not None and len(problems) == count:
+        results.put(key, True)
 
 
 def _check_references(form: AdaptedForm, resolved: ResolvedForm, problems: list[Problem]) -> None:
