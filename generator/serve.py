@@ -121,7 +121,11 @@ class Preview:
         jobs = self.jobs or os.cpu_count() or 1
         if self.pool is None and jobs > 1:
             self.pool = process_pool(jobs)
-        build(self.paths, report=self.log, jobs=jobs, pool=self.pool, pdfs=self.pdfs)
+        # What the rebuild replaced is deleted by a process of its own: the browser reloads
+        # without waiting for it (a second or so at hundreds of organisations).
+        build(
+            self.paths, report=self.log, jobs=jobs, pool=self.pool, pdfs=self.pdfs, tidy_later=True
+        )
 
     def close(self) -> None:
         """Stop the workers."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from generator import Paths, build, serve
+from generator import Paths, build, serve, trash
 from generator.serve import Preview, make_server
 from tests.conftest import FIXTURES, ROOT
 
@@ -100,6 +100,41 @@ def test_rebuilds_keep_their_workers_and_replace_dead_ones(tmp_path: Path) -> No
     finally:
         preview.close()
     assert _workers(before) == set()
+
+
+def test_a_rebuild_leaves_deleting_what_it_replaced_to_a_process_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    paths = Paths.default(ROOT, content, tmp_path / "site")
+    handed: list[Path] = []
+
+    def remove_meanwhile(folder: Path) -> bool:
+        handed.append(folder)
+        return real(folder)
+
+    real = trash._remove_meanwhile
+    monkeypatch.setattr(trash, "_remove_meanwhile", remove_meanwhile)
+    preview = Preview(paths, lambda line: None, jobs=1, pdfs=False)
+    policy = content / POLICY
+    page = paths.site / "nb/testkommune/heimekontor/index.html"
+    preview.rebuild()
+    for days in (3, 4):  # the second replaces a site and the spare the first kept
+        policy.write_text(
+            re.sub(
+                r"home_days_per_week_max: \d", f"home_days_per_week_max: {days}", policy.read_text()
+            )
+        )
+        preview.rebuild()
+        assert preview.errors == []
+        assert f"inntil {days} dager i uken" in " ".join(page.read_text().split())
+    assert handed
+    cache = paths.site.with_name(f".{paths.site.name}.cache")
+    deadline = time.monotonic() + 30
+    while list(cache.glob(f"{trash.PREFIX}*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not list(cache.glob(f"{trash.PREFIX}*"))
 
 
 def test_preview_survives_any_failure_and_rebuilds_after_it(
