@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -129,16 +129,18 @@ class ResolvedForm:
     @classmethod
     def kept(
         cls,
-        head: tuple[str, str, str, str, str],
+        head: Sequence[str],
         sections: Callable[[], tuple[ResolvedSection, ...]],
         labels: list[tuple[str, str]],
         made_from: str,
     ) -> ResolvedForm:
         """A form a build kept (``resolve_form``) whose sections are made only when they are
         first used: a build needs those of the organisations that changed, and of every form
-        only its fields' names and labels (70,000 controls at 370 organisations)."""
+        only its fields' names and labels (70,000 controls at 370 organisations). ``head``:
+        its fields before the sections, in order."""
         form = object.__new__(cls)
-        for name, value in zip(("id", "version", "lang", "title", "intro"), head, strict=True):
+        names = [f.name for f in fields(cls)]
+        for name, value in zip(names[: names.index("sections")], head, strict=True):
             object.__setattr__(form, name, value)
         object.__setattr__(form, "made_from", made_from)
         form.__dict__["_kept_sections"] = sections
@@ -553,7 +555,7 @@ def _resolved_from(
     try:
         head, labels, covers = data
         return ResolvedForm.kept(
-            tuple(map(str, head)),  # type: ignore[arg-type]  # five, checked by ``kept``
+            head,
             lambda: tuple(map(_section, sections())),
             labels,  # pairs as JSON has them: lists of two texts
             key,
