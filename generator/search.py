@@ -8,7 +8,7 @@ lunr index of the whole site is 6 MB). Each written form's site gets its own ind
 ``<html lang>`` (nb, nn) and uses the Snowball Norwegian stemmer for both. What is indexed is
 marked in the templates (``overrides/main.html``): the article (``data-pagefind-body``), the
 page's organisation as a filter and the result title that names it as metadata; the header,
-navigation and footer stay out.
+navigation and footer stay out, and Pagefind is not even given them (``excerpt``).
 
 Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
 Its output is the same to the byte for the same pages; nothing in the environment or the
@@ -18,6 +18,7 @@ files are kept away from it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -26,11 +27,12 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from generator.errors import BuildError
-from generator.trash import TEMPORARY, left_behind
+from generator.trash import TEMPORARY
 from generator.workers import die_with_parent
 
 UNUSED = (
@@ -66,150 +68,178 @@ def index_site(
     """Index the built pages in ``site_dir`` (a written form's folder) into ``output``: the
     files ``pages`` (paths below ``site_dir``), or all.
 
-    Pagefind writes a file per page and per chunk of words, and most of them are the same
-    bytes under the same names as in the index it replaces (``previous``, the published one):
-    it writes into memory where the system has a folder there (``/dev/shm``), and each file
-    that ``previous`` holds as it is becomes a second name of that one in ``output`` (making a
-    file is slow on some disks, 0.6 ms each on this machine's; an index has 500).
+    Pagefind is given the pages one by one in the order of their paths (its service mode):
+    run on a folder, it numbers them in the order the file system lists them, which differs
+    between file systems, and so would the index. It is given only what it indexes of each
+    page (``excerpt``): parsing a page's header, navigation and footer took two fifths of its
+    time. It hands back the index's files, and each one that ``previous`` (the published
+    index) holds as it is becomes a second name of that one in ``output`` (making a file is
+    slow on some disks, 0.6 ms each on this machine's; an index has 500).
 
     Returns the number of pages indexed. Raises BuildError, with Pagefind's own words, when it
     fails or indexes nothing in ``lang``.
     """
-    binary = executable()
+    chosen = sorted(pages) if pages is not None else _every_page(site_dir)
+    files = _run_pagefind(executable(), site_dir, lang, chosen)
+    indexed = _indexed_pages(files.get("pagefind-entry.json", b""), lang)
+    if indexed == 0:
+        raise BuildError(
+            f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every page "
+            f'carry <html lang="{lang}"> and a data-pagefind-body?)'
+        )
     shutil.rmtree(output, ignore_errors=True)
-    with _scratch() as scratch:
-        written = output if scratch is None else scratch / "index"
-        indexed = _run_pagefind(binary, site_dir, lang, written, pages)
-        if scratch is not None:
-            _settle(written, output, previous)
+    for name, data in sorted(files.items()):
+        if name not in UNUSED:
+            _put(output / name, data, None if previous is None else previous / name)
     return indexed
 
 
-@contextlib.contextmanager
-def _scratch() -> Iterator[Path | None]:
-    """A private folder in memory, or None where there is none with room to spare."""
-    try:
-        _sweep(Path(_MEMORY))
-        room = os.statvfs(_MEMORY)
-        if room.f_bavail * room.f_frsize < _ROOM:
-            raise OSError("too little room")
-        folder = tempfile.mkdtemp(prefix=_SCRATCH, dir=_MEMORY)
-    except (OSError, AttributeError):
-        yield None
-        return
-    try:
-        yield Path(folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def _put(target: Path, data: bytes, earlier: Path | None) -> None:
+    """Write ``data`` at ``target``: a second name of ``earlier`` where that holds it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if earlier is not None and _same_file(earlier, data):
+        with contextlib.suppress(OSError):
+            os.link(earlier, target)
+            return
+    target.write_bytes(data)
 
 
-def _sweep(memory: Path) -> None:
-    """Remove what indexing left in memory when it was stopped (a worker ended by a signal
-    does not clean up): folders of ours older than any index takes to make."""
-    for folder in left_behind(memory, _SCRATCH, _STALE):
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-_MEMORY = "/dev/shm"
-_SCRATCH = f"{TEMPORARY}index-"
-_ROOM = 256 * 1024 * 1024
-"""Free room the memory folder must have to be used (an index of 500 pages is 3 MB)."""
-_STALE = 3600.0
-"""Seconds after which a folder left in memory is taken to be a stopped index's."""
-
-
-def _settle(written: Path, output: Path, previous: Path | None) -> None:
-    """Put the index in ``written`` at ``output``: each file ``previous`` has with the same
-    name and bytes as a second name of that file, the others copied."""
-    for root, _, names in os.walk(written):
-        here = Path(root).relative_to(written)
-        (output / here).mkdir(parents=True, exist_ok=True)
-        for name in names:
-            made, target = Path(root) / name, output / here / name
-            if previous is not None and _same_file(previous / here / name, made):
-                with contextlib.suppress(OSError):
-                    os.link(previous / here / name, target)
-                    continue
-            shutil.copyfile(made, target)
-
-
-def _same_file(earlier: Path, made: Path) -> bool:
+def _same_file(earlier: Path, data: bytes) -> bool:
     try:
         status = os.lstat(earlier)
         return (
             stat.S_ISREG(status.st_mode)
-            and status.st_size == made.stat().st_size
-            and earlier.read_bytes() == made.read_bytes()
+            and status.st_size == len(data)
+            and earlier.read_bytes() == data
         )
     except OSError:
         return False
 
 
+BEGIN, END = b"<!--search-->", b"<!--/search-->"
+"""The marks around what Pagefind indexes of a page (overrides/main.html)."""
+
+_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+
+
+def excerpt(page: bytes) -> bytes:
+    """What Pagefind is given of a built page: its ``<html>`` tag (the written form) and the
+    part between the template's marks (the indexed content, its title and organisation), from
+    which it makes the same index as from the whole page. The whole page where the marks are
+    not there once each, in order."""
+    html, begin, end = _HTML_TAG.search(page), page.find(BEGIN), page.find(END)
+    if html is None or page.count(BEGIN) != 1 or page.count(END) != 1:
+        return page
+    if not html.end() <= begin < end:
+        return page
+    return html.group(0) + b"<body>" + page[begin : end + len(END)] + b"</body></html>"
+
+
+def _every_page(site_dir: Path) -> list[str]:
+    return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
+
+
 def _run_pagefind(
-    binary: Path, site_dir: Path, lang: str, output: Path, pages: Sequence[str] | None
-) -> int:
-    chosen = [] if pages is None else ["--glob", "{" + ",".join(map(_literal, pages)) + "}"]
-    # Only Pagefind's settings from the command line: none from the environment or a
-    # pagefind.yml/.toml/.json in the working folder.
+    binary: Path, site_dir: Path, lang: str, pages: Sequence[str]
+) -> dict[str, bytes]:
+    """Have Pagefind's service index ``pages``, in this order: the index's files by name."""
+    # Only Pagefind's settings from here: none from the environment or a pagefind.yml/.toml/
+    # .json in the working folder.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
-    with tempfile.TemporaryDirectory(prefix=f"{TEMPORARY}pagefind-") as cwd:
+    with (
+        tempfile.TemporaryDirectory(prefix=f"{TEMPORARY}pagefind-") as cwd,
+        tempfile.TemporaryFile() as said,
+    ):
         try:
-            run = subprocess.run(
-                [
-                    str(binary),
-                    "--site",
-                    str(site_dir.resolve()),
-                    "--output-path",
-                    str(output.resolve()),
-                    *chosen,
-                    # The headings' permalink signs (¶) are not words of the page.
-                    "--exclude-selectors",
-                    ".headerlink",
-                    "--quiet",
-                ],
+            process = subprocess.Popen(
+                [str(binary), "--service"],
                 cwd=cwd,
                 env=env,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                # Pagefind ends with a stopped build's worker, instead of indexing an
-                # abandoned staging folder.
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=said,
+                # Pagefind ends with a stopped build's worker.
                 preexec_fn=die_with_parent,
-                check=False,
             )
         except OSError as exc:
             raise BuildError(f"search index for '{lang}': cannot run {binary}: {exc}") from exc
-    # Pagefind may print a message on both streams: each line once.
-    lines = dict.fromkeys(line.rstrip() for line in (run.stderr + run.stdout).splitlines())
-    said = "\n".join(f"  {line}" for line in lines if line)
-    if run.returncode != 0:
-        raise BuildError(
-            f"search index for '{lang}': Pagefind failed (exit {run.returncode}):\n{said}"
-        )
-    indexed = _indexed_pages(output, lang)
-    if indexed == 0:
-        raise BuildError(
-            f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every page "
-            f'carry <html lang="{lang}"> and a data-pagefind-body?)'
-            + (f":\n{said}" if said else "")
-        )
-    for name in UNUSED:
-        (output / name).unlink(missing_ok=True)
-    return indexed
+        try:
+            service = _Service(process)
+            config = {"exclude_selectors": [".headerlink"]}  # the headings' ¶ signs
+            index = service.ask({"type": "NewIndex", "config": config})["index_id"]
+            for page in pages:
+                try:
+                    data = (site_dir / page).read_bytes()
+                except FileNotFoundError:
+                    continue  # not built: not indexed (the count says so)
+                contents = excerpt(data).decode("utf-8", "replace")
+                service.ask(
+                    {"type": "AddFile", "index_id": index, "file_path": page, "url": None}
+                    | {"file_contents": contents}
+                )
+            # Its files, not written by it: it answers WriteFiles before the last is written.
+            answer = service.ask({"type": "GetFiles", "index_id": index})
+            return {str(f["path"]): base64.b64decode(f["content"]) for f in answer["files"]}
+        except (_ServiceFailed, OSError, KeyError, TypeError, ValueError) as exc:
+            process.kill()
+            process.wait()
+            said.seek(0)
+            lines = said.read().decode("utf-8", "replace").splitlines()
+            told = "".join(f"\n  {line.rstrip()}" for line in dict.fromkeys(lines) if line)
+            raise BuildError(f"search index for '{lang}': Pagefind failed: {exc}{told}") from exc
+        finally:
+            if process.poll() is None:
+                process.kill()  # nothing more to ask it
+                process.wait()
 
 
-_GLOB_SPECIAL = re.compile(r"([\\*?$:<>()\[\]{},])")
+class _ServiceFailed(Exception):
+    """Pagefind's service answered with an error, or ended."""
 
 
-def _literal(path: str) -> str:
-    """``path`` as a glob that matches that one file (Pagefind's glob syntax: wax)."""
-    return _GLOB_SPECIAL.sub(r"\\\1", path)
+class _Service:
+    """Pagefind's service mode (``pagefind --service``): each request and each answer is
+    JSON in base64, ended by a comma. One request at a time, so that the pages are added in
+    the order they are given."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.stdin, self.stdout = process.stdin, process.stdout
+        self.sent = 0
+        self.heard = b""
+
+    def ask(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send ``payload`` and return the service's answer to it; raises _ServiceFailed."""
+        self.sent += 1
+        request = json.dumps({"message_id": self.sent, "payload": payload})
+        self.stdin.write(base64.b64encode(request.encode("utf-8")) + b",")
+        self.stdin.flush()
+        while True:
+            answer = self._next()
+            said = answer.get("payload")
+            reply = said if isinstance(said, dict) else {}
+            if answer.get("message_id") is None or reply.get("type") == "Error":
+                raise _ServiceFailed(str(reply.get("message") or "it did not understand"))
+            if answer["message_id"] == self.sent:
+                return reply
+
+    def _next(self) -> dict[str, Any]:
+        while b"," not in self.heard:
+            more = os.read(self.stdout.fileno(), 1 << 16)
+            if not more:
+                raise _ServiceFailed("it ended before it answered")
+            self.heard += more
+        message, _, self.heard = self.heard.partition(b",")
+        try:
+            answer = json.loads(base64.b64decode(message))
+        except ValueError as exc:
+            raise _ServiceFailed(f"it answered what is not JSON ({exc})") from exc
+        return answer if isinstance(answer, dict) else {}
 
 
-def _indexed_pages(output: Path, lang: str) -> int:
+def _indexed_pages(entry: bytes, lang: str) -> int:
     """Pages Pagefind indexed in ``lang`` (its entry file lists each language's count)."""
     try:
-        entry = json.loads((output / "pagefind-entry.json").read_text("utf-8"))
-        return int(entry["languages"][lang]["page_count"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(json.loads(entry)["languages"][lang]["page_count"])
+    except (ValueError, KeyError, TypeError):
         return 0

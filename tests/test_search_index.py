@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import time
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from generator import BuildError
 from generator import addresses as at
-from generator.search import index_site
+from generator.search import BEGIN, END, excerpt, index_site
 from tests.test_build import search_pages
 
 FOLDER = at.search_part(0)
@@ -77,7 +78,7 @@ def test_an_index_over_some_pages_holds_those_and_no_other(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("make", "said"),
     [
-        (lambda tmp_path: (tmp_path / "empty").mkdir() or tmp_path / "empty", "Pagefind failed"),
+        (lambda tmp_path: (tmp_path / "empty").mkdir() or tmp_path / "empty", "indexed no page"),
         (lambda tmp_path: site(tmp_path, "en"), "indexed no page in 'nb'"),
     ],
     ids=["no pages", "pages in another language"],
@@ -91,8 +92,90 @@ def test_an_index_without_the_languages_pages_fails_the_build_clearly(
     assert str(caught.value).startswith("search index for 'nb': ")
 
 
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        ("echo 'kan ikke starte' >&2; exit 3", "it ended before it answered\n  kan ikke starte"),
+        ("printf 'ikke base64!,'; cat >/dev/null", "it answered what is not JSON"),
+    ],
+    ids=["ends at once", "answers garbage"],
+)
+def test_a_pagefind_that_fails_fails_the_build_with_its_own_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, said: str
+) -> None:
+    binary = tmp_path / "pagefind"
+    binary.write_text(f"#!/bin/sh\n{script}\n")
+    binary.chmod(0o755)
+    monkeypatch.setattr("generator.search.executable", lambda: binary)
+    folder = site(tmp_path)
+    with pytest.raises(BuildError) as caught:
+        index_site(folder, "nb", folder / FOLDER)
+    assert str(caught.value).startswith("search index for 'nb': Pagefind failed: ")
+    assert said in str(caught.value)
+
+
+def test_pagefind_is_given_the_marked_part_of_a_page_and_makes_the_same_index(
+    tmp_path: Path,
+) -> None:
+    head = '<!doctype html><html lang="nb" class="no-js"><head><title>t</title></head><body>'
+    body = PAGE.split("<body>")[1].split("</body>")[0].replace("<nav>", "<nav>Meny ")
+    marked = f"{head}<header>Topp</header>{BEGIN.decode()}{body}{END.decode()}<footer/></body>"
+    assert (
+        excerpt(marked.encode())
+        == (
+            f'<html lang="nb" class="no-js"><body>{BEGIN.decode()}{body}{END.decode()}</body></html>'
+        ).encode()
+    )
+    # Marks that are not there once each, in order (content that wrote one): the whole page.
+    for odd in (
+        marked.replace(BEGIN.decode(), ""),
+        marked.replace("<footer/>", f"{END.decode()}<footer/>"),
+        f"{head}{END.decode()}{body}{BEGIN.decode()}</body></html>",
+    ):
+        assert excerpt(odd.encode()) == odd.encode()
+
+    # The index is the one Pagefind makes of the whole page.
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    for folder, text in ((whole, head + body + "</body></html>"), (cut, marked)):
+        (folder / "kommune").mkdir(parents=True)
+        (folder / "kommune" / "index.html").write_text(text)
+        index_site(folder, "nb", folder / FOLDER)
+    assert _files(whole / FOLDER) == _files(cut / FOLDER)
+
+
+def test_the_index_does_not_depend_on_the_order_the_file_system_lists_pages_in(
+    tmp_path: Path,
+) -> None:
+    # In memory (tmpfs) a folder lists its entries in the order they were made in, or the
+    # reverse; many disks list them by a hash of the name, seeded per file system.
+    memory = Path("/dev/shm")
+    base = Path(tempfile.mkdtemp(dir=memory)) if memory.is_dir() else tmp_path
+    try:
+        names = [f"side-{n}" for n in range(12)]
+        made, listed = [], []
+        for folder, order in (("forward", names), ("backward", names[::-1])):
+            root = base / folder
+            for name in order:
+                (root / name).mkdir(parents=True)
+                text = PAGE.format(lang="nb").replace("Hjemmekontor", f"Hjemmekontor {name}")
+                (root / name / "index.html").write_text(text)
+            listed.append(os.listdir(root))
+            index_site(root, "nb", tmp_path / folder)
+            made.append(_files(tmp_path / folder))
+    finally:
+        if base != tmp_path:
+            shutil.rmtree(base)
+    if listed[0] == listed[1]:
+        pytest.skip("this file system lists the pages in one order, whatever order they came in")
+    assert made[0] == made[1]
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_files_the_replaced_index_has_as_they_are_become_second_names_of_those(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     folder = site(tmp_path)
     previous = tmp_path / "published"
@@ -116,33 +199,3 @@ def test_files_the_replaced_index_has_as_they_are_become_second_names_of_those(
     assert shared  # the unchanged chunks and the first page's other files
     assert tampered.relative_to(previous) not in shared
     assert all((previous / k).read_bytes() == made[k].read_bytes() for k in shared)
-    # Without a folder in memory, the index is written in place, the same bytes.
-    monkeypatch.setattr("generator.search._MEMORY", str(tmp_path / "no-memory-here"))
-    index_site(folder, "nb", folder / FOLDER, previous=previous)
-    again = {p.relative_to(folder / FOLDER): p for p in (folder / FOLDER).rglob("*") if p.is_file()}
-    assert {k: v.read_bytes() for k, v in again.items()} == {
-        k: v.read_bytes() for k, v in made.items()
-    }
-    assert not any(v.samefile(previous / k) for k, v in again.items() if (previous / k).exists())
-
-
-def test_what_a_stopped_index_left_in_memory_is_removed_and_a_recent_one_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    memory = tmp_path / "memory"
-    (memory / "policy-site-index-stopped" / "index").mkdir(parents=True)
-    (memory / "policy-site-index-at-work" / "index").mkdir(parents=True)
-    (memory / "someone-elses").mkdir()
-    long_ago = time.time() - 2 * 3600
-    for name in ("policy-site-index-stopped", "someone-elses"):
-        os.utime(memory / name, (long_ago, long_ago))
-    monkeypatch.setattr("generator.search._MEMORY", str(memory))
-    monkeypatch.setattr("generator.search._ROOM", 0)
-    folder = site(tmp_path)
-
-    assert index_site(folder, "nb", folder / FOLDER) == 1
-
-    assert sorted(p.name for p in memory.iterdir()) == [
-        "policy-site-index-at-work",
-        "someone-elses",
-    ]
