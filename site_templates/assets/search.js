@@ -58,11 +58,11 @@
     if (!joined[siteRoot]) {
       var base = new URL(siteRoot, document.baseURI).pathname;
       joined[siteRoot] = pagefind(siteRoot + parts[0] + "pagefind.js", siteRoot).then(function (module) {
-        return parts.slice(1).reduce(function (done, part) {
-          return done.then(function () {
-            return module.mergeIndex(new URL(siteRoot + part, document.baseURI).pathname, { baseUrl: base });
-          });
-        }, Promise.resolve()).then(function () { return module; });
+        // Pagefind adds each index where mergeIndex is called, so the order is the parts'
+        // however their files arrive; they load side by side.
+        return Promise.all(parts.slice(1).map(function (part) {
+          return module.mergeIndex(new URL(siteRoot + part, document.baseURI).pathname, { baseUrl: base });
+        })).then(function () { return module; });
       });
       joined[siteRoot].catch(function () { delete joined[siteRoot]; });
     }
