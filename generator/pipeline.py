@@ -698,16 +698,15 @@ organisation builds its part again, and MkDocs converts and writes every page of
 build of one organisation costs ~0.3 s of MkDocs' own start, so parts much smaller than this
 make a full build slower (README, "Benchmark")."""
 
-ORGANISATIONS_PER_INDEX = 64
+ORGANISATIONS_PER_INDEX = 50
 """Up to this many organisations, a written form has one search index; beyond, an index holds
-this many (four parts), or more once there would be more than ``SEARCH_INDEXES``."""
+this many, or more once there would be more than ``SEARCH_INDEXES``."""
 
-SEARCH_INDEXES = 6
+SEARCH_INDEXES = 4
 """At most this many search indexes per written form, each over the pages of some parts. A
-search over every organisation reads every index (one chunk of each per word, 3-4 KB since
-Pagefind 1.5): at 370 organisations six took 185 KB and 0.32 s, eight 205 KB and 0.35 s,
-twelve 243 KB and 0.44 s (README, "Benchmark"). A change to one organisation indexes its
-index's pages again (0.6 s for 64 organisations' 350 pages)."""
+search over every organisation reads every index (one chunk of each per word), and four kept
+it within 300 KB at 370 organisations (README, "Benchmark"; eight did not); a change to one
+organisation indexes its index's pages again."""
 
 
 def layout(

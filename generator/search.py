@@ -40,8 +40,6 @@ UNUSED = (
     "pagefind-ui.css",
     "pagefind-modular-ui.js",
     "pagefind-modular-ui.css",
-    "pagefind-component-ui.js",
-    "pagefind-component-ui.css",
     "pagefind-highlight.js",
 )
 """Pagefind's ready-made interfaces, which the site does not use (assets/search.js does)."""
@@ -214,11 +212,8 @@ class _Service:
         """Send ``payload`` and return the service's answer to it; raises _ServiceFailed."""
         self.sent += 1
         request = json.dumps({"message_id": self.sent, "payload": payload})
-        try:
-            self.stdin.write(base64.b64encode(request.encode("utf-8")) + b",")
-            self.stdin.flush()
-        except BrokenPipeError as exc:
-            raise _ServiceFailed("it ended before it answered") from exc
+        self.stdin.write(base64.b64encode(request.encode("utf-8")) + b",")
+        self.stdin.flush()
         while True:
             answer = self._next()
             said = answer.get("payload")

@@ -37,7 +37,7 @@ def test_sizes_given_cut_parts_inside_indexes() -> None:
         [("org-000", "org-001"), ("org-002", "org-003")],
         [("org-004", "org-005")],
     ]
-    # At 370 organisations: six indexes of 64 (the last 50), each in four parts of 16.
+    # At 370 organisations: four indexes of 93 (the last 91), each in parts of 16.
     indexes = layout(_orgs(370))
-    assert [sum(map(len, index)) for index in indexes] == [64] * 5 + [50]
-    assert [len(part) for part in indexes[0]] == [16] * 4
+    assert [sum(map(len, index)) for index in indexes] == [93, 93, 93, 91]
+    assert [len(part) for part in indexes[0]] == [16] * 5 + [13]
