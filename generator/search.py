@@ -212,8 +212,11 @@ class _Service:
         """Send ``payload`` and return the service's answer to it; raises _ServiceFailed."""
         self.sent += 1
         request = json.dumps({"message_id": self.sent, "payload": payload})
-        self.stdin.write(base64.b64encode(request.encode("utf-8")) + b",")
-        self.stdin.flush()
+        try:
+            self.stdin.write(base64.b64encode(request.encode("utf-8")) + b",")
+            self.stdin.flush()
+        except BrokenPipeError as exc:
+            raise _ServiceFailed("it ended before it answered") from exc
         while True:
             answer = self._next()
             said = answer.get("payload")
