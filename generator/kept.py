@@ -38,12 +38,6 @@ class Kept:
         """Whether ``dump`` would give other data than it was made with."""
         return self._added or self._used.keys() != self._stored.keys()
 
-    @property
-    def added(self) -> bool:
-        """Whether anything was worked out afresh (``put``): what the last build kept did not
-        cover all of it."""
-        return self._added
-
     def get(self, key: str) -> Any:
         """The result kept under ``key`` (as JSON gives it back), or None."""
         data = self._stored.get(key)

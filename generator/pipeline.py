@@ -254,7 +254,7 @@ def _build_locked(
     cache.base = staging
     workers = Workers(count, pool)
     try:
-        if pdfs and (memory.parsed.added or memory.kept.added):
+        if pdfs and (memory.parsed.changed or memory.kept.changed):
             # Content changed, so PDFs will likely be made: each worker imports WeasyPrint
             # meanwhile, on a core the render leaves free, instead of before its first PDF,
             # when both are busy (0.3-0.45 s of a one-organisation change, measured).

@@ -137,11 +137,6 @@ class ParsedFiles:
         """Whether ``dump`` would give other data than it was made with."""
         return self._kept.changed
 
-    @property
-    def added(self) -> bool:
-        """Whether a file was parsed afresh (one the last build did not keep)."""
-        return self._kept.added
-
     def get(self, text: str, path: Path) -> Source | None:
         digest = _digest(text)
         data = self._kept.get(digest)  # read afresh each time: a build may change its data
