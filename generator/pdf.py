@@ -169,12 +169,6 @@ def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
     return URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
 
 
-def prepare() -> None:
-    """Import WeasyPrint, half a second, in a worker before its first PDF
-    (``Workers.warm``)."""
-    import weasyprint  # noqa: F401  # only after the fork (see _write_pdf)
-
-
 def write_pdf(job: PdfJob) -> None:
     """Render one job; raises BuildError naming the document."""
     with _own_temporary_folder():

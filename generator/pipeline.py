@@ -45,7 +45,6 @@ from generator.kept import Kept, keeping
 from generator.manifest import Entry, write_manifest
 from generator.pdf import FIELD_CHARACTERS, FieldFont, PrintSource, field_font, write_pdf
 from generator.pdf import PdfJob as WritePdf
-from generator.pdf import prepare as prepare_pdfs
 from generator.printing import GuidelinePrint
 from generator.project import Project
 from generator.render import Page, Rendered, render_chooser, render_language
@@ -252,13 +251,7 @@ def _build_locked(
         warm_up()
     staging, work = _staging(paths.site)
     cache.base = staging
-    workers = Workers(count, pool)
     try:
-        if pdfs and (memory.parsed.changed or memory.kept.changed):
-            # Content changed, so PDFs will likely be made: each worker imports WeasyPrint
-            # meanwhile, on a core the render leaves free, instead of before its first PDF,
-            # when both are busy (0.3-0.45 s of a one-organisation change, measured).
-            workers.warm(prepare_pdfs)
         with clock("render Markdown"):
             strings = load_strings(paths.templates)
             inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs, read, *sizes)
@@ -266,7 +259,7 @@ def _build_locked(
         with clock("plan"):
             plan = plan_jobs(inputs, rendered)
         with clock("MkDocs sites and PDFs"):
-            counts = run_jobs(plan, inputs, workers, report, progress)
+            counts = run_jobs(plan, inputs, Workers(count, pool), report, progress)
         with clock("place files"):
             entries = place_outputs(plan, inputs, counts.sitemaps)
         with clock("manifest and swap"):

@@ -172,8 +172,6 @@ class Workers:
         self._running: dict[Future[tuple[Any, float, float]], Task] = {}
         self._pool = pool
         self._own_pool = pool is None
-        self._warming: list[Future[object]] = []
-        """What ``warm`` gave the workers: not waited for."""
         self._thread = threading.get_ident()
         _open.add(self)
 
@@ -195,18 +193,6 @@ class Workers:
             self._waiting, (not first, self.submitted, Task(kind, name, function, args, then))
         )
         self._hand_out()
-
-    def warm(self, function: Callable[[], object]) -> None:
-        """Start the workers now, each running ``function`` (an import, say) while this process
-        goes on: work their first task would otherwise begin with. Nothing waits for it, and a
-        failure is left to the task that needs what it would have done."""
-        if self._in_process:
-            return
-        if self._pool is None:
-            self._pool = process_pool(self.count)
-        for _ in range(self.count):  # one each: a worker is started for a task none is free for
-            with contextlib.suppress(BrokenProcessPool, RuntimeError):
-                self._warming.append(self._pool.submit(function))
 
     def expect(self, kind: str, count: int) -> None:
         """Announce ``count`` tasks of ``kind`` that a ``then`` will submit, so that the
@@ -301,8 +287,7 @@ class Workers:
         if self._pool is None:
             return
         if self._own_pool:
-            # A worker still warming up (a build with nothing to make) is not waited for.
-            if stop or not all(future.done() for future in self._warming):
+            if stop:
                 for process in list(getattr(self._pool, "_processes", {}).values()):
                     process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -3,10 +3,8 @@ task that failed, whether it raised or its process died."""
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
-import signal
 import time
 from pathlib import Path
 
@@ -189,43 +187,3 @@ def test_tasks_announced_are_in_the_progress_total_from_the_start(count: int) ->
     workers.run(lambda done, total: steps.append((done, total)))
 
     assert steps == [(1, 3), (2, 3), (3, 3)]
-
-
-def mark_and_linger(marker: Path) -> None:
-    """A warm-up that never ends on its own: notes which process ran it, then waits."""
-    marker.joinpath(str(os.getpid())).write_text("warm")
-    time.sleep(120)
-
-
-def test_a_warm_up_runs_in_the_workers_and_is_not_waited_for(tmp_path: Path) -> None:
-    """``warm`` starts the workers with some work of their own (the PDF workers import
-    WeasyPrint while the build renders), one each; a build that has nothing for them ends
-    without waiting for the warm-up: its processes are stopped."""
-    marker = tmp_path / "warm"
-    marker.mkdir()
-    workers = Workers(2)
-    workers.warm(functools.partial(mark_and_linger, marker))
-    deadline = time.monotonic() + 30
-    while len(list(marker.iterdir())) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    warmed = [int(path.name) for path in marker.iterdir()]
-    assert len(warmed) == 2  # one each
-
-    # Waiting for the warm-up would take two minutes.
-    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("waited for the warm-up"))
-    signal.alarm(20)
-    try:
-        workers.run()
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    for pid in warmed:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
-
-
-def test_a_warm_up_in_this_process_is_skipped(tmp_path: Path) -> None:
-    marker = tmp_path / "warm"
-    marker.mkdir()
-    Workers(1).warm(functools.partial(mark_and_linger, marker))
-    assert not list(marker.iterdir())
