@@ -170,6 +170,25 @@ def test_the_index_does_not_depend_on_the_order_the_file_system_lists_pages_in(
     assert made[0] == made[1]
 
 
+def test_an_index_of_many_organisations_is_the_same_each_time(tmp_path: Path) -> None:
+    """Pagefind writes its filter and metadata files from its own tables: with several
+    organisations as filter values, any order that changes from run to run would show (1.5
+    wrote them in hash order)."""
+    folder = tmp_path / "site" / "nb"
+    for org in ("alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"):
+        for page in ("hjemmekontor", "skjema"):
+            text = PAGE.format(lang="nb").replace(">kommune<", f">{org}<")
+            (folder / org / page).mkdir(parents=True)
+            (folder / org / page / "index.html").write_text(text.replace("Hjemmekontor", page))
+    made = []
+    for run in range(4):
+        index_site(folder, "nb", tmp_path / f"index-{run}")
+        made.append(_files(tmp_path / f"index-{run}"))
+    assert all(files == made[0] for files in made[1:])
+    [filter_file] = [name for name in made[0] if name.parts[0] == "filter"]
+    assert len(made[0][filter_file]) > 0
+
+
 def _files(folder: Path) -> dict[Path, bytes]:
     return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
