@@ -127,9 +127,10 @@ def excerpt(page: bytes) -> bytes:
     part between the template's marks (the indexed content, its title and organisation), from
     which it makes the same index as from the whole page. The whole page where the marks are
     not there once each, in order."""
-    html, begin, end = _HTML_TAG.search(page), page.find(BEGIN), page.find(END)
+    html = _HTML_TAG.search(page)
     if html is None or page.count(BEGIN) != 1 or page.count(END) != 1:
         return page
+    begin, end = page.index(BEGIN), page.index(END)
     if not html.end() <= begin < end:
         return page
     return html.group(0) + b"<body>" + page[begin : end + len(END)] + b"</body></html>"
