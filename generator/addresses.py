@@ -104,10 +104,20 @@ def document_path(org: str, policy_id: str, name: str) -> str:
 
 
 def search_part(part: int) -> str:
-    """A search index's folder below a written form's: its indexes are searched together (or
-    the reader's organisation's alone); index 0 also holds the pages every organisation
-    shares."""
+    """A search index's folder below a written form's: its indexes are searched together when
+    the reader widens the search to every organisation; index 0 also holds the pages every
+    organisation shares."""
     return f"{SEARCH}/{part}/"
+
+
+def organisation_search(org: str) -> str:
+    """An organisation's own search index below a written form's folder: what a search scoped
+    to the reader's organisation reads (``search_part``'s are numbers, so never this)."""
+    return f"{SEARCH}/{ORGANISATION_INDEXES}/{org}/"
+
+
+ORGANISATION_INDEXES = "org"
+"""The folder of the organisations' own search indexes, in ``SEARCH``."""
 
 
 def organisation_folder(org: str) -> str:

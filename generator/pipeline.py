@@ -49,7 +49,7 @@ from generator.printing import GuidelinePrint
 from generator.project import Project
 from generator.render import Page, Rendered, render_chooser, render_language
 from generator.render import nav as render_nav
-from generator.search import index_site
+from generator.search import index_each, index_site, take_unchanged
 from generator.sitebuild import (
     build_language,
     join_sitemaps,
@@ -276,6 +276,8 @@ def _build_locked(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):  # without it, the next build takes nothing from the site
+        cache.write(cache.key(PUBLISHED_WITH), b"")
     with clock("tidy the cache"):  # what this build replaced (a part's old pages, its index)
         cache.prune(trash)
         trash.empty()
@@ -388,6 +390,10 @@ def memory_of_the_last_build(paths: Paths) -> Memory:
     return Memory(ParsedFiles(cache.peek(cache.key(_PARSED))), Kept(cache.peek(cache.key(_KEPT))))
 
 
+PUBLISHED_WITH = "published-with"
+"""The cache key's name of a mark that the site in place was built with the cache's settings
+(its code and renderers): written once the site is in place, absent after a change to them."""
+
 _PARSED = "parsed-yaml"
 """The cache key's name of the parsed content files."""
 _KEPT = "worked-out"
@@ -446,10 +452,14 @@ class _Inputs:
     indexes: list[list[tuple[str, ...]]] = field(init=False)
     """The organisations of each search index of a written form's site, and within it of each
     part (see ``layout``)."""
+    same_settings: bool = field(init=False)
+    """Whether the site in place was built with this build's code and renderers (what it
+    holds is what this build would make of the same pages)."""
 
     def __post_init__(self) -> None:
         orgs = list(self.project.organisations)
         self.indexes = layout(orgs, self.part_size, self.index_size)
+        self.same_settings = self.cache.has(self.cache.key(PUBLISHED_WITH))
         self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
         self.settings = self.paths.mkdocs_config.read_bytes()
@@ -698,15 +708,17 @@ organisation builds its part again, and MkDocs converts and writes every page of
 build of one organisation costs ~0.3 s of MkDocs' own start, so parts much smaller than this
 make a full build slower (README, "Benchmark")."""
 
-ORGANISATIONS_PER_INDEX = 50
-"""Up to this many organisations, a written form has one search index; beyond, an index holds
-this many, or more once there would be more than ``SEARCH_INDEXES``."""
+ORGANISATIONS_PER_INDEX = 48
+"""Up to this many organisations, a written form has one search index over every
+organisation; beyond, an index holds this many, or more once there would be more than
+``SEARCH_INDEXES`` (a whole number of parts either way)."""
 
-SEARCH_INDEXES = 4
-"""At most this many search indexes per written form, each over the pages of some parts. A
-search over every organisation reads every index (one chunk of each per word), and four kept
-it within 300 KB at 370 organisations (README, "Benchmark"; eight did not); a change to one
-organisation indexes its index's pages again."""
+SEARCH_INDEXES = 8
+"""At most this many search indexes over every organisation per written form, each over the
+pages of some parts. A search widened to every organisation reads every index (one chunk of
+each per word): eight kept it within 300 KB at 370 organisations (README, "Benchmark"). A
+change to one organisation indexes its index's pages again, so fewer, larger indexes make a
+change slower."""
 
 
 def layout(
@@ -716,8 +728,10 @@ def layout(
     each, of each part (one MkDocs build): ``part_size`` organisations to a part and
     ``index_size`` to an index, by default as ``ORGANISATIONS_PER_BUILD``,
     ``ORGANISATIONS_PER_INDEX`` and ``SEARCH_INDEXES`` say."""
-    index_size = index_size or max(ORGANISATIONS_PER_INDEX, math.ceil(len(orgs) / SEARCH_INDEXES))
     part_size = part_size or ORGANISATIONS_PER_BUILD
+    if not index_size:
+        wanted = max(ORGANISATIONS_PER_INDEX, math.ceil(len(orgs) / SEARCH_INDEXES))
+        index_size = math.ceil(wanted / part_size) * part_size  # no index ends in a small part
     return [_slices(index, part_size) for index in _slices(tuple(orgs), index_size)] or [[()]]
 
 
@@ -754,7 +768,6 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
             site_dir=target,
             site_url=inputs.site_urls[lang],
             organisations={slug: project.organisations[slug].name[lang] for slug in in_order},
-            search=index,
             searches=len(inputs.indexes),
             exclude=exclude,
         )
@@ -778,6 +791,13 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
         entries = [
             Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages
         ]
+        searches = tuple(
+            (tuple(p.output for p in pages if p.org == org), at.organisation_search(org))
+            for org in in_order
+        )
+        # Each organisation's own search index is made with its pages (see ``build_part``).
+        published = paths.site / at.language_root(lang) if inputs.same_settings else None
+        task = functools.partial(build_part, task, lang, target, searches, published)
         if part == 0:
             feed, not_found = at.in_site(lang, at.FEED), at.in_site(lang, at.NOT_FOUND)
             entries += [
@@ -794,6 +814,28 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
         key = cache.key("mkdocs", lang, str(part), str(count), docs, exclude, *shared)
         name = lang if count == 1 else f"{lang} (part {part + 1} of {count})"
         yield SiteJob(lang, index, name, key, target, task, tuple(entries), page_folder)
+
+
+def build_part(
+    build: Callable[[], tuple[int, int]],
+    lang: str,
+    site_dir: Path,
+    searches: tuple[tuple[tuple[str, ...], str], ...],
+    published: Path | None,
+) -> tuple[int, int]:
+    """Build a part of a written form's site, then each of its organisations' own search
+    index: ``(pages, folder)``, the organisation's pages and its index's folder, below the
+    part's. An index that ``published`` (the published written form, made with the same
+    build settings) holds as Pagefind would make it again is taken from there; a change to one
+    organisation indexes its pages only. Returns what ``build`` does."""
+    result = build()
+    made = [
+        (pages, site_dir / folder, None if published is None else published / folder)
+        for pages, folder in searches
+        if pages and (published is None or not take_unchanged(site_dir, published, pages, folder))
+    ]
+    index_each(site_dir, lang, made)
+    return result
 
 
 _TOP = "/"

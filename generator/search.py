@@ -1,14 +1,16 @@
-"""Stage 4, after MkDocs: a written form's search index, made by Pagefind from the built pages.
+"""Stage 4, after MkDocs: a written form's search indexes, made by Pagefind from the built pages.
 
-Pagefind splits the index into small chunks, so a search fetches only the words it looks for
+Pagefind splits an index into small chunks, so a search fetches only the words it looks for
 and the fragments of the results it shows (a few hundred KB at 370 organisations, where one
-lunr index of the whole site is 6 MB). Each written form's site gets its own index in
-``<lang>/pagefind/0/``, or a large site a few, each over some organisations' pages
-(``addresses.search_part``), which the search merges in the browser; Pagefind reads
-``<html lang>`` (nb, nn) and uses the Snowball Norwegian stemmer for both. What is indexed is
-marked in the templates (``overrides/main.html``): the article (``data-pagefind-body``), the
-page's organisation as a filter and the result title that names it as metadata; the header,
-navigation and footer stay out, and Pagefind is not even given them (``excerpt``).
+lunr index of the whole site is 6 MB). Each organisation has its own index in each written
+form (``addresses.organisation_search``), which a search scoped to the reader's organisation
+reads alone; it is made with the organisation's pages, by the worker that built them. The
+search over every organisation reads the written form's index in ``<lang>/pagefind/0/``, or on
+a large site a few, each over some organisations' pages (``addresses.search_part``), merged in
+the browser. Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball Norwegian stemmer
+for both. What is indexed is marked in the templates (``overrides/main.html``): the article
+(``data-pagefind-body``) and the result title that names its organisation (metadata); the
+header, navigation and footer stay out, and Pagefind is not even given them (``excerpt``).
 
 Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
 Its output is the same to the byte for the same pages; nothing in the environment or the
@@ -41,6 +43,8 @@ UNUSED = (
     "pagefind-modular-ui.js",
     "pagefind-modular-ui.css",
     "pagefind-highlight.js",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
 )
 """Pagefind's ready-made interfaces, which the site does not use (assets/search.js does)."""
 
@@ -80,27 +84,78 @@ def index_site(
     fails or indexes nothing in ``lang``.
     """
     chosen = sorted(pages) if pages is not None else _every_page(site_dir)
-    files = _run_pagefind(executable(), site_dir, lang, chosen)
-    indexed = _indexed_pages(files.get("pagefind-entry.json", b""), lang)
-    if indexed == 0:
-        raise BuildError(
-            f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every page "
-            f'carry <html lang="{lang}"> and a data-pagefind-body?)'
-        )
-    shutil.rmtree(output, ignore_errors=True)
-    for name, data in sorted(files.items()):
-        if name not in UNUSED:
-            _put(output / name, data, None if previous is None else previous / name)
-    return indexed
+    return index_each(site_dir, lang, [(chosen, output, previous)])
 
 
-def _put(target: Path, data: bytes, earlier: Path | None) -> None:
-    """Write ``data`` at ``target``: a second name of ``earlier`` where that holds it."""
+def index_each(
+    site_dir: Path, lang: str, indexes: Sequence[tuple[Sequence[str], Path, Path | None]]
+) -> int:
+    """``index_site`` for several indexes at once, each ``(pages, output, previous)``: one
+    Pagefind makes them all (an organisation's own index has a few pages, and starting
+    Pagefind costs more than indexing them). Files that are the same in several of them
+    (Pagefind's script and WebAssembly) are written once, the others are second names of it.
+    Returns the pages indexed in all; raises BuildError as ``index_site`` does."""
+    if not indexes:
+        return 0
+    made = _run_pagefind(executable(), site_dir, lang, [sorted(pages) for pages, _, _ in indexes])
+    written: dict[tuple[str, bytes], Path] = {}  # the first copy of each file made here
+    total = 0
+    for files, (_, output, previous) in zip(made, indexes, strict=True):
+        indexed = _indexed_pages(files.get("pagefind-entry.json", b""), lang)
+        if indexed == 0:
+            raise BuildError(
+                f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every "
+                f'page carry <html lang="{lang}"> and a data-pagefind-body?)'
+            )
+        total += indexed
+        shutil.rmtree(output, ignore_errors=True)
+        for name, data in sorted(files.items()):
+            if name in UNUSED:
+                continue
+            first = written.setdefault((name, data), output / name)
+            _put(output / name, data, [first, *([] if previous is None else [previous / name])])
+    return total
+
+
+def take_unchanged(site_dir: Path, published: Path, pages: Sequence[str], folder: str) -> bool:
+    """Put the index of ``pages`` in ``folder`` of ``published`` (the written form's folder of
+    the published site, made with the same build settings) into ``site_dir`` as it is, when
+    Pagefind would make it again to the byte: it holds exactly as many pages, each of which
+    gives Pagefind what its published twin gave. Returns whether it did."""
+    before = published / folder
+    try:
+        entry = (before / "pagefind-entry.json").read_bytes()
+        if not pages or sum(_page_counts(entry).values()) != len(pages):
+            return False
+        for page in pages:
+            if excerpt((site_dir / page).read_bytes()) != excerpt((published / page).read_bytes()):
+                return False
+        output = site_dir / folder
+        for file in sorted(before.rglob("*")):
+            if file.is_file() and not file.is_symlink():
+                _link_or_copy(file, output / file.relative_to(before))
+    except OSError:
+        shutil.rmtree(site_dir / folder, ignore_errors=True)
+        return False
+    return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    if earlier is not None and _same_file(earlier, data):
-        with contextlib.suppress(OSError):
-            os.link(earlier, target)
-            return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _put(target: Path, data: bytes, earlier: Sequence[Path]) -> None:
+    """Write ``data`` at ``target``: a second name of the first of ``earlier`` that holds it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for other in earlier:
+        if other != target and _same_file(other, data):
+            with contextlib.suppress(OSError):
+                os.link(other, target)
+                return
     target.write_bytes(data)
 
 
@@ -141,9 +196,10 @@ def _every_page(site_dir: Path) -> list[str]:
 
 
 def _run_pagefind(
-    binary: Path, site_dir: Path, lang: str, pages: Sequence[str]
-) -> dict[str, bytes]:
-    """Have Pagefind's service index ``pages``, in this order: the index's files by name."""
+    binary: Path, site_dir: Path, lang: str, indexes: Sequence[Sequence[str]]
+) -> list[dict[str, bytes]]:
+    """Have Pagefind's service make an index of each list of pages, in its order: each
+    index's files by name."""
     # Only Pagefind's settings from here: none from the environment or a pagefind.yml/.toml/
     # .json in the working folder.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
@@ -166,21 +222,7 @@ def _run_pagefind(
             raise BuildError(f"search index for '{lang}': cannot run {binary}: {exc}") from exc
         try:
             service = _Service(process)
-            config = {"exclude_selectors": [".headerlink"]}  # the headings' ¶ signs
-            index = service.ask({"type": "NewIndex", "config": config})["index_id"]
-            for page in pages:
-                try:
-                    data = (site_dir / page).read_bytes()
-                except FileNotFoundError:
-                    continue  # not built: not indexed (the count says so)
-                contents = excerpt(data).decode("utf-8", "replace")
-                service.ask(
-                    {"type": "AddFile", "index_id": index, "file_path": page, "url": None}
-                    | {"file_contents": contents}
-                )
-            # Its files, not written by it: it answers WriteFiles before the last is written.
-            answer = service.ask({"type": "GetFiles", "index_id": index})
-            return {str(f["path"]): base64.b64decode(f["content"]) for f in answer["files"]}
+            return [_index(service, site_dir, pages) for pages in indexes]
         except (_ServiceFailed, OSError, KeyError, TypeError, ValueError) as exc:
             process.kill()
             process.wait()
@@ -192,6 +234,24 @@ def _run_pagefind(
             if process.poll() is None:
                 process.kill()  # nothing more to ask it
                 process.wait()
+
+
+def _index(service: _Service, site_dir: Path, pages: Sequence[str]) -> dict[str, bytes]:
+    config = {"exclude_selectors": [".headerlink"]}  # the headings' ¶ signs
+    index = service.ask({"type": "NewIndex", "config": config})["index_id"]
+    for page in pages:
+        try:
+            data = (site_dir / page).read_bytes()
+        except FileNotFoundError:
+            continue  # not built: not indexed (the count says so)
+        contents = excerpt(data).decode("utf-8", "replace")
+        service.ask(
+            {"type": "AddFile", "index_id": index, "file_path": page, "url": None}
+            | {"file_contents": contents}
+        )
+    # Its files, not written by it: it answers WriteFiles before the last is written.
+    answer = service.ask({"type": "GetFiles", "index_id": index})
+    return {str(f["path"]): base64.b64decode(f["content"]) for f in answer["files"]}
 
 
 class _ServiceFailed(Exception):
@@ -243,7 +303,12 @@ class _Service:
 
 def _indexed_pages(entry: bytes, lang: str) -> int:
     """Pages Pagefind indexed in ``lang`` (its entry file lists each language's count)."""
+    return _page_counts(entry).get(lang, 0)
+
+
+def _page_counts(entry: bytes) -> dict[str, int]:
     try:
-        return int(json.loads(entry)["languages"][lang]["page_count"])
-    except (ValueError, KeyError, TypeError):
-        return 0
+        languages = json.loads(entry)["languages"]
+        return {lang: int(about["page_count"]) for lang, about in languages.items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}

@@ -43,7 +43,6 @@ def site_config(
     site_dir: Path,
     site_url: str,
     organisations: dict[str, str],
-    search: int = 0,
     searches: int = 1,
     exclude: str = "",
 ) -> dict[str, Any]:
@@ -52,10 +51,11 @@ def site_config(
     A written form may be built in parts, each over some organisations' pages (``exclude``:
     MkDocs' ``exclude_docs``, the others'); the first part also holds the pages every
     organisation shares, the 404 page and the assets. A written form has ``searches`` search
-    indexes (``addresses.search_part``), each over the pages of some parts; this part's pages
-    are in index ``search``, which the search reads alone or with the others. ``site_url`` is
-    the written form's address (``language_url``); ``organisations`` (folder -> name) name each
-    search result's organisation. Made before any build starts, so that a text missing from
+    indexes over every organisation (``addresses.search_part``), each over the pages of some
+    parts, and each organisation its own (``addresses.organisation_search``), which a search
+    scoped to the reader's organisation reads. ``site_url`` is the written form's address
+    (``language_url``); ``organisations`` (folder -> name) are this part's, whose names each
+    search result shows. Made before any build starts, so that a text missing from
     strings.yml is named in the written forms' order.
     """
     config = {
@@ -92,7 +92,8 @@ def site_config(
                 "feed_title": f"{strings[lang]['site_name']}: {strings[lang]['changelog_title']}",
                 "search": dict(strings[lang]["search"]),
                 "organisations": organisations,  # each search result names its own
-                "search_part": at.search_part(search),
+                # The reader's organisation's own index, and those over every organisation.
+                "organisation_search": {org: at.organisation_search(org) for org in organisations},
                 "search_parts": [at.search_part(other) for other in range(searches)],
                 # Where a search with no hits looks in the other written form(s).
                 "other_forms": [

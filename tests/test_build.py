@@ -29,12 +29,12 @@ def manifest(site: Path) -> dict:
     return json.loads((site / "manifest.json").read_text(encoding="utf-8"))
 
 
-def search_pages(site: Path, lang: str, part: str = "*") -> list[dict]:
-    """What Pagefind stored for each page of ``lang``'s index (every part's, or ``part``'s):
-    address, text, filters, title. Its fragments are gzip, a ``pagefind_dcd`` signature, then
-    JSON."""
+def search_pages(site: Path, lang: str, index: str = f"{at.SEARCH}/*/") -> list[dict]:
+    """What Pagefind stored for each page of ``lang``'s indexes over every organisation (or
+    of the one in ``index``, a folder below the written form's): address, text, filters,
+    title. Its fragments are gzip, a ``pagefind_dcd`` signature, then JSON."""
     pages = []
-    for fragment in sorted((site / lang).glob(f"{at.SEARCH}/{part}/fragment/*.pf_fragment")):
+    for fragment in sorted((site / lang).glob(f"{index}fragment/*.pf_fragment")):
         data = gzip.decompress(fragment.read_bytes())
         assert data.startswith(b"pagefind_dcd"), fragment
         pages.append(json.loads(data.removeprefix(b"pagefind_dcd")))
@@ -116,13 +116,15 @@ def test_each_language_is_its_own_site(minimal_site: Path, lang: str) -> None:
     statement = {"nb": "Tilgjengelighetserklæring", "nn": "Tilgjengelegheitserklæring"}[lang]
     home = next(page for page in indexed if page["url"] == "/")
     assert statement not in home["content"] and "¶" not in home["content"], home["content"]
-    # Each organisation page carries its organisation as the search's filter, and its result
-    # title names it; the site-wide pages belong to no organisation.
+    # Each organisation page's result title names its organisation, and the organisation's own
+    # index (the scoped search's) has its pages and no other; the site-wide pages are in none.
     for page in indexed:
-        in_org = page["url"].startswith("/testkommune/")
-        assert page["filters"] == ({"org": ["testkommune"]} if in_org else {}), page["url"]
-        if in_org:
+        if page["url"].startswith("/testkommune/"):
             assert "Testkommune" in page["meta"]["title"], page["meta"]
+    own_index = search_pages(minimal_site, lang, at.organisation_search("testkommune"))
+    assert {page["url"] for page in own_index} == {
+        url for url in expected if url.startswith("/testkommune/")
+    }
 
 
 def test_language_switch_points_to_the_same_page(minimal_site: Path) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 import generator.pipeline
+import generator.search
 import generator.yamlload
 from generator import ContentError, Paths, build
 from generator.cache import BuildCache, environment_key
@@ -67,7 +69,7 @@ def test_a_rebuild_without_changes_renders_nothing(tmp_path: Path, minimal_site:
 
 
 def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_build(
-    tmp_path: Path, default_site: Path
+    tmp_path: Path, default_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content, site = rebuilding(tmp_path, ROOT / "content", default_site)
     total = pdf_count(site)
@@ -76,8 +78,24 @@ def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_buil
         policy.read_text().replace("home_days_per_week_max: 2", "home_days_per_week_max: 3")
     )
 
+    indexed: Counter[tuple[str, str]] = Counter()  # pages given to Pagefind (one worker)
+    real = generator.search._run_pagefind
+
+    def counted(binary: Path, site_dir: Path, lang: str, indexes: list[list[str]]) -> object:
+        indexed.update((lang, page) for pages in indexes for page in pages)
+        return real(binary, site_dir, lang, indexes)
+
+    monkeypatch.setattr(generator.search, "_run_pagefind", counted)
+
     changed = run(content, site)
 
+    # The index over every organisation is made again, and of the organisations' own only the
+    # changed one's: the other's is taken from the site in place.
+    for (lang, page), times in indexed.items():
+        org = page.split("/")[0]
+        expected = {"vestland-fylkeskommune": 2, "kommune": 1}.get(org, 1)
+        assert times == expected, (lang, page, times)
+    assert {page.split("/")[0] for _, page in indexed} >= {"kommune", "vestland-fylkeskommune"}
     vestland_pdfs = 2 * (3 + 1)  # per language: agreement, checklist, loan receipt, guideline
     assert 0 < rendered_pdfs(changed) <= vestland_pdfs < total, changed
     for lang in ("nb", "nn"):
@@ -89,6 +107,28 @@ def test_changing_one_organisation_renders_only_its_pdfs_and_matches_a_full_buil
     assert tree_digest(site) == tree_digest(fresh)
     page = (site / "nb/vestland-fylkeskommune/heimekontor/index.html").read_text()
     assert "inntil tre dager" in " ".join(page.split())
+
+
+def test_a_build_with_other_settings_takes_no_search_index_from_the_site_in_place(
+    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pagefind's settings are code: after a change to the code or the renderers, even a
+    page that is the same gets indexed again."""
+    content, site = rebuilding(tmp_path, ROOT / "tests/fixtures/minimal/content", minimal_site)
+    indexed: Counter[tuple[str, str]] = Counter()
+    real = generator.search._run_pagefind
+
+    def counted(binary: Path, site_dir: Path, lang: str, indexes: list[list[str]]) -> object:
+        indexed.update((lang, page) for pages in indexes for page in pages)
+        return real(binary, site_dir, lang, indexes)
+
+    monkeypatch.setattr(generator.search, "_run_pagefind", counted)
+    monkeypatch.setattr(generator.pipeline, "environment_key", lambda: "other settings")
+
+    run(content, site)
+
+    own = {key: times for key, times in indexed.items() if key[1].startswith("testkommune/")}
+    assert own and set(own.values()) == {2}, own  # its own index and the one over all
 
 
 def test_a_preview_without_pdfs_leaves_the_stored_pdfs_to_the_next_build_with_pdfs(

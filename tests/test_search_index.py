@@ -3,6 +3,7 @@ indexes, that nothing outside the pipeline steers it, and that a failure is a cl
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import pytest
 
 from generator import BuildError
 from generator import addresses as at
-from generator.search import BEGIN, END, excerpt, index_site
+from generator.search import BEGIN, END, excerpt, index_site, take_unchanged
 from tests.test_build import search_pages
 
 FOLDER = at.search_part(0)
@@ -22,7 +23,7 @@ PAGE = """<!doctype html><html lang="{lang}"><head><title>t</title></head><body>
 <nav>Navigasjon som ikke skal finnes</nav>
 <div data-pagefind-body><h1>Hjemmekontor</h1><p>Utstyr (pult, headset) og forsikring.</p>
 <div hidden data-pagefind-ignore><span data-pagefind-meta="title">Hjemmekontor (Kommunen)</span>
-<span data-pagefind-filter="org">kommune</span></div></div></body></html>"""
+</div></div></body></html>"""
 
 
 def site(tmp_path: Path, lang: str = "nb") -> Path:
@@ -50,7 +51,7 @@ def test_a_page_is_indexed_with_its_organisation_and_title_and_nothing_else(
     [page] = search_pages(tmp_path / "site", "nb")
     assert page["url"] == "/kommune/hjemmekontor/"
     assert page["meta"]["title"] == "Hjemmekontor (Kommunen)"
-    assert page["filters"] == {"org": ["kommune"]}
+    assert page["filters"] == {}
     assert "pult, headset" in page["content"] and "Navigasjon" not in page["content"]
     # Pagefind's ready-made interfaces are not shipped: the site has its own.
     assert not list((folder / FOLDER).glob("pagefind-*ui*"))
@@ -171,13 +172,13 @@ def test_the_index_does_not_depend_on_the_order_the_file_system_lists_pages_in(
 
 
 def test_an_index_of_many_organisations_is_the_same_each_time(tmp_path: Path) -> None:
-    """Pagefind writes its filter and metadata files from its own tables: with several
-    organisations as filter values, any order that changes from run to run would show (1.5
-    wrote them in hash order)."""
+    """Pagefind writes its metadata files from its own tables: with several organisations'
+    pages, any order that changes from run to run would show. (Pagefind 1.5 writes a filter's
+    values in hash order, so the site has none: a search is scoped by an index of its own.)"""
     folder = tmp_path / "site" / "nb"
     for org in ("alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"):
         for page in ("hjemmekontor", "skjema"):
-            text = PAGE.format(lang="nb").replace(">kommune<", f">{org}<")
+            text = PAGE.format(lang="nb").replace("(Kommunen)", f"({org})")
             (folder / org / page).mkdir(parents=True)
             (folder / org / page / "index.html").write_text(text.replace("Hjemmekontor", page))
     made = []
@@ -185,8 +186,12 @@ def test_an_index_of_many_organisations_is_the_same_each_time(tmp_path: Path) ->
         index_site(folder, "nb", tmp_path / f"index-{run}")
         made.append(_files(tmp_path / f"index-{run}"))
     assert all(files == made[0] for files in made[1:])
-    [filter_file] = [name for name in made[0] if name.parts[0] == "filter"]
-    assert len(made[0][filter_file]) > 0
+    fragments = [
+        json.loads(gzip.decompress(data).removeprefix(b"pagefind_dcd"))
+        for name, data in made[0].items()
+        if name.parts[0] == "fragment"
+    ]
+    assert len({page["meta"]["title"] for page in fragments}) == 14
 
 
 def _files(folder: Path) -> dict[Path, bytes]:
@@ -218,3 +223,31 @@ def test_files_the_replaced_index_has_as_they_are_become_second_names_of_those(
     assert shared  # the unchanged chunks and the first page's other files
     assert tampered.relative_to(previous) not in shared
     assert all((previous / k).read_bytes() == made[k].read_bytes() for k in shared)
+
+
+def test_an_index_is_taken_from_the_published_site_only_when_its_pages_are_what_it_indexed(
+    tmp_path: Path,
+) -> None:
+    published = site(tmp_path)
+    index_site(published, "nb", published / FOLDER)
+    page = "kommune/hjemmekontor/index.html"
+    new = tmp_path / "new" / "nb"
+    (new / "kommune" / "hjemmekontor").mkdir(parents=True)
+    same = (published / page).read_bytes()
+
+    # The same page: the published index, as it is (second names of its files).
+    (new / page).write_bytes(same)
+    assert take_unchanged(new, published, [page], FOLDER)
+    assert _files(new / FOLDER) == _files(published / FOLDER)
+    entry = "pagefind-entry.json"
+    assert (new / FOLDER / entry).stat().st_ino == (published / FOLDER / entry).stat().st_ino
+
+    # Other words, or another number of pages: made again, nothing taken.
+    for pages, text in (([page], same.replace(b"forsikring", b"erstatning")), ([], same)):
+        shutil.rmtree(new / FOLDER, ignore_errors=True)
+        (new / page).write_bytes(text)
+        assert not take_unchanged(new, published, pages, FOLDER)
+        assert not (new / FOLDER).exists()
+    (new / "kommune" / "skjema").mkdir()
+    (new / "kommune" / "skjema" / "index.html").write_bytes(same)
+    assert not take_unchanged(new, published, [page, "kommune/skjema/index.html"], FOLDER)

@@ -1,6 +1,7 @@
-// The search box (overrides/partials/search.html) over Pagefind's index of this written form,
-// which generator/search.py makes after MkDocs; a large site's index comes in parts (each over
-// some organisations' pages), searched together or, for the reader's organisation, its part alone.
+// The search box (overrides/partials/search.html) over Pagefind's indexes of this written form,
+// which generator/search.py makes: each organisation's own, for a search scoped to the reader's
+// organisation, and those over every organisation (a large site's in parts, each over some
+// organisations' pages), merged for a search widened to all.
 // Nothing loads before the reader searches; then pagefind.js, its WebAssembly and the index
 // chunks of the words typed, all from this host.
 // Scope: the organisation of the page the reader is on, unless they widened it to every
@@ -52,8 +53,7 @@
   }
 
   // Every part's index of the written form at ``siteRoot``: the first part's module with the
-  // others merged into it, once. (When the reader's own part is the first, its scoped searches
-  // go through the merged module too; the filter keeps them to the organisation.)
+  // others merged into it, once.
   function everything(siteRoot) {
     if (!joined[siteRoot]) {
       var base = new URL(siteRoot, document.baseURI).pathname;
@@ -69,7 +69,7 @@
     return joined[siteRoot];
   }
 
-  function scoped() { return Boolean(org) && !widened; }
+  function scoped() { return Boolean(org && root.dataset.bundle) && !widened; }
 
   function searching(inOrg) {
     return inOrg ? pagefind(root.dataset.bundle, root.dataset.root) : everything(root.dataset.root);
@@ -169,9 +169,7 @@
     }
     meta.textContent = strings.loading;
     searching(inOrg)
-      .then(function (module) {
-        return module.search(query, inOrg ? { filters: { org: org } } : {});
-      })
+      .then(function (module) { return module.search(query); })
       .then(function (found) {
         if (number !== current || !found) return;
         results = found.results;
@@ -181,9 +179,9 @@
           if (!shown) return;
           if (inOrg) meta.textContent = fill(strings.count_in, { count: count, name: orgName });
           else meta.textContent = count ? fill(strings.count, { count: count }) : strings.none;
-          // No hit in this written form (every part of it): offer the other one's.
-          if (inOrg ? found.unfilteredResultCount : count) return;
-          var elsewhere = inOrg && parts.length > 1
+          // No hit in this written form (any organisation's page of it): offer the other one's.
+          if (count) return;
+          var elsewhere = inOrg
             ? everything(root.dataset.root).then(function (all) { return all.search(query); })
               .then(function (wider) { return wider.results.length; })
             : Promise.resolve(0);
