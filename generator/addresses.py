@@ -53,8 +53,9 @@ STORAGE_KEY = "policy-site.lang"
 SITE_FOLDERS = (ASSETS, SEARCH, STATEMENT, FORMS, ORGANISATIONS, CHANGELOG)
 """Top-level folders of a language's site that are the site's own: no organisation's."""
 
-ORGANISATION_FOLDERS = ("index", FORMS)
-"""Names in an organisation's folder that are its own page's and its forms': no policy's."""
+ORGANISATION_FOLDERS = ("index", FORMS, SEARCH)
+"""Names in an organisation's folder that are its own page's, its forms' and its search
+index's: no policy's."""
 
 
 def changelog_src() -> str:
@@ -111,13 +112,10 @@ def search_part(part: int) -> str:
 
 
 def organisation_search(org: str) -> str:
-    """An organisation's own search index below a written form's folder: what a search scoped
-    to the reader's organisation reads (``search_part``'s are numbers, so never this)."""
-    return f"{SEARCH}/{ORGANISATION_INDEXES}/{org}/"
-
-
-ORGANISATION_INDEXES = "org"
-"""The folder of the organisations' own search indexes, in ``SEARCH``."""
+    """An organisation's own search index below a written form's folder, in the
+    organisation's: what a search scoped to the reader's organisation reads. (In the
+    organisation's folder, a large site's builds keep it with the organisation's pages.)"""
+    return f"{organisation_folder(org)}{SEARCH}/"
 
 
 def organisation_folder(org: str) -> str:

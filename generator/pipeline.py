@@ -980,7 +980,9 @@ def run_jobs(
             index(searches[site.lang, site.index])
 
     def index(search: SearchJob) -> None:
-        if cache.fetch(search.key, search.target):
+        # Its folders taken from the site the last build replaced, as a part's are.
+        recycle = inputs.cache.root / SPARE / at.in_site(search.lang, at.search_part(search.index))
+        if cache.fetch(search.key, search.target, recycle):
             return
         output = inputs.out / _PARTS / at.SEARCH / search.lang / str(search.index)
 

@@ -285,10 +285,10 @@ class Policy(Model):
     def _not_the_organisations_own(cls, policy_id: str) -> str:
         # A guideline's page is <org>/<id>/, beside the organisation's own page and forms.
         if policy_id in at.ORGANISATION_FOLDERS:
+            own = {"index": "page", at.FORMS: "forms"}.get(policy_id, "search index")
             raise ValueError(
-                f"'{policy_id}' is the address of the organisation's own "
-                f"{'page' if policy_id == 'index' else 'forms'} (<organisation>/{policy_id}/): "
-                "choose another id"
+                f"'{policy_id}' is the address of the organisation's own {own} "
+                f"(<organisation>/{policy_id}/): choose another id"
             )
         return policy_id
 

@@ -253,6 +253,14 @@ CASES = [
         "id: 'index' is the address of the organisation's own page",
     ),
     (
+        "policy id of the organisation's search index",
+        replace(POLICY, "id: heimekontor", "id: pagefind"),
+        POLICY,
+        1,
+        5,
+        "id: 'pagefind' is the address of the organisation's own search index",
+    ),
+    (
         "slug differs from file name",
         replace(ORG, "slug: testkommune", "slug: test-kommune"),
         ORG,
