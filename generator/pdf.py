@@ -190,7 +190,8 @@ def _own_temporary_folder() -> Iterator[None]:
 
 
 def _write_pdf(job: PdfJob) -> None:
-    from weasyprint import HTML  # heavy import, and only safe after any fork
+    # Heavy: imported where a PDF is written (the workers' fork server has it already).
+    from weasyprint import HTML
 
     try:
         try:

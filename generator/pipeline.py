@@ -248,7 +248,7 @@ def _build_locked(
     if pool is None and count > 1:
         # The workers' imports while the Markdown is rendered; not before the content is
         # valid, so that a build refusing it starts nothing.
-        warm_up()
+        warm_up(pdfs)
     staging, work = _staging(paths.site)
     cache.base = staging
     try:

@@ -2,8 +2,9 @@
 
 Workers are forked from a fork server, a process of their own started afresh (not from the
 build process: nothing the build holds, threads of the live preview or open files, is copied).
-The server imports MkDocs and WeasyPrint once (``PRELOAD``), and each worker forked from it
-starts at once with them; ``warm_up`` starts it while the build is still rendering the Markdown.
+The server imports MkDocs and the PDF stage once (``PRELOAD``), and WeasyPrint where the build
+writes PDFs, and each worker forked from it starts at once with them; ``warm_up`` starts it
+while the build is still rendering the Markdown.
 With one worker everything runs in this process, one task after another, in the order given
 (those submitted ``first`` first).
 The live preview keeps one pool for all its rebuilds.
@@ -56,17 +57,23 @@ class WorkerStopped(BuildError):
 PRELOAD = ["generator.sitebuild", "generator.pdf"]
 """Imported by the fork server before it forks a worker: what the workers' tasks run."""
 
+PDF_PRELOAD = ["weasyprint"]
+"""Imported by the fork server too where the build writes PDFs (each worker would take half a
+second to import it; a build without PDFs does not wait for it)."""
 
-def _context() -> multiprocessing.context.ForkServerContext:
+
+def _context(preload: list[str] | None = None) -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    # Only read when the server starts: a server already running keeps what it imported.
+    context.set_forkserver_preload(preload or PRELOAD + PDF_PRELOAD)
     return context
 
 
-def warm_up() -> None:
-    """Start the fork server, which imports ``PRELOAD`` in its own process while this one goes
-    on (rendering the Markdown, say); it ends with this process."""
-    _context()
+def warm_up(pdfs: bool = True) -> None:
+    """Start the fork server, which imports ``PRELOAD`` (and with ``pdfs``, ``PDF_PRELOAD``)
+    in its own process while this one goes on (rendering the Markdown, say); it ends with
+    this process."""
+    _context(PRELOAD + (PDF_PRELOAD if pdfs else []))
     try:
         forkserver.ensure_running()
     except OSError as exc:
