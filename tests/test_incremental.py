@@ -4,6 +4,7 @@ what a full build from scratch writes."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -342,6 +343,12 @@ def test_a_build_takes_its_folders_from_the_site_it_replaced_and_nothing_stale_w
     page.write_text("gammal side")  # another file where a page was
     (org / "utgått.html").write_text("ei side som ikkje finst lenger")
     (org / "tom" / "mappe").mkdir(parents=True)
+    # Another file where a PDF was (the PDFs stay in a folder taken, to be found in place).
+    stale = tmp_path / "stale.pdf"
+    stale.write_bytes(b"%PDF-1.7 another")
+    (org / "heimekontor.pdf").unlink()
+    os.link(stale, org / "heimekontor.pdf")
+    (org / "skjema" / "avtale.pdf").unlink()
     taken = (org / "skjema").stat().st_ino
 
     again = run(content, site)
@@ -350,3 +357,12 @@ def test_a_build_takes_its_folders_from_the_site_it_replaced_and_nothing_stale_w
     assert (tree_digest(site), sorted(p.relative_to(site) for p in site.rglob("*"))) == expected
     assert (site / "nb" / "testkommune" / "skjema").stat().st_ino == taken
     assert spare.is_dir()  # the site just replaced
+    assert stale.read_bytes() == b"%PDF-1.7 another"  # replaced, not written into
+
+    # A preview keeps the published PDFs, whatever the folders taken held at their places.
+    published = (site / "nb" / "testkommune" / "heimekontor.pdf").read_bytes()
+    (org / "heimekontor.pdf").unlink()
+    os.link(stale, org / "heimekontor.pdf")
+    build(Paths.default(ROOT, content, site), pdfs=False, jobs=1)
+    assert (site / "nb" / "testkommune" / "heimekontor.pdf").read_bytes() == published
+    assert stale.read_bytes() == b"%PDF-1.7 another"
