@@ -340,7 +340,7 @@ def every_page(
         recorder.quiet()
         found["network"] += network_problems(traffic, path, host)
         if traffic.searched and not any(
-            url.endswith(".pf_fragment") and f"/{entry['lang']}/pagefind/" in url
+            url.endswith(".pf_fragment") and f"/{entry['lang']}/" in url and "/pagefind/" in url
             for url in traffic.requests
         ):
             found["network"].append(f"{path}: the search fetched no result from its index")
