@@ -108,9 +108,10 @@ def index_each(
                 f'page carry <html lang="{lang}"> and a data-pagefind-body?)'
             )
         total += indexed
+        languages = _page_counts(files["pagefind-entry.json"])
         shutil.rmtree(output, ignore_errors=True)
         for name, data in sorted(files.items()):
-            if name in UNUSED:
+            if name in UNUSED or _other_language(name, languages):
                 continue
             first = written.setdefault((name, data), output / name)
             _put(output / name, data, [first, *([] if previous is None else [previous / name])])
@@ -146,6 +147,16 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+_WASM = re.compile(r"wasm\.([\w-]+)\.pagefind")
+
+
+def _other_language(name: str, languages: dict[str, int]) -> bool:
+    """Whether ``name`` is Pagefind's WebAssembly for a language the index has no page in
+    (it writes one for pages of no known language too): never fetched, 68 KB an index."""
+    wasm = _WASM.fullmatch(name)
+    return wasm is not None and wasm.group(1) not in languages
 
 
 def _put(target: Path, data: bytes, earlier: Sequence[Path]) -> None:

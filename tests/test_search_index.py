@@ -53,8 +53,10 @@ def test_a_page_is_indexed_with_its_organisation_and_title_and_nothing_else(
     assert page["meta"]["title"] == "Hjemmekontor (Kommunen)"
     assert page["filters"] == {}
     assert "pult, headset" in page["content"] and "Navigasjon" not in page["content"]
-    # Pagefind's ready-made interfaces are not shipped: the site has its own.
+    # Pagefind's ready-made interfaces are not shipped: the site has its own. Nor is its
+    # WebAssembly for pages of no known language: the index has none.
     assert not list((folder / FOLDER).glob("pagefind-*ui*"))
+    assert [p.name for p in (folder / FOLDER).glob("wasm.*")] == ["wasm.nb.pagefind"]
 
     # Indexing again gives the same bytes.
     before = {p: p.read_bytes() for p in (folder / FOLDER).rglob("*") if p.is_file()}
