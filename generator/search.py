@@ -101,14 +101,14 @@ def index_each(
     written: dict[tuple[str, bytes], Path] = {}  # the first copy of each file made here
     total = 0
     for files, (_, output, previous) in zip(made, indexes, strict=True):
-        indexed = _indexed_pages(files.get("pagefind-entry.json", b""), lang)
+        languages = _page_counts(files.get("pagefind-entry.json", b""))
+        indexed = languages.get(lang, 0)
         if indexed == 0:
             raise BuildError(
                 f"search index for '{lang}': Pagefind indexed no page in '{lang}' (does every "
                 f'page carry <html lang="{lang}"> and a data-pagefind-body?)'
             )
         total += indexed
-        languages = _page_counts(files["pagefind-entry.json"])
         shutil.rmtree(output, ignore_errors=True)
         for name, data in sorted(files.items()):
             if name in UNUSED or _other_language(name, languages):
@@ -312,12 +312,8 @@ class _Service:
         return answer if isinstance(answer, dict) else {}
 
 
-def _indexed_pages(entry: bytes, lang: str) -> int:
-    """Pages Pagefind indexed in ``lang`` (its entry file lists each language's count)."""
-    return _page_counts(entry).get(lang, 0)
-
-
 def _page_counts(entry: bytes) -> dict[str, int]:
+    """Pages Pagefind indexed in each language (its entry file lists their counts)."""
     try:
         languages = json.loads(entry)["languages"]
         return {lang: int(about["page_count"]) for lang, about in languages.items()}
