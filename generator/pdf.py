@@ -23,6 +23,7 @@ from generator.cache import read_framed, write_framed
 from generator.errors import BuildError
 from generator.forms import ResolvedForm
 from generator.printing import GuidelinePrint, printer
+from generator.templates import keeping_compiled
 from generator.trash import TEMPORARY
 
 
@@ -88,6 +89,8 @@ class PdfJob:
     it (never against the build folder, which differs between builds)."""
     descriptions: dict[str, str] = field(default_factory=dict)
     """Field name -> description (/TU); the visible label of the field or its group."""
+    compiled: Path | None = None
+    """Where compiled templates are kept from build to build (``keeping_compiled``)."""
 
 
 FIELD_FONT = "DejaVu Sans"
@@ -171,7 +174,7 @@ def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
 
 def write_pdf(job: PdfJob) -> None:
     """Render one job; raises BuildError naming the document."""
-    with _own_temporary_folder():
+    with _own_temporary_folder(), keeping_compiled(job.compiled):
         _write_pdf(job)
 
 

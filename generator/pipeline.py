@@ -59,7 +59,7 @@ from generator.sitebuild import (
 )
 from generator.sitelock import site_lock
 from generator.spelling import check_spelling
-from generator.templates import Strings, load_strings
+from generator.templates import Strings, keeping_compiled, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.trash import SPARE, STOPPED, TEMPORARY, Trash, left_behind, remove
 from generator.validate import check_content, load_project, load_project_text
@@ -255,7 +255,8 @@ def _build_locked(
         with clock("render Markdown"):
             strings = load_strings(paths.templates)
             inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs, read, *sizes)
-            rendered = {lang: inputs.render(lang) for lang in LANGUAGES}
+            with keeping_compiled(inputs.compiled):
+                rendered = {lang: inputs.render(lang) for lang in LANGUAGES}
         with clock("plan"):
             plan = plan_jobs(inputs, rendered)
         with clock("MkDocs sites and PDFs"):
@@ -398,6 +399,8 @@ _PARSED = "parsed-yaml"
 """The cache key's name of the parsed content files."""
 _KEPT = "worked-out"
 """The cache key's name of the texts and forms with the rules filled in (``kept``)."""
+_COMPILED = "compiled-templates"
+"""The cache key's name of the folder of compiled templates (``templates.keeping_compiled``)."""
 
 
 def _staging(site: Path) -> tuple[Path, Path]:
@@ -455,11 +458,16 @@ class _Inputs:
     same_settings: bool = field(init=False)
     """Whether the site in place was built with this build's code and renderers (what it
     holds is what this build would make of the same pages)."""
+    compiled: Path | None = field(init=False)
+    """Where the processes of this build keep compiled templates (``keeping_compiled``)."""
 
     def __post_init__(self) -> None:
         orgs = list(self.project.organisations)
         self.indexes = layout(orgs, self.part_size, self.index_size)
         self.same_settings = self.cache.has(self.cache.key(PUBLISHED_WITH))
+        # Named for this code and these libraries: a template compiled by another is not read.
+        compiled = self.cache.folder(self.cache.key(_COMPILED), check=False)
+        self.compiled = compiled if self.cache.writable else None
         self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
         self.settings = self.paths.mkdocs_config.read_bytes()
@@ -677,7 +685,8 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
         for entry, source, url, descriptions in _printed(inputs, lang, rendered[lang], font):
             key = inputs.cache.key(entry.kind, inputs.print_key, font_key, url, source.shown())
             if inputs.write_pdfs:
-                job = WritePdf(source, inputs.aside / entry.path, entry.path, url, descriptions)
+                target = inputs.aside / entry.path
+                job = WritePdf(source, target, entry.path, url, descriptions, inputs.compiled)
                 pdfs.append(PdfJob(key, job, entry))
                 continue
             inputs.cache.keep(key)  # for the next build with PDFs
@@ -787,6 +796,7 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
                 cache.key("mkdocs-pages", lang, str(part), str(count), exclude, *shared),
             ),
             part=part,
+            compiled=inputs.compiled,
         )
         entries = [
             Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages

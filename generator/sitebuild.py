@@ -24,7 +24,7 @@ from generator import addresses as at
 from generator.errors import BuildError, display_path
 from generator.pagecache import PageCache
 from generator.safety import ContentSafety
-from generator.templates import template_place
+from generator.templates import keeping_compiled, template_place
 
 VENDORED = ("vendor/pdf-lib.min.js", "vendor/fontkit.min.js")
 """Under the assets: fill a form's PDF in the browser, in its embedded font (see the
@@ -129,6 +129,7 @@ def build_language(
     sources: dict[str, Path],
     page_cache: tuple[Path, str] | None = None,
     part: int = 0,
+    compiled: Path | None = None,
 ) -> tuple[int, int]:
     """Build ``docs_dir`` into ``site_dir`` with MkDocs and ``config`` (see ``site_config``);
     any warning fails the build. Its search index is made once its pages are in the site
@@ -136,7 +137,8 @@ def build_language(
 
     With ``page_cache`` (a folder and the digest of what all pages share), pages whose inputs
     are unchanged are taken from the folder (see ``pagecache``). Returns how many pages were
-    rendered and how many reused.
+    rendered and how many reused. ``compiled``: a folder where the theme's compiled templates
+    are kept from build to build (``templates.keeping_compiled``).
     """
     assets = templates_dir / at.ASSETS
     for vendored in (assets / name for name in VENDORED):
@@ -148,7 +150,7 @@ def build_language(
     config_path = work_dir / f"mkdocs.{lang}.{part}.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
 
-    with _captured_log() as records, _build_epoch(build_date):
+    with _captured_log() as records, _build_epoch(build_date), keeping_compiled(compiled):
         try:
             mkdocs_config = load_config(config_file=str(config_path))
             pages = PageCache()
