@@ -103,8 +103,12 @@ class ResolvedForm:
     sections: tuple[ResolvedSection, ...]
     made_from: str = field(default="", compare=False, repr=False)
     """Digest of everything the form was resolved from, where the build keeps its forms
-    (``kept``): it stands for the form in its PDF's cache key (writing out 2,600 forms in full
-    for their keys took a third of a second). Empty elsewhere."""
+    (``kept``). Empty elsewhere."""
+    shows: str = field(default="", compare=False, repr=False)
+    """Digest of the form as resolved (all it shows), where the build keeps its forms: it
+    stands for the form in its PDF's cache key (writing out 2,600 forms in full for their keys
+    took a third of a second), so that a rule the form does not show leaves its PDF as it is.
+    Empty elsewhere."""
 
     @property
     def controls(self) -> list[Control]:
@@ -133,6 +137,7 @@ class ResolvedForm:
         sections: Callable[[], tuple[ResolvedSection, ...]],
         labels: list[tuple[str, str]],
         made_from: str,
+        shows: str,
     ) -> ResolvedForm:
         """A form a build kept (``resolve_form``) whose sections are made only when they are
         first used: a build needs those of the organisations that changed, and of every form
@@ -143,6 +148,7 @@ class ResolvedForm:
         for name, value in zip(names[: names.index("sections")], head, strict=True):
             object.__setattr__(form, name, value)
         object.__setattr__(form, "made_from", made_from)
+        object.__setattr__(form, "shows", shows)
         form.__dict__["_kept_sections"] = sections
         form.__dict__["_kept_labels"] = labels
         return form
@@ -531,11 +537,12 @@ def resolve_form(
     resolver = _Resolver(form, rules, lang, org, problems, words)
     resolved = resolver.resolve()
     if results is not None and len(problems) == count:
-        *head, sections, _ = astuple(resolved)
+        *head, sections, _, _ = astuple(resolved)
         labels = resolved._labels()
-        results.put(key, [head, labels, sorted(resolver.covered)])
+        shows = kept.digest("shows", repr(resolved))
+        results.put(key, [head, labels, sorted(resolver.covered), shows])
         results.put(key + _SECTIONS, sections)
-        resolved = replace(resolved, made_from=key)
+        resolved = replace(resolved, made_from=key, shows=shows)
     return resolved, resolver.covered
 
 
@@ -553,12 +560,13 @@ def _resolved_from(
     if data is None or sections is None:
         return None
     try:
-        head, labels, covers = data
+        head, labels, covers, shows = data
         return ResolvedForm.kept(
             head,
             lambda: tuple(map(_section, sections())),
             labels,  # pairs as JSON has them: lists of two texts
             key,
+            shows,
         ), {int(point) for point in covers}
     except (TypeError, ValueError):
         return None

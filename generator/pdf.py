@@ -61,7 +61,7 @@ class PrintSource:
     def shown(self) -> str:
         """What the PDF shows besides the templates and the font, for its cache key: no
         folder names, so the key holds wherever the project and its cache are."""
-        form = self.form.made_from or repr(self.form) if self.form is not None else None
+        form = self.form.shows or repr(self.form) if self.form is not None else None
         return repr((self.lang, self.org_name, form, self.guideline))
 
     def render(self) -> str:

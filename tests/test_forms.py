@@ -400,9 +400,9 @@ def test_forms_kept_by_an_earlier_build_are_the_forms_resolved_afresh(
     monkeypatch.setattr(generator.forms._Resolver, "resolve", not_again)
     again = resolved_forms(content, ROOT / "forms", ROOT / "site_templates", Kept(earlier.dump()))
     assert again == first  # the same types too: tuples stay tuples
-    made_from = [[form.made_from for form in i.forms.values()] for i in first]
-    assert made_from == [[form.made_from for form in i.forms.values()] for i in again]
-    assert all(all(row) for row in made_from)
+    made_from = [[(form.made_from, form.shows) for form in i.forms.values()] for i in first]
+    assert made_from == [[(form.made_from, form.shows) for form in i.forms.values()] for i in again]
+    assert all(all(all(pair) for pair in row) for row in made_from)
 
 
 def test_a_kept_form_makes_its_sections_only_when_they_are_used() -> None:
@@ -481,12 +481,12 @@ def test_a_kept_form_is_resolved_again_when_what_it_is_made_from_changed(
     after = resolved_forms(content, forms, templates, Kept(earlier.dump()))
 
     assert after == resolved_forms(content, forms, templates) != before
-    # A form's PDF is kept under what the form was made from: a form that changed has
-    # another, so its PDF is written again.
+    # A form's PDF is kept under what the form shows: a form that changed shows another, so
+    # its PDF is written again; one that did not keeps it.
     earlier_forms = {(i.org, i.form_id, lang): f for i in before for lang, f in i.forms.items()}
     for instance in after:
         for lang, form in instance.forms.items():
             old_form = earlier_forms.get((instance.org, instance.form_id, lang))
-            assert form.made_from
-            if old_form is not None and form != old_form:
-                assert form.made_from != old_form.made_from, (instance.form_id, lang)
+            assert form.made_from and form.shows
+            if old_form is not None:
+                assert (form.shows == old_form.shows) == (form == old_form), (form.id, lang)
