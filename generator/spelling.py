@@ -51,10 +51,10 @@ def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> l
     problems: list[Problem] = []
     known = _wordlist(content_dir / WORDLIST, problems)
     places: dict[Path, str] = {}  # a file's name as shown, worked out once per file
+    # Organisations that start from the same policy share most of its texts word for word.
+    words_in: dict[str, list[str]] = {}
     for lang in LANGUAGES:
-        mine = [
-            (text, [word for word, _ in _words(text.value)]) for text in texts if text.lang == lang
-        ]
+        mine = [(text, _words_of(text.value, words_in)) for text in texts if text.lang == lang]
         unknown = _hunspell(DICTIONARIES[lang], sorted({w for _, ws in mine for w in ws} - known))
         for text, words in mine:
             for word in words:
@@ -114,12 +114,18 @@ def _values(path: Path, language_of: Any) -> Iterator[Text]:
     yield from walk(source.data, ())
 
 
-def _words(text: str) -> Iterator[tuple[str, int]]:
+def _words(text: str) -> list[str]:
     prose = _NOT_PROSE.sub(lambda m: " " * len(m.group()), text)
-    for match in _WORD.finditer(prose):
-        word = match.group()
-        if len(word) > 1 and not word.isupper():  # abbreviations (PDF, MBM) are not words
-            yield word, match.start()
+    # Abbreviations (PDF, MBM) are not words.
+    return [word for word in _WORD.findall(prose) if len(word) > 1 and not word.isupper()]
+
+
+def _words_of(value: str, seen: dict[str, list[str]]) -> list[str]:
+    """The words of ``value``, each text worked out once (``seen``)."""
+    words = seen.get(value)
+    if words is None:
+        words = seen[value] = _words(value)
+    return words
 
 
 def _place(text: Text, word: str) -> tuple[int, int]:

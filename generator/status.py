@@ -162,11 +162,18 @@ def spelling_meanwhile(paths: Paths) -> Iterator[Callable[[], list[Problem]] | N
         yield None
         return
     try:
-        answer = pool.apply_async(check_spelling, (paths.content, paths.forms, paths.templates))
+        answer = pool.apply_async(_spelling, (paths,))
         yield answer.get
     finally:
         pool.terminate()
         pool.join()
+
+
+def _spelling(paths: Paths) -> list[Problem]:
+    """``check_spelling``, with the files the last build parsed taken as it left them (the
+    build running meanwhile parses only what changed, and so does this)."""
+    with memory_of_the_last_build(paths).used():
+        return check_spelling(paths.content, paths.forms, paths.templates)
 
 
 def _aside() -> None:

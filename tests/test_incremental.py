@@ -14,9 +14,11 @@ import pytest
 
 import generator.pipeline
 import generator.search
+import generator.status
 import generator.yamlload
 from generator import ContentError, Paths, build
 from generator.cache import BuildCache, environment_key
+from generator.spelling import check_spelling
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
@@ -324,6 +326,72 @@ def test_a_check_takes_what_the_last_build_parsed_and_leaves_its_cache_alone(
     assert generator.pipeline.check(paths) == expected
     assert tree_digest(cache) == damaged != before
     assert [path for path in parsed if content in path.parents]  # parsed afresh
+
+
+def test_a_rule_change_writes_again_only_the_pdfs_that_show_the_rule(
+    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    before = {path: digest for path, digest in tree_digest(site).items() if path.endswith(".pdf")}
+    policy = content / "policies/heimekontor/policy.yml"
+    text = policy.read_text("utf-8")
+    assert "follow_up_interval_months: 6\n" in text
+    policy.write_text(
+        text.replace("follow_up_interval_months: 6\n", "follow_up_interval_months: 3\n")
+    )
+    written: list[str] = []
+    write = generator.pipeline.write_pdf
+
+    def recorded(job: generator.pipeline.WritePdf) -> None:
+        written.append(job.name)
+        write(job)
+
+    monkeypatch.setattr(generator.pipeline, "write_pdf", recorded)
+    run(content, site)
+
+    after = {path: digest for path, digest in tree_digest(site).items() if path.endswith(".pdf")}
+    assert after.keys() == before.keys()
+    changed = sorted(path for path in after if after[path] != before[path])
+    # The guideline and the follow-up form show the interval; the agreement and the
+    # checklist do not, and are not written again.
+    assert (
+        sorted(written)
+        == changed
+        == [
+            f"{lang}/testkommune/{page}"
+            for lang in ("nb", "nn")
+            for page in ("heimekontor.pdf", "skjema/oppfolgingssamtale.pdf")
+        ]
+    )
+
+
+def test_the_spelling_beside_a_build_takes_what_the_last_build_parsed(
+    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    paths = Paths.default(ROOT, content, site)
+    expected = check_spelling(paths.content, paths.forms, paths.templates)
+    run(content, site)
+    parsed: list[Path] = []
+    parse = generator.yamlload._load
+
+    def counted(text: str, path: Path) -> object:
+        parsed.append(path)
+        return parse(text, path)
+
+    monkeypatch.setattr(generator.yamlload, "_load", counted)
+    # What the process forked beside the next build runs (``spelling_meanwhile``).
+    assert generator.status._spelling(paths) == expected
+    assert [path for path in parsed if content in path.parents] == []
+    policy = next(content.glob("policies/*/nb.yml"))
+    policy.write_text(
+        policy.read_text("utf-8").replace("jobbe hjemme inntil", "jobbe hjemmme inntil"), "utf-8"
+    )
+    found = generator.status._spelling(paths)
+    assert [path for path in parsed if content in path.parents] == [policy]
+    assert any("'hjemmme'" in problem.message for problem in found)
 
 
 def test_a_build_takes_its_folders_from_the_site_it_replaced_and_nothing_stale_with_them(
