@@ -261,7 +261,7 @@ def _build_locked(
             plan = plan_jobs(inputs, rendered)
         with clock("MkDocs sites and PDFs"):
             counts = run_jobs(plan, inputs, Workers(count, pool), report, progress)
-        with clock("place files"):
+        with clock("place files"), keeping_compiled(inputs.compiled):
             entries = place_outputs(plan, inputs, counts.sitemaps)
         with clock("manifest and swap"):
             write_manifest(staging, LANGUAGES, entries, cache.digest)

@@ -11,10 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment
 
 import generator.pipeline
 import generator.search
 import generator.status
+import generator.templates
 import generator.yamlload
 from generator import ContentError, Paths, build
 from generator.cache import BuildCache, environment_key
@@ -363,6 +365,39 @@ def test_a_rule_change_writes_again_only_the_pdfs_that_show_the_rule(
             for lang in ("nb", "nn")
             for page in ("heimekontor.pdf", "skjema/oppfolgingssamtale.pdf")
         ]
+    )
+
+
+def test_a_build_keeps_its_compiled_templates_for_the_next_builds_processes(
+    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    text = content / "policies/heimekontor/nb.yml"
+    compiles: list[str] = []
+    compile_ = Environment.compile
+
+    def counted(
+        self: Environment, source: object, name: str | None = None, *args: object
+    ) -> object:
+        compiles.append(str(name))
+        return compile_(self, source, name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Environment, "compile", counted)
+    for old, new in (("jobbe hjemme", "arbeide hjemme"), ("arbeide hjemme", "jobbe hjemme")):
+        # Each build as a new process would run it: nothing compiled in memory.
+        monkeypatch.setattr(generator.templates, "_COMPILED", {})
+        text.write_text(text.read_text("utf-8").replace(old, new), "utf-8")
+        compiles.clear()
+        lines = run(content, site)
+        assert pages_rendered(lines, "nb")[1] > 0  # MkDocs ran
+    assert compiles == []  # the second build compiled nothing: theme, pages, print
+    cache = site.with_name(".site.cache")
+    assert (
+        len(
+            list((cache / BuildCache(cache, environment_key()).key("compiled-templates")).iterdir())
+        )
+        > 10
     )
 
 
