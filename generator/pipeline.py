@@ -467,7 +467,8 @@ class _Inputs:
         self.indexes = layout(orgs, self.part_size, self.index_size)
         self.same_settings = self.cache.has(self.cache.key(PUBLISHED_WITH))
         # Named for this code and these libraries: a template compiled by another is not read.
-        compiled = self.cache.folder(self.cache.key(_COMPILED), check=False)
+        # Checked (a few dozen small files): a damaged or half-written one is removed.
+        compiled = self.cache.folder(self.cache.key(_COMPILED))
         self.compiled = compiled if self.cache.writable else None
         self.site_urls = {lang: language_url(self.paths.mkdocs_config, lang) for lang in LANGUAGES}
         self.templates_key = tree_key(self.paths.templates)
