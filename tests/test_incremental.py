@@ -303,14 +303,8 @@ def test_a_file_broken_after_a_build_is_named_at_its_line_and_the_site_is_kept(
     assert "Nothing changed: no page and no PDF was rendered again." in run(content, site)
 
 
-def test_a_check_takes_what_the_last_build_parsed_and_leaves_its_cache_alone(
-    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    content = fixture_content("minimal", tmp_path)
-    site = copy_site(minimal_site, tmp_path / "site")
-    run(content, site)  # this content's files parsed, whatever builds over the shared site kept
-    cache = site.with_name(".site.cache")
-    paths = Paths.default(ROOT, content, site)
+def parsed_files(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the YAML loader parses from now on (not those taken from a build's memory)."""
     parsed: list[Path] = []
     parse = generator.yamlload._load
 
@@ -319,6 +313,18 @@ def test_a_check_takes_what_the_last_build_parsed_and_leaves_its_cache_alone(
         return parse(text, path)
 
     monkeypatch.setattr(generator.yamlload, "_load", counted)
+    return parsed
+
+
+def test_a_check_takes_what_the_last_build_parsed_and_leaves_its_cache_alone(
+    tmp_path: Path, minimal_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = copy_site(minimal_site, tmp_path / "site")
+    run(content, site)  # this content's files parsed, whatever builds over the shared site kept
+    cache = site.with_name(".site.cache")
+    paths = Paths.default(ROOT, content, site)
+    parsed = parsed_files(monkeypatch)
     before, expected = tree_digest(cache), generator.pipeline.check(paths)
     assert [path for path in parsed if content in path.parents] == []
     # A kept entry that is not what was stored is not used, and left for the next build.
@@ -409,14 +415,7 @@ def test_the_spelling_beside_a_build_takes_what_the_last_build_parsed(
     paths = Paths.default(ROOT, content, site)
     expected = check_spelling(paths.content, paths.forms, paths.templates)
     run(content, site)
-    parsed: list[Path] = []
-    parse = generator.yamlload._load
-
-    def counted(text: str, path: Path) -> object:
-        parsed.append(path)
-        return parse(text, path)
-
-    monkeypatch.setattr(generator.yamlload, "_load", counted)
+    parsed = parsed_files(monkeypatch)
     # What the process forked beside the next build runs (``spelling_meanwhile``).
     assert generator.status._spelling(paths) == expected
     assert [path for path in parsed if content in path.parents] == []
