@@ -346,7 +346,7 @@ def test_a_rule_change_writes_again_only_the_pdfs_that_show_the_rule(
     text = policy.read_text("utf-8")
     assert "follow_up_interval_months: 6\n" in text
     policy.write_text(
-        text.replace("follow_up_interval_months: 6\n", "follow_up_interval_months: 3\n")
+        text.replace("follow_up_interval_months: 6\n", "follow_up_interval_months: 3\n"), "utf-8"
     )
     written: list[str] = []
     write = generator.pipeline.write_pdf
@@ -399,12 +399,8 @@ def test_a_build_keeps_its_compiled_templates_for_the_next_builds_processes(
         assert pages_rendered(lines, "nb")[1] > 0  # MkDocs ran
     assert compiles == []  # the second build compiled nothing: theme, pages, print
     cache = site.with_name(".site.cache")
-    assert (
-        len(
-            list((cache / BuildCache(cache, environment_key()).key("compiled-templates")).iterdir())
-        )
-        > 10
-    )
+    kept = cache / BuildCache(cache, environment_key()).key("compiled-templates")
+    assert len(list(kept.iterdir())) > 10
 
 
 def test_the_spelling_beside_a_build_takes_what_the_last_build_parsed(
