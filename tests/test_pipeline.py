@@ -1,18 +1,14 @@
 """The pipeline's own decisions, without a build: how a large site is cut into MkDocs builds and
-search indexes, which modes the published tree needs set."""
+search indexes."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import generator.pipeline
 from generator.pipeline import (
     ORGANISATIONS_PER_BUILD,
     ORGANISATIONS_PER_INDEX,
     SEARCH_INDEXES,
-    _other_modes,
     layout,
 )
 
@@ -47,32 +43,3 @@ def test_sizes_given_cut_parts_inside_indexes() -> None:
     indexes = layout(_orgs(370))
     assert [sum(map(len, index)) for index in indexes] == [48] * 7 + [34]
     assert [len(part) for part in indexes[0]] == [16] * 3
-
-
-@pytest.mark.parametrize("find", [True, False], ids=["find(1)", "a walk in Python"])
-def test_the_files_and_folders_whose_mode_differs_are_found_with_or_without_find(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, find: bool
-) -> None:
-    (tmp_path / "folder" / "deep").mkdir(parents=True)
-    for path, mode in [
-        ("folder", 0o700),
-        ("folder/deep", 0o755),
-        ("folder/deep/odd name\nwith a line break", 0o600),
-        ("folder/right.html", 0o644),
-        ("executable", 0o755),
-    ]:
-        target = tmp_path / path
-        if not target.exists():
-            target.write_text("x", "utf-8")
-        target.chmod(mode)
-    (tmp_path / "link").symlink_to("/etc/passwd")  # a link is left as it is
-    if not find:
-        monkeypatch.setattr(generator.pipeline.shutil, "which", lambda name: None)
-
-    found = sorted(_other_modes(tmp_path, {"d": 0o755, "f": 0o644}))
-
-    assert found == [
-        ("d", str(tmp_path / "folder")),
-        ("f", str(tmp_path / "executable")),
-        ("f", str(tmp_path / "folder/deep/odd name\nwith a line break")),
-    ]
