@@ -4,9 +4,10 @@ render and PDF stages draw their pages with."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import traceback
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from generator import addresses
 from generator.cache import read_framed, write_framed
 from generator.errors import BuildError, ContentError, PolicySiteError, Problem, display_path
 from generator.fields import LANGUAGES
+from generator.kept import set_meanwhile
 from generator.safety import markdown_text, url_part
 from generator.wording import format_date, format_list
 from generator.yamlload import Loc, Source, dotted, load_yaml
@@ -43,21 +45,23 @@ class _Compiled(BytecodeCache):
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self._code.get(bucket.key)
-        if code is None and _FOLDER[0] is not None:
-            code = read_framed(_FOLDER[0] / f"{self._name}-{bucket.key}")  # None if damaged
+        folder = _folder.get()
+        if code is None and folder is not None:
+            code = read_framed(folder / f"{self._name}-{bucket.key}")  # None if damaged
         if code is not None:
             bucket.bytecode_from_string(code)  # a changed source is compiled again
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         code = self._code[bucket.key] = bucket.bytecode_to_string()
-        if _FOLDER[0] is not None:
+        folder = _folder.get()
+        if folder is not None:
             with contextlib.suppress(OSError):  # a folder that cannot be written costs time only
-                write_framed(_FOLDER[0] / f"{self._name}-{bucket.key}", code)
+                write_framed(folder / f"{self._name}-{bucket.key}", code)
 
 
 _COMPILED: dict[Hashable, _Compiled] = {}
-_FOLDER: list[Path | None] = [None]
-"""Where ``keeping_compiled`` keeps them, if anywhere."""
+_folder: contextvars.ContextVar[Path | None] = contextvars.ContextVar("compiled", default=None)
+"""Where ``keeping_compiled`` keeps them in this thread, if anywhere."""
 
 
 def compiled(kind: Hashable) -> BytecodeCache:
@@ -66,15 +70,11 @@ def compiled(kind: Hashable) -> BytecodeCache:
     return _COMPILED.setdefault(kind, _Compiled(kind))
 
 
-@contextlib.contextmanager
-def keeping_compiled(folder: Path | None) -> Iterator[None]:
-    """Meanwhile, keep this process's compiled templates in ``folder`` too (the build cache's,
-    named for the code and library versions that compile them), and take them from there."""
-    previous, _FOLDER[0] = _FOLDER[0], folder
-    try:
-        yield
-    finally:
-        _FOLDER[0] = previous
+def keeping_compiled(folder: Path | None) -> contextlib.AbstractContextManager[None]:
+    """Meanwhile (in this thread), keep this process's compiled templates in ``folder`` too
+    (the build cache's, named for the code and library versions that compile them), and take
+    them from there."""
+    return set_meanwhile(_folder, folder)
 
 
 class MissingText(BuildError):
