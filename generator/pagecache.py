@@ -8,12 +8,18 @@ build (theme, configuration, build date, library versions), which the pipeline p
 ``key``. When all of these are unchanged, the HTML stored from an earlier build is written
 instead; it is what rendering would give, to the byte.
 
-Markdown is still converted for every page, so the search index is always complete.
+Converting a page's Markdown is kept too: the HTML, table of contents, title and anchors that
+MkDocs makes of it depend only on the Markdown, its metadata, every file's address and what
+the build shares (``key``: settings, library versions). A build converts only the pages whose
+Markdown changed; the converted HTML is cleaned again all the same (``safety``). What a build
+converted is kept only once it ended without a warning (``keep_conversions``): a page whose
+conversion warned is converted, and warns, again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -25,13 +31,18 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from generator.cache import read_framed, write_framed
 from generator.templates import compiled
 
 STORED = "policy-site-stored-page.html"
 """An empty template, used for pages whose HTML is taken from the cache."""
+
+CONVERSIONS = "converted-markdown"
+"""The file in the folder that holds the last build's conversions of Markdown (by key)."""
 
 
 class PageCacheConfig(base.Config):
@@ -50,6 +61,50 @@ class PageCache(BasePlugin[PageCacheConfig]):
         self.stored: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
+        self.converted = 0
+        """Pages whose Markdown this build converted (the others' conversion was kept)."""
+        self._files_key = ""
+        self._stored_conversions: dict[str, dict[str, Any]] = {}
+        self._conversions: dict[str, dict[str, Any]] = {}
+
+    def on_nav(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation | None:
+        # Every file and its address are known now: links between pages are made from them.
+        digest = hashlib.sha256(self.config.key.encode())
+        for file in sorted(files, key=lambda f: f.src_uri):
+            digest.update(f"{file.src_uri}\0{file.url}\0{file.dest_uri}\0".encode())
+        self._files_key = digest.hexdigest()
+        self._stored_conversions, self._conversions = {}, {}
+        if self.config.folder is not None:
+            self._stored_conversions = _load_conversions(Path(self.config.folder) / CONVERSIONS)
+        return nav
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        if self.config.folder is not None:
+            key = _conversion_key(self._files_key, page, markdown)
+            # MkDocs converts the Markdown next, with the page's own ``render``.
+            page.render = functools.partial(self._render, page, key)  # type: ignore[method-assign]
+        return markdown
+
+    def _render(self, page: Page, key: str, config: MkDocsConfig, files: Files) -> None:
+        stored = self._stored_conversions.get(key)
+        if stored is None or not _restore(page, stored, files):
+            Page.render(page, config, files)
+            self.converted += 1
+            stored = _conversion(page)
+        self._conversions[key] = stored
+
+    def keep_conversions(self) -> None:
+        """Keep this build's conversions for the next (call only after a build that logged
+        no warning)."""
+        if self.config.folder is None or not Path(self.config.folder).is_dir():
+            return
+        data = json.dumps(self._conversions, sort_keys=True, ensure_ascii=False)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+            write_framed(Path(self.config.folder) / CONVERSIONS, data.encode("utf-8"))
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         env.bytecode_cache = compiled("theme")  # the theme's templates, compiled once a process
@@ -89,7 +144,7 @@ class PageCache(BasePlugin[PageCacheConfig]):
         if self.config.folder is None or not Path(self.config.folder).is_dir():
             return
         folder = Path(self.config.folder)
-        used = set(self.keys.values())
+        used = {*self.keys.values(), CONVERSIONS}
         for entry in folder.iterdir():
             if entry.name not in used:
                 with contextlib.suppress(OSError):
@@ -118,3 +173,74 @@ def _store(folder: Path, key: str, output: str) -> None:
     # The same bytes MkDocs writes for the page, so a stored page reads back identical.
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
         write_framed(folder / key, output.encode("utf-8", errors="xmlcharrefreplace"))
+
+
+def _conversion_key(files_key: str, page: Page, markdown: str) -> str:
+    digest = hashlib.sha256(files_key.encode())
+    meta = json.dumps(page.meta, sort_keys=True, default=str, ensure_ascii=False)
+    for part in (page.file.src_uri, markdown, meta):
+        data = part.encode()
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def _conversion(page: Page) -> dict[str, Any]:
+    """What ``Page.render`` set, as data."""
+    links = page.links_to_anchors
+    return {
+        "content": page.content,
+        "toc": [_anchor_data(anchor) for anchor in page.toc],
+        "title": page._title_from_render,
+        "anchors": sorted(page.present_anchor_ids or ()),
+        "links": (
+            None
+            if links is None
+            else {file.src_uri: dict(sorted(to.items())) for file, to in links.items()}
+        ),
+    }
+
+
+def _restore(page: Page, stored: dict[str, Any], files: Files) -> bool:
+    """Set on ``page`` what ``Page.render`` would; False when ``stored`` does not fit."""
+    try:
+        links = None
+        if stored["links"] is not None:
+            links = {}
+            for src_uri, to in stored["links"].items():
+                file = files.get_file_from_path(src_uri)
+                if file is None:
+                    return False
+                links[file] = dict(to)
+        toc = [_anchor(item) for item in stored["toc"]]
+        content, title, anchors = stored["content"], stored["title"], set(stored["anchors"])
+        if not isinstance(content, str) or not (title is None or isinstance(title, str)):
+            return False
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    if toc:  # as MkDocs marks it
+        toc[0].active = True  # type: ignore[attr-defined]
+    page.content, page.toc, page._title_from_render = content, TableOfContents(toc), title
+    page.present_anchor_ids = anchors
+    if links is not None:
+        page.links_to_anchors = links
+    return True
+
+
+def _anchor_data(anchor: AnchorLink) -> list[Any]:
+    return [anchor.title, anchor.id, anchor.level, [_anchor_data(c) for c in anchor.children]]
+
+
+def _anchor(item: list[Any]) -> AnchorLink:
+    title, id_, level, children = item
+    anchor = AnchorLink(str(title), str(id_), int(level))
+    anchor.children = [_anchor(child) for child in children]
+    return anchor
+
+
+def _load_conversions(path: Path) -> dict[str, dict[str, Any]]:
+    data = read_framed(path)
+    try:
+        loaded = json.loads(data) if data is not None else {}
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

@@ -173,6 +173,7 @@ def build_language(
         raise BuildError(
             f"MkDocs build for '{lang}' logged warnings:\n{_explain(records, sources)}"
         )
+    pages.keep_conversions()  # only now: a conversion that warned is made (and warns) again
     if part:  # part 0 has them
         (site_dir / at.NOT_FOUND).unlink(missing_ok=True)
         shutil.rmtree(site_dir / at.ASSETS, ignore_errors=True)

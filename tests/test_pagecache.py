@@ -1,18 +1,24 @@
 """The page cache plugin on real MkDocs pages: a page whose inputs are unchanged gets its stored
 HTML back to the byte; any change to it, to another page's title or to what all pages share
-renders it again; a damaged stored page is rendered again, never served."""
+renders it again; a damaged stored page is rendered again, never served. In real MkDocs
+builds: only changed Markdown is converted again, with the same pages as a result."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 from jinja2 import DictLoader, Environment
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from generator.pagecache import STORED, PageCache
+from generator.pagecache import CONVERSIONS, STORED, PageCache
+from generator.sitebuild import _build_epoch, _captured_log
 
 
 class Build:
@@ -119,3 +125,86 @@ def test_without_a_folder_pages_are_only_counted(tmp_path: Path) -> None:
     for page in build.pages.values():
         assert plugin.on_post_page("<html/>", page=page, config=build.config) == "<html/>"
     assert (plugin.rendered, plugin.reused) == (2, 0)
+
+
+def real_build(
+    tmp_path: Path, docs: dict[str, str]
+) -> tuple[PageCache, dict[str, bytes], list[str]]:
+    """A real MkDocs build of ``docs`` with the plugin, as ``sitebuild.build_language`` runs
+    it: the conversions kept only after a build without warnings. Returns the plugin, the
+    built pages and the warnings."""
+    source = tmp_path / "docs"
+    shutil.rmtree(source, ignore_errors=True)
+    for name, text in docs.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text, encoding="utf-8")
+    settings = tmp_path / "mkdocs.yml"
+    settings.write_text(
+        "site_name: Test\ntheme: {name: mkdocs}\nmarkdown_extensions: [toc, attr_list]\n"
+        "validation: {anchors: warn}\n",
+        encoding="utf-8",
+    )
+    plugin = PageCache()
+    plugin.load_config({"folder": str(tmp_path / "pages"), "key": "shared"})
+    (tmp_path / "pages").mkdir(exist_ok=True)
+    with _captured_log() as warnings, _build_epoch(dt.date(2026, 1, 1)):
+        config = load_config(config_file=str(settings), site_dir=str(tmp_path / "site"))
+        config.plugins["policy-site-pages"] = plugin
+        mkdocs_build(config)
+    if not warnings:
+        plugin.keep_conversions()
+    site = tmp_path / "site"
+    return (
+        plugin,
+        {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*.html")},
+        warnings,
+    )
+
+
+DOCS = {
+    "index.md": "# Home\n\nSee [the rules](rules.md#home-days).\n",
+    "rules.md": "# Rules\n\n## Days { #home-days }\n\nTwo days a week.\n\n### Notice\n\nA week.\n",
+}
+
+
+def test_unchanged_markdown_is_not_converted_again_and_the_pages_are_the_same(
+    tmp_path: Path,
+) -> None:
+    first, pages, _ = real_build(tmp_path, DOCS)
+    assert first.converted == 2
+    # The stored pages gone: each page is laid out again, from the kept conversion.
+    for stored in (tmp_path / "pages").iterdir():
+        if stored.name != CONVERSIONS:
+            stored.unlink()
+    second, again, warnings = real_build(tmp_path, DOCS)
+    assert (second.converted, second.rendered) == (0, 2)
+    assert again == pages and not warnings
+    assert b'href="#home-days"' in again["rules/index.html"]  # its table of contents
+
+
+def test_a_changed_page_alone_is_converted_again(tmp_path: Path) -> None:
+    real_build(tmp_path, DOCS)
+    changed = {**DOCS, "rules.md": DOCS["rules.md"].replace("Two", "Three")}
+    plugin, pages, _ = real_build(tmp_path, changed)
+    assert plugin.converted == 1
+    assert b"Three days a week." in pages["rules/index.html"]
+
+
+def test_a_link_to_an_anchor_that_went_away_still_warns(tmp_path: Path) -> None:
+    real_build(tmp_path, DOCS)
+    gone = {**DOCS, "rules.md": DOCS["rules.md"].replace("{ #home-days }", "")}
+    plugin, _, warnings = real_build(tmp_path, gone)
+    assert plugin.converted == 1  # index.md's conversion kept, its link checked all the same
+    assert any("#home-days" in warning for warning in warnings)
+    # That build warned and kept nothing: the next converts what changed since the last
+    # build without a warning, and warns again.
+    again, _, warnings = real_build(tmp_path, gone)
+    assert again.converted == 1 and any("#home-days" in warning for warning in warnings)
+
+
+def test_a_damaged_conversion_is_converted_again(tmp_path: Path) -> None:
+    _, pages, _ = real_build(tmp_path, DOCS)
+    kept = tmp_path / "pages" / CONVERSIONS
+    kept.write_bytes(kept.read_bytes()[:-5])
+    plugin, again, _ = real_build(tmp_path, DOCS)
+    assert plugin.converted == 2 and again == pages
