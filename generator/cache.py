@@ -373,7 +373,10 @@ class BuildCache:
         second name of the stored file at its place is removed first, as is every folder the
         stored output lacks, so the result is the same as a copy into new folders."""
         self.used.add(key)
-        name = self._name(target) + ("/" if (self.root / key).is_dir() else "")
+
+        def name() -> str:
+            return self._name(target) + ("/" if (self.root / key).is_dir() else "")
+
         loaded = self._load(key, name, trust=True)
         if loaded is None:
             return False
@@ -386,17 +389,20 @@ class BuildCache:
                 _put(stored, files[""], target, "")
                 return True
             target.mkdir(parents=True, exist_ok=True)
-            recycled = recycle is not None and _recycle(recycle, target, folders, files)
+            there_now: set[str] = set()  # what was recycled: stored folders and files
+            if recycle is not None:
+                there_now = _recycle(recycle, target, folders, files)
             for folder in folders:  # parents first, so each is made once
-                os.makedirs(os.path.join(target, folder), exist_ok=True)
+                if folder not in there_now:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(os.path.join(target, folder))
             for relative, held in files.items():
-                there = os.path.join(target, relative)
-                if recycled and os.path.lexists(there):
-                    continue  # recycled: the stored file itself (_recycle removed the others)
-                _put(os.path.join(stored, relative), held, there, relative)
+                if relative not in there_now:  # else the stored file itself, recycled
+                    there = os.path.join(target, relative)
+                    _put(os.path.join(stored, relative), held, there, relative)
         except Damaged as exc:  # found while copying, where the file system has no hard links
             _remove(target)
-            self._drop(key, name, str(exc))
+            self._drop(key, name(), str(exc))
             return False
         return True
 
@@ -523,30 +529,37 @@ class BuildCache:
         write_framed(self.root / f"{key}{SUMS}", json.dumps(sums, sort_keys=True).encode())
 
     def _load(
-        self, key: str, name: str, *, trust: bool = False
+        self, key: str, name: str | Callable[[], str], *, trust: bool = False
     ) -> tuple[list[str], dict[str, Held]] | None:
         """A stored entry's folders and files (a file entry: one file named ""), each checked
         against the digests stored beside it (with ``trust``, a file still as stored is not
-        read: ``Held.data`` is None); None, noted and removed when it is damaged."""
+        read: ``Held.data`` is None); None, noted and removed when it is damaged. ``name``
+        names it in the note, or makes that name (made only then: thousands are fetched)."""
         stored, listing = self.root / key, self.root / f"{key}{SUMS}"
+        describe = name if callable(name) else lambda: name
         try:
-            if not stored.exists():
+            try:
+                status = os.stat(stored)
+            except FileNotFoundError:
                 if self.has(key):  # kept, or its checksums are: it went missing
-                    raise Damaged("it is missing")
+                    raise Damaged("it is missing") from None
                 return None
-            if not listing.exists():
-                raise Damaged("no checksum was stored with it")
-            written = listing.stat().st_mtime_ns
-            data, wrong = unframe(listing.read_bytes())
+            try:
+                with open(listing, "rb") as handle:
+                    written = os.fstat(handle.fileno()).st_mtime_ns
+                    raw = handle.read()
+            except FileNotFoundError:
+                raise Damaged("no checksum was stored with it") from None
+            data, wrong = unframe(raw)
             if data is None:
                 raise Damaged(f"its checksum file: {wrong}")
             try:
                 sums = json.loads(data)
             except ValueError as exc:
                 raise Damaged("its checksums are garbled") from exc
-            if stored.is_dir() and "files" in sums:
+            if stat.S_ISDIR(status.st_mode) and "files" in sums:
                 folders, files = _load_folder(stored, sums["files"], trust, written)
-            elif stored.is_file() and "file" in sums:
+            elif stat.S_ISREG(status.st_mode) and "file" in sums:
                 folders, files = [], {"": _held(stored, sums["file"], "", trust, written)}
             else:
                 raise Damaged("it is not what was stored")
@@ -559,9 +572,10 @@ class BuildCache:
                 self._writing(key, lambda: self._write_sums(key, _restamped(sums, files)))
             return folders, files
         except Damaged as exc:
-            self._drop(key, name, str(exc))
+            self._drop(key, describe(), str(exc))
         except (OSError, TypeError, ValueError, AttributeError) as exc:
-            self._drop(key, name, f"unreadable: {getattr(exc, 'strerror', None) or exc}")
+            wrong = f"unreadable: {getattr(exc, 'strerror', None) or exc}"
+            self._drop(key, describe(), wrong)
         return None
 
     def prune(self, trash: Trash | None = None) -> None:
@@ -661,7 +675,7 @@ class Held:
     """Its stamp now, when it was read and found whole but not known to be the file stored."""
 
 
-def _held(path: Path, expected: list, relative: str, trust: bool, written: int) -> Held:
+def _held(path: str | Path, expected: list, relative: str, trust: bool, written: int) -> Held:
     """A stored file, read and checked unless ``trust`` and it is still the file stored;
     raises Damaged. ``written`` is when its sums were written: a file written as late (times
     are coarser than a write) may have been written again since, unseen, so it is read."""
@@ -671,7 +685,7 @@ def _held(path: Path, expected: list, relative: str, trust: bool, written: int) 
     settled = status.st_mtime_ns < written
     if trust and same and settled:
         return Held(expected, _identity(status), None)
-    data = _checked(path, expected, relative)
+    data = _checked(Path(path), expected, relative)
     return Held(expected, _identity(status), data, None if same and settled else stamp)
 
 
@@ -684,42 +698,52 @@ def _restamped(sums: dict, files: dict[str, Held]) -> dict:
     return {**sums, "files": {relative: new(held) for relative, held in files.items()}}
 
 
-def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, Held]) -> bool:
+def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, Held]) -> set[str]:
     """Move each top folder of a stored folder (``folders``, ``files``) that ``earlier`` has
     into ``target``, leaving in it only the files that are the stored ones (the same inode)
-    and the folders that are stored; whether any was moved."""
-    wanted, moved = set(folders), False
+    and the folders that are stored; returns the folders and files left there."""
+    wanted = set(folders)
+    there: set[str] = set()
     for top in sorted({folder.split("/")[0] for folder in folders}):
         source = earlier / top
         try:
             if not stat.S_ISDIR(os.lstat(source).st_mode):
                 continue
             source.rename(target / top)
+            device = os.lstat(target / top).st_dev
         except OSError:
             continue
-        moved = True
-        for root, prefix, dirs, names in _walk(target / top):
-            prefix = f"{top}/{prefix}"
-            for name in list(dirs):
-                path = os.path.join(root, name)
-                if prefix + name not in wanted or os.path.islink(path):
-                    dirs.remove(name)
-                    _remove(Path(path))
-            for name in names:
-                held = files.get(prefix + name)
-                path = os.path.join(root, name)
+        there.add(top)
+        # Thousands of files: their inodes and kinds as the folder lists them, no stat each.
+        pending = [(os.path.join(target, top), f"{top}/")]
+        while pending:
+            folder, prefix = pending.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                relative = prefix + entry.name
                 try:
-                    status = os.lstat(path)
+                    if entry.is_dir(follow_symlinks=False):
+                        if relative in wanted:
+                            there.add(relative)
+                            pending.append((entry.path, f"{relative}/"))
+                        else:
+                            _remove(Path(entry.path))
+                        continue
+                    held = files.get(relative)
+                    if (
+                        held is not None
+                        and entry.is_file(follow_symlinks=False)
+                        and (device, entry.inode()) == held.identity[:2]
+                    ):
+                        there.add(relative)
+                        continue
+                    os.unlink(entry.path)
                 except OSError:
                     continue
-                if (
-                    held is None
-                    or not stat.S_ISREG(status.st_mode)
-                    or (status.st_dev, status.st_ino) != held.identity[:2]
-                ):
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
-    return moved
+    return there
 
 
 def _put(source: str | Path, held: Held, target: str | Path, relative: str) -> None:
@@ -752,21 +776,21 @@ def _load_folder(
     """A folder entry's subfolders and files, each file checked against its listed digest
     (see ``_held``); raises Damaged."""
     folders: list[str] = []
-    present: set[str] = set()
-    for _, prefix, dirs, names in _walk(stored):
+    present: dict[str, str] = {}  # each file's path below ``stored``: its path
+    for root, prefix, dirs, names in _walk(stored):
         folders += [prefix + name for name in dirs]
-        present.update(prefix + name for name in names)
+        present.update((prefix + name, os.path.join(root, name)) for name in names)
     folders.sort()
     listed = set(listing)
-    if listed != present:
-        lost, extra = sorted(listed - present), sorted(present - listed)
+    if listed != present.keys():
+        lost, extra = sorted(listed - present.keys()), sorted(present.keys() - listed)
         found_wrong = [
             f"files missing: {_few(lost)}" if lost else "",
             f"files added: {_few(extra)}" if extra else "",
         ]
         raise Damaged("; ".join(filter(None, found_wrong)))
     files = {
-        relative: _held(stored / relative, listing[relative], relative, trust, written)
+        relative: _held(present[relative], listing[relative], relative, trust, written)
         for relative in sorted(listed)
     }
     return folders, files

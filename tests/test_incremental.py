@@ -441,6 +441,9 @@ def test_a_build_takes_its_folders_from_the_site_it_replaced_and_nothing_stale_w
     page.write_text("gammal side")  # another file where a page was
     (org / "utgått.html").write_text("ei side som ikkje finst lenger")
     (org / "tom" / "mappe").mkdir(parents=True)
+    (org / "lenkje").symlink_to(tmp_path)  # a link to a folder elsewhere: gone, not followed
+    (org / "index.html").unlink()
+    (org / "index.html").symlink_to(page)  # a link where a page was
     # Another file where a PDF was (the PDFs stay in a folder taken, to be found in place).
     stale = tmp_path / "stale.pdf"
     stale.write_bytes(b"%PDF-1.7 another")
