@@ -192,10 +192,11 @@ def _conversion(page: Page) -> dict[str, Any]:
         "toc": [_anchor_data(anchor) for anchor in page.toc],
         "title": page._title_from_render,
         "anchors": sorted(page.present_anchor_ids or ()),
+        # As pairs, in their order: the warnings of links to anchors come in that order.
         "links": (
             None
             if links is None
-            else {file.src_uri: dict(sorted(to.items())) for file, to in links.items()}
+            else [[file.src_uri, list(to.items())] for file, to in links.items()]
         ),
     }
 
@@ -206,11 +207,11 @@ def _restore(page: Page, stored: dict[str, Any], files: Files) -> bool:
         links = None
         if stored["links"] is not None:
             links = {}
-            for src_uri, to in stored["links"].items():
+            for src_uri, to in stored["links"]:
                 file = files.get_file_from_path(src_uri)
                 if file is None:
                     return False
-                links[file] = dict(to)
+                links[file] = {str(anchor): str(original) for anchor, original in to}
         toc = [_anchor(item) for item in stored["toc"]]
         content, title, anchors = stored["content"], stored["title"], set(stored["anchors"])
         if not isinstance(content, str) or not (title is None or isinstance(title, str)):
