@@ -13,7 +13,9 @@ MkDocs makes of it depend only on the Markdown, its metadata, every file's addre
 the build shares (``key``: settings, library versions). A build converts only the pages whose
 Markdown changed; the converted HTML is cleaned again all the same (``safety``). What a build
 converted is kept only once it ended without a warning (``keep_conversions``): a page whose
-conversion warned is converted, and warns, again.
+conversion warned is converted, and warns, again. The site's Markdown extensions read nothing
+but the page (mkdocs.yml); one that reads files of its own, as pymdownx.snippets does, would
+need those files' digest in ``key``.
 """
 
 from __future__ import annotations
