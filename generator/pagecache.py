@@ -73,10 +73,7 @@ class PageCache(BasePlugin[PageCacheConfig]):
         self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
     ) -> Navigation | None:
         # Every file and its address are known now: links between pages are made from them.
-        digest = hashlib.sha256(self.config.key.encode())
-        for file in sorted(files, key=lambda f: f.src_uri):
-            digest.update(f"{file.src_uri}\0{file.url}\0{file.dest_uri}\0".encode())
-        self._files_key = digest.hexdigest()
+        self._files_key = _files_key(self.config.key, files)
         self._stored_conversions, self._conversions = {}, {}
         if self.config.folder is not None:
             self._stored_conversions = _load_conversions(Path(self.config.folder) / CONVERSIONS)
@@ -116,9 +113,7 @@ class PageCache(BasePlugin[PageCacheConfig]):
         # Every page has been read and converted by now, so every title is known.
         folder = Path(self.config.folder)
         pages = [f.page for f in files.documentation_pages() if f.page is not None]
-        shared = hashlib.sha256(self.config.key.encode())
-        for file in sorted(files, key=lambda f: f.src_uri):
-            shared.update(f"{file.src_uri}\0{file.url}\0".encode())
+        shared = hashlib.sha256((self._files_key or _files_key(self.config.key, files)).encode())
         for page in pages:
             shared.update(f"{page.file.src_uri}\0{page.title}\0".encode())
         for page in pages:
@@ -175,6 +170,14 @@ def _store(folder: Path, key: str, output: str) -> None:
     # The same bytes MkDocs writes for the page, so a stored page reads back identical.
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
         write_framed(folder / key, output.encode("utf-8", errors="xmlcharrefreplace"))
+
+
+def _files_key(key: str, files: Files) -> str:
+    """Digest of what all pages share and of every file's address."""
+    digest = hashlib.sha256(key.encode())
+    for file in sorted(files, key=lambda f: f.src_uri):
+        digest.update(f"{file.src_uri}\0{file.url}\0{file.dest_uri}\0".encode())
+    return digest.hexdigest()
 
 
 def _conversion_key(files_key: str, page: Page, markdown: str) -> str:
