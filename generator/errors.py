@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -16,13 +16,25 @@ class Problem:
     line: int
     col: int
     message: str
+    kind: str = field(default="", compare=False)
+    """A warning's kind, which ``status`` groups by ("translation", "form", "markup"); empty
+    for an error."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
     @classmethod
-    def at(cls, path: Path, line: int, col: int, message: str, root: Path | None = None) -> Problem:
-        return cls(display_path(path, root), line, col, message)
+    def at(
+        cls,
+        path: Path,
+        line: int,
+        col: int,
+        message: str,
+        root: Path | None = None,
+        *,
+        kind: str = "",
+    ) -> Problem:
+        return cls(display_path(path, root), line, col, message, kind)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

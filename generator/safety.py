@@ -7,9 +7,10 @@ Three layers, each enough on its own for what it covers:
    Markdown syntax becomes a numeric character reference, which reads the same in Markdown,
    inside raw HTML and in attributes. Addresses from content are percent-encoded (``url_part``).
    Navigation titles are escaped the same way, since Material prints them as HTML.
-2. **Markdown texts** (bodies, summaries, change-log entries, form intros, statement points) are
+2. **Markdown texts** (bodies, summaries, change-log entries, statement points) are
    Markdown on purpose, so their HTML is only known after conversion. The ``ContentSafety``
-   plugin cleans every page's converted HTML (``on_page_content``) with an allowlist (nh3): no
+   plugin cleans every page's converted HTML (``on_page_content``) with an allowlist (nh3,
+   ``allowlist``; ``check`` warns of each piece of a text it would leave out): no
    scripts, styles, frames, objects, forms or event handlers, links only to http(s), mailto and
    relative addresses, images only from relative addresses (the project's own files). Every
    element and attribute the page templates themselves write into the Markdown is on that list,
@@ -44,6 +45,8 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
+from generator.allowlist import ATTRIBUTES, DROPPED_WITH_CONTENT, TAGS, URL_SCHEMES, attribute_kept
+
 OWN_HTML = "policy_site_own_html"
 """Front-matter key of HTML the site itself made, appended to the page after cleaning."""
 
@@ -68,81 +71,19 @@ def url_part(value: object) -> Markup:
     return Markup(urllib.parse.quote(str(value), safe="/:?#@!$&+,;=%~-._*"))
 
 
-_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
-    "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
-}  # fmt: skip
-_ATTRIBUTES = {
-    # hidden and the data-* markers the site's scripts read: the dated-text notice (dated.js),
-    # the no-script note and the print footer of a form page (forms.js). Harmless in content.
-    "*": {
-        "class",
-        "id",
-        "title",
-        "lang",
-        "dir",
-        "hidden",
-        "data-ps-dated",
-        "data-ps-dated-lead",
-        "data-ps-dated-list",
-        "data-ps-until",
-        "data-ps-review",
-        "data-ps-nojs",
-        "data-print-footer",
-        "data-print-page",
-        "data-print-of",
-    },
-    "a": {"href", "hreflang", "type", "download"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan", "scope"},
-    "col": {"span"},
-    "colgroup": {"span"},
-    "ol": {"start", "reversed"},
-    "li": {"value"},
-    "details": {"open"},
-    "time": {"datetime"},
-    "q": {"cite"},
-    "blockquote": {"cite"},
-}
-_DROPPED_WITH_CONTENT = {
-    "script", "style", "template", "noscript", "iframe", "object", "embed", "applet", "frame",
-    "frameset", "noembed", "noframes", "svg", "math", "textarea", "select", "title", "xmp",
-}  # fmt: skip
-"""Elements removed with everything inside them; other disallowed elements keep their text."""
-_URL_SCHEMES = {"http", "https", "mailto"}
-
-
-_RESERVED_IDS = ("__", "ps-")
-"""Id prefixes of the theme's and the site's own elements (``__config``, ``ps-form``): content
-taking one would hand the page's scripts its element instead."""
-
-
 def _attribute(element: str, attribute: str, value: str) -> str | None:
-    if attribute == "id" and value.startswith(_RESERVED_IDS):
-        return None
-    if element == "img" and attribute == "src":
-        # Images only from the project's own files: a relative address without a scheme or host.
-        parsed = urllib.parse.urlsplit(value.strip())
-        if parsed.scheme or parsed.netloc or value.strip().startswith(("/", "\\")):
-            return None
-    if attribute == "cite" and urllib.parse.urlsplit(value.strip()).scheme not in _URL_SCHEMES:
-        return None
-    return value
+    return value if attribute_kept(element, attribute, value) else None
 
 
 def sanitise(html: str) -> str:
     """Content HTML with only what the allowlist admits (see the module's docstring)."""
     return nh3.clean(
         html,
-        tags=_TAGS,
-        clean_content_tags=_DROPPED_WITH_CONTENT,
-        attributes=_ATTRIBUTES,
+        tags=TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ATTRIBUTES,
         attribute_filter=_attribute,
-        url_schemes=_URL_SCHEMES,
+        url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
     )

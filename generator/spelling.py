@@ -25,7 +25,8 @@ WORDLIST = "ordliste.txt"
 # Template expressions, Markdown link targets, addresses and e-mail addresses are not prose.
 _NOT_PROSE = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|\]\([^)]*\)|https?://\S+|\S+@\S+|\{[a-z_]+\}"
-    r"|\b[\w.-]+\.(?:no|com|org|net)\b",
+    r"|\b[\w.-]+\.(?:no|com|org|net)\b"
+    r"|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);",  # &lt; &nbsp; &#8239;: characters
     re.DOTALL,
 )
 _WORD = re.compile(r"[A-Za-zÆØÅæøåÉéÜüÖöÄä]+(?:-[A-Za-zÆØÅæøåÉéÜüÖöÄä]+)*")

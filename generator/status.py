@@ -47,6 +47,7 @@ KINDS = {
     "dated": "dated statement passed",
     "translation": "translation stale or unmarked",
     "form": "attached form does not apply",
+    "markup": "text a page leaves out",
     "spelling": "unknown word",
     "spelling-unchecked": "spelling not checked",
 }
@@ -207,7 +208,7 @@ def _status(
     for entry in project.policies:
         items += _policy(entry, today)
     owners = _Owners(project)
-    items += [owners.item(warning, _warning_kind(warning)) for warning in project.warnings]
+    items += [owners.item(warning, warning.kind or "form") for warning in project.warnings]
     if spelling:
         try:
             if spelled is not None:
@@ -385,10 +386,6 @@ def _policy(entry: PolicyEntry, today: dt.date) -> list[Item]:
             )
         )
     return items
-
-
-def _warning_kind(warning: Problem) -> str:
-    return "translation" if Path(warning.file).stem in LANGUAGES else "form"
 
 
 class _Owners:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from generator.allowlist import left_out
 from generator.errors import ContentError, Problem, display_path
 from generator.fields import LANGUAGE_NAMES, LANGUAGES, Localized
 from generator.fill import fill
@@ -41,7 +42,7 @@ from generator.schema import Abbreviation, Organisation, Policy, PolicyText, Sta
 from generator.templates import Strings, load_strings
 from generator.textvars import OrgView, RuleSet, TextError, check_formula, derive
 from generator.translations import state as translation_state
-from generator.yamlload import Source, dotted, load_yaml
+from generator.yamlload import Loc, Source, dotted, load_yaml
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 """The site's own templates and strings.yml, where a caller names no other."""
@@ -90,7 +91,7 @@ def _collect(
 
     catalogue = _load_catalogue(content_dir / CATALOGUE_FILE, problems)
     organisations = _load_organisations(content_dir / "organisations", problems)
-    statement = _load_statement(content_dir / "accessibility.yml", problems)
+    statement = _load_statement(content_dir / "accessibility.yml", problems, warnings)
     glossary = _load_glossary(content_dir / GLOSSARY, problems)
     definitions = _load_forms(forms_dir, problems)
 
@@ -103,7 +104,7 @@ def _collect(
         problems.append(Problem.at(policy_dir, 1, 1, "no policies: expected policies/*/policy.yml"))
     loaded: list[PolicyEntry] = []
     for folder in folders:
-        entry = _load_policy(folder, organisations, catalogue, problems)
+        entry = _load_policy(folder, organisations, catalogue, problems, warnings)
         if entry is None:
             continue
         if entry.key in seen:
@@ -238,7 +239,9 @@ def _load_glossary(path: Path, problems: list[Problem]) -> dict[str, Localized]:
     return glossary
 
 
-def _load_statement(path: Path, problems: list[Problem]) -> Statement | None:
+def _load_statement(
+    path: Path, problems: list[Problem], warnings: list[Problem]
+) -> Statement | None:
     if not path.is_file():
         problems.append(
             Problem.at(
@@ -249,7 +252,13 @@ def _load_statement(path: Path, problems: list[Problem]) -> Statement | None:
             )
         )
         return None
-    return load_model(path, Statement, problems)[1]
+    source, statement = load_model(path, Statement, problems)
+    if source is not None and statement is not None:
+        for key in ("tested", "limits"):
+            for index, point in enumerate(getattr(statement, key)):
+                for lang in LANGUAGES:
+                    warnings += markup_warnings(source, (key, index, lang), point[lang])
+    return statement
 
 
 def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, FormSource]:
@@ -331,14 +340,12 @@ def _attach(
         attached.add(form_id)
         failed = failed_condition(form, rules, org_view(org, "nb"), problems, words)
         if failed is not None:
-            warnings.append(
-                source.problem(
-                    loc,
-                    f"warning: {dotted(loc)}: form '{form_id}' does "
-                    f"not apply to '{org.slug}': its condition `when: {failed}` does not hold for "
-                    "this policy's rules; remove the attachment or set the rule",
-                )
+            said = (
+                f"warning: {dotted(loc)}: form '{form_id}' does not apply to '{org.slug}': its "
+                f"condition `when: {failed}` does not hold for this policy's rules; remove the "
+                "attachment or set the rule"
             )
+            warnings.append(replace(source.problem(loc, said), kind="form"))
             continue
         adapted = adapt(form, attachment, source, loc, problems)
         resolved = _resolve(adapted, rules, org, problems, words)
@@ -389,6 +396,7 @@ def _load_policy(
     organisations: dict[str, Organisation],
     catalogue: Catalogue | None,
     problems: list[Problem],
+    warnings: list[Problem],
 ) -> PolicyEntry | None:
     policy_path = folder / "policy.yml"
     if not policy_path.is_file():
@@ -449,6 +457,16 @@ def _load_policy(
     }
     if any(text is None for text in expanded.values()):
         return None
+    for lang, (src, _) in texts.items():
+        filled = expanded[lang]
+        assert filled is not None
+        warnings += markup_warnings(src, ("summary",), filled.summary)
+        for index, section in enumerate(filled.sections):
+            warnings += markup_warnings(src, ("sections", index, "body"), section.body)
+    for index, change in enumerate(policy.changelog):
+        for lang in LANGUAGES:
+            loc = ("changelog", index, "changes", lang)
+            warnings += markup_warnings(source, loc, change.changes[lang])
     original = texts[policy.original_language][1]
     states = {
         lang: translation_state(text, lang, policy.original_language, original)
@@ -557,6 +575,21 @@ def _expand(
     return text.model_copy(update={"summary": summary, "sections": sections})
 
 
+def markup_warnings(source: Source, loc: Loc, markdown: str) -> list[Problem]:
+    """A warning for each piece of a Markdown text that its page would leave out (an HTML tag
+    typed as words, a link to a scheme pages do not allow), where it stands in the file."""
+    where = dotted(loc)
+    return [
+        Problem.at(
+            source.path,
+            *source.find(loc, piece.written),
+            f"warning: {where}: {piece.message}",
+            kind="markup",
+        )
+        for piece in left_out(markdown)
+    ]
+
+
 def _translation_warnings(policies: list[PolicyEntry]) -> list[Problem]:
     """A warning for each translation that is stale or was never marked as done."""
     warnings = []
@@ -574,6 +607,7 @@ def _translation_warnings(policies: list[PolicyEntry]) -> list[Problem]:
                         f"warning: the {LANGUAGE_NAMES[lang]} translation is stale: "
                         f"{original}.yml changed since it was marked done; update it, then run "
                         f"`{command}`",
+                        kind="translation",
                     )
                 )
             elif state == "unmarked":
@@ -584,6 +618,7 @@ def _translation_warnings(policies: list[PolicyEntry]) -> list[Problem]:
                         1,
                         f"warning: the {LANGUAGE_NAMES[lang]} translation is not marked as "
                         f"matching {original}.yml; when it does, run `{command}`",
+                        kind="translation",
                     )
                 )
     return warnings

@@ -55,6 +55,18 @@ class Source:
         line, _ = self.position(loc)
         return line + 1 if loc in self.block_scalars else line
 
+    def find(self, loc: Loc, needle: str) -> tuple[int, int]:
+        """Where ``needle`` first stands in the text of the value at ``loc`` (the value's own
+        place when it is not written there, as when a rule's value brought it in)."""
+        line, col = self.position(loc)
+        start = self.text_start(loc)
+        # From the value on: the first place it stands (a later value may hold it too).
+        for number in range(start, len(self.lines) + 1):
+            found = self.lines[number - 1].find(needle, col - 1 if number == line else 0)
+            if found >= 0:
+                return number, found + 1
+        return line, col
+
 
 class _Constructor(yaml.SafeLoader):
     """SafeLoader, used only for its scalar resolution (dates, ints, booleans)."""

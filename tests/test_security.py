@@ -449,6 +449,8 @@ def test_injected_titles_are_shown_as_text(
     )
     page.goto(f"{injected_server}/{form['path'].removesuffix('index.html')}")
     expect(page.locator("article h1")).to_have_text(FORM_TITLE + "¶")
+    # The intro is plain text, on the page as in the PDF: every character of it is shown.
+    expect(article.get_by_text(attack("intro"))).to_have_count(1)
     expect(page.locator("form legend").first).to_contain_text('<script>alert("legend")</script>')
     expect(page.locator("label", has_text='<script>alert("label")</script>')).to_have_count(1)
 

@@ -105,11 +105,14 @@ def test_before_the_dates_pass_nothing_is_dated() -> None:
 def test_review_translation_form_and_spelling_items(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     folder = content / "policies" / "heimekontor"
-    # The original (Nynorsk) changes after its translation was marked, with a typo; a form that
-    # needs equipment on loan is attached to a policy that lends none.
+    # The original (Nynorsk) changes after its translation was marked, with a typo and a word
+    # in angle brackets (read as an HTML tag); a form that needs equipment on loan is attached
+    # to a policy that lends none.
     nn = folder / "nn.yml"
     nn.write_text(
-        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr og ", 1),
+        nn.read_text(encoding="utf-8")
+        .replace("title: ", "title: Heimekontorr og ", 1)
+        .replace("summary: ", "summary: Spør <leiar>. ", 1),
         encoding="utf-8",
     )
     policy = folder / "policy.yml"
@@ -139,6 +142,9 @@ def test_review_translation_form_and_spelling_items(tmp_path: Path) -> None:
     assert form and form[0]["line"] == line_of(policy, r"^attachments:")
     assert "utstyrslan" in form[0]["message"]
     assert any(i["kind"] == "spelling" and "Heimekontorr" in i["message"] for i in items)
+    markup = [i for i in items if i["kind"] == "markup"]
+    assert [(i["policy"], i["line"]) for i in markup] == [("heimekontor", line_of(nn, "^summary:"))]
+    assert "'<leiar>' reads as an HTML tag" in markup[0]["message"]
     # A published address is ready.
     assert "site-url" not in kinds
 

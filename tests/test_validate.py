@@ -753,3 +753,37 @@ def test_schema_documents_every_field() -> None:
         assert re.search(rf"^{model.__name__}: ", output, re.MULTILINE), model.__name__
     assert "  follow_up_interval_months (" in output
     assert "Months between the leader's follow-up conversations." in output
+
+
+def test_text_a_page_would_leave_out_is_a_warning_at_its_place(tmp_path: Path) -> None:
+    """HTML typed as words, or a link the pages do not allow, is named where it stands (the
+    build would publish the page without it); an error under --strict."""
+    content = fixture_content("minimal", tmp_path)
+    replace(NB, "Hjemmekontoret må være i egen bolig.", "Søknaden går til <leder>.")(content)
+    replace(POLICY, "nb: Første versjon.", "nb: Se [loven](javascript:alert(1)).")(content)
+    replace(
+        "accessibility.yml",
+        "verktøyet axe-core",
+        "verktøyet <a href='data:text/html,x'>axe-core</a>",
+    )(content)
+    args = ["--project", str(ROOT), "--content", str(content)]
+
+    result = CliRunner().invoke(main, ["check", *args])
+
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if ": warning: " in line]
+    assert sorted(warned) == sorted(
+        [
+            f"{content / NB}:15:24: warning: sections[1].body: '<leder>' reads as an HTML tag, "
+            "which the page leaves out; texts are Markdown: to show the brackets as text, write "
+            "'&lt;leder&gt;', or use other brackets",
+            f"{content / POLICY}:18:22: warning: changelog[0].changes.nb: the link to "
+            "'javascript:alert(1)' is left out of the page (its text stays, unlinked): link to "
+            "an http://, https:// or mailto: address, or to a page of the site",
+            f"{content / 'accessibility.yml'}:8:17: warning: tested[0].nb: the link to "
+            "'data:text/html,x' is left out of the page (its text stays, unlinked): link to an "
+            "http://, https:// or mailto: address, or to a page of the site",
+        ]
+    ), result.output
+    strict = CliRunner().invoke(main, ["check", "--strict", *args])
+    assert strict.exit_code == 1
