@@ -3,6 +3,7 @@ PDF prints (fast: no build)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,35 @@ def test_an_organisations_pages_read_back_from_the_cache_as_they_were_rendered()
 
     assert again == made
     assert _Made.loads(_Made().dumps()) == _Made()
+
+
+@pytest.mark.parametrize("status", ["draft", "active", "retired"])
+def test_a_draft_or_retired_guideline_says_so_first_on_its_page_and_pdf(
+    tmp_path: Path, status: str
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    policy = content / "policies" / "heimekontor" / "policy.yml"
+    policy.write_text(policy.read_text("utf-8").replace("status: active", f"status: {status}"))
+    project = load_project(content, ROOT / "forms")
+    strings = load_strings(TEMPLATES)
+    for lang in LANGUAGES:
+        result = render_language(
+            project, lang, TEMPLATES, strings, tmp_path / lang, f"https://example.org/{lang}/"
+        )
+        guideline = next(page for page in result.pages if page.kind == "guideline")
+        web = (tmp_path / lang / guideline.src).read_text("utf-8")
+        # The organisation's list of guidelines names the status of one not in force.
+        overview = next(page for page in result.pages if page.kind == "organisation")
+        marked = f"({strings[lang]['statuses'][status].lower()})" in (
+            tmp_path / lang / overview.src
+        ).read_text("utf-8")
+        assert marked == (status != "active")
+        notices = strings[lang]["status_notice"]
+        for text in (web, result.printed[guideline.src]):
+            shown = [kind for kind, notice in notices.items() if notice in text]
+            assert shown == ([status] if status in notices else [])
+            if shown:  # right under the heading, before the summary
+                head = text.split("\n## ")[0]
+                summary = project.policies[0].texts[lang].summary
+                assert head.index(notices[status]) < head.index(summary)
