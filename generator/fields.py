@@ -14,7 +14,9 @@ LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}
 strings.yml)."""
 
 Lang = Literal["nb", "nn"]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+"""Lowercase letters, digits and single hyphens: an address's part."""
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 Text = Annotated[str, Field(min_length=1)]
 FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 

@@ -6,6 +6,7 @@ by fill.py.
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from generator.allowlist import left_out
 from generator.errors import ContentError, Problem, display_path
-from generator.fields import LANGUAGE_NAMES, LANGUAGES, Localized
+from generator.fields import LANGUAGE_NAMES, LANGUAGES, SLUG_PATTERN, Localized
 from generator.fill import fill
 from generator.forms import (
     AdaptedForm,
@@ -205,16 +206,27 @@ def _load_organisations(org_dir: Path, problems: list[Problem]) -> dict[str, Org
         if source is None or org is None:
             continue
         if org.slug != path.stem:
-            problems.append(
-                source.problem(
-                    ("slug",),
-                    f"slug '{org.slug}' differs from the "
-                    f"file name '{path.name}': expected '{path.stem}'",
-                )
+            message = (
+                f"slug '{org.slug}' differs from the file name '{path.name}': "
+                + _named_after("slug", org.slug, path, "organisation")
             )
+            problems.append(source.problem(("slug",), message))
             continue
         organisations[org.slug] = org
     return organisations
+
+
+def _named_after(key: str, value: str, path: Path, what: str) -> str:
+    """What to do when a file is not named after its slug or id (a copy, a typo)."""
+    wanted = path.with_name(f"{value}.yml")
+    if wanted.exists():  # a copy of another's file
+        return (
+            f"{wanted.name} is another {what}'s; give this one a {key} of its own and name the "
+            "file after it"
+        )
+    if re.fullmatch(SLUG_PATTERN, path.stem):
+        return f"set {key} to '{path.stem}', or rename the file {wanted.name}"
+    return f"rename the file {wanted.name}"
 
 
 GLOSSARY = "glossary.yml"
@@ -270,13 +282,11 @@ def _load_forms(forms_dir: Path | None, problems: list[Problem]) -> dict[str, Fo
         if source is None or definition is None:
             continue
         if definition.id != path.stem:
-            problems.append(
-                source.problem(
-                    ("id",),
-                    f"id: form id '{definition.id}' differs from the file name "
-                    f"'{path.name}': expected '{path.stem}'",
-                )
+            message = (
+                f"id: form id '{definition.id}' differs from the file name '{path.name}': "
+                + _named_after("id", definition.id, path, "form")
             )
+            problems.append(source.problem(("id",), message))
             continue
         forms[definition.id] = FormSource(definition, source)
     return forms
@@ -400,7 +410,11 @@ def _load_policy(
 ) -> PolicyEntry | None:
     policy_path = folder / "policy.yml"
     if not policy_path.is_file():
-        problems.append(Problem.at(policy_path, 1, 1, "missing policy.yml in policy folder"))
+        message = (
+            "missing policy.yml in policy folder: write it (with nb.yml and nn.yml beside it), "
+            "or move the folder out of policies/"
+        )
+        problems.append(Problem.at(policy_path, 1, 1, message))
         return None
     source, policy = load_model(policy_path, Policy, problems)
     if source is not None and policy is not None and policy.organisation not in organisations:

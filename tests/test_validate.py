@@ -266,7 +266,17 @@ CASES = [
         ORG,
         1,
         7,
-        "slug 'test-kommune' differs from the file name 'testkommune.yml'",
+        "slug 'test-kommune' differs from the file name 'testkommune.yml': set slug to "
+        "'testkommune', or rename the file test-kommune.yml",
+    ),
+    (
+        "policy folder without policy.yml",
+        lambda content: (content / "policies" / "utkast").mkdir(),
+        "policies/utkast/policy.yml",
+        1,
+        1,
+        "missing policy.yml in policy folder: write it (with nb.yml and nn.yml beside it), or "
+        "move the folder out of policies/",
     ),
     (
         "missing language file",
