@@ -20,10 +20,10 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
-from mkdocs.utils.yaml import yaml_load
+from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
 from generator import addresses as at
-from generator.errors import BuildError, display_path
+from generator.errors import BuildError, ContentError, Problem, display_path
 from generator.pagecache import PageCache
 from generator.safety import ContentSafety
 from generator.templates import keeping_compiled, template_place
@@ -266,9 +266,37 @@ def _link_place(origin: Path, record: str) -> tuple[int, int] | None:
 
 def language_url(shared_config: Path, lang: str) -> str:
     """Published address of one language's site: the shared site_url plus the language folder."""
-    with shared_config.open(encoding="utf-8") as handle:
-        shared = yaml_load(handle)
+    shared = read_settings(shared_config)
     return str(shared.get("site_url") or "http://localhost:8000/").rstrip("/") + f"/{lang}/"
+
+
+def read_settings(shared_config: Path) -> dict[str, Any]:
+    """mkdocs.yml as MkDocs reads it (with its Python tags); a file that cannot be read is a
+    ContentError at its place, as the content's are (maintainers edit its site_url)."""
+    try:
+        with shared_config.open(encoding="utf-8") as handle:
+            settings = yaml.load(handle, Loader=get_yaml_loader())
+    except FileNotFoundError:
+        problem = "not found: the project folder needs the site's settings (mkdocs.yml)"
+        raise ContentError([Problem.at(shared_config, 1, 1, problem)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        raise ContentError([Problem.at(shared_config, 1, 1, problem)]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = f"YAML syntax error: {what}"
+        raise ContentError([Problem.at(shared_config, line, col, problem)]) from exc
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        problem = "expected the site's settings as a mapping of keys (site_name: …, site_url: …)"
+        raise ContentError([Problem.at(shared_config, 1, 1, problem)])
+    if "INHERIT" in settings:  # MkDocs merges the file it names in
+        with shared_config.open(encoding="utf-8") as handle:
+            return yaml_load(handle)
+    return settings
 
 
 @contextlib.contextmanager

@@ -305,6 +305,62 @@ def test_a_broken_strings_file_is_named_with_its_place(
     assert tree_digest(site) == digest
 
 
+def _settings_place(prefix: str) -> str:
+    """'line:col' of the colon on the line after the one starting with ``prefix``."""
+    lines = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
+    number = next(number for number, line in enumerate(lines, 1) if line.startswith(prefix))
+    return f"{number + 1}:{lines[number].index(':') + 1}"
+
+
+# (case, edit of mkdocs.yml or None to delete it, expected message line)
+SETTINGS_CASES = [
+    ("missing mkdocs.yml", None, "mkdocs.yml:1:1: not found: the project folder needs"),
+    (
+        "syntax error",
+        lambda text: text.replace("site_url: ", "site_url: [", 1),
+        # The parser stops on the line after, at its colon.
+        f"mkdocs.yml:{_settings_place('site_url:')}: YAML syntax error: expected ',' or ']', "
+        "but got ':'",
+    ),
+    (
+        "not a mapping",
+        lambda text: "- site_name\n- site_url\n",
+        "mkdocs.yml:1:1: expected the site's settings as a mapping of keys",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "edit", "expected"), SETTINGS_CASES, ids=[case[0] for case in SETTINGS_CASES]
+)
+def test_broken_site_settings_are_named_with_their_place(
+    tmp_path: Path,
+    project: tuple[Path, Path, dict[str, str]],
+    case: str,
+    edit: Callable[[str], str] | None,
+    expected: str,
+) -> None:
+    """A maintainer edits mkdocs.yml (its site_url): a mistake there is a place, not a
+    traceback, and the site stays."""
+    base, site, digest = project
+    copy = tmp_path / "project"
+    shutil.copytree(base / "site_templates", copy / "site_templates")
+    shutil.copytree(base / "forms", copy / "forms")
+    settings = copy / "mkdocs.yml"
+    if edit is not None:
+        settings.write_text(edit((base / "mkdocs.yml").read_text(encoding="utf-8")), "utf-8")
+    content = str(base / "minimal" / "content")
+
+    run = _run("build", "--project", str(copy), "--content", content, "--site", str(site))
+
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "unexpectedly" not in run.stderr, run.stderr
+    assert any(
+        line.startswith(f"{settings.parent}/{expected}") for line in run.stderr.splitlines()
+    ), run.stderr
+    assert tree_digest(site) == digest
+
+
 def test_a_broken_theme_template_is_named_with_its_line(
     tmp_path: Path, project: tuple[Path, Path, dict[str, str]]
 ) -> None:
