@@ -24,7 +24,7 @@ from generator.safety import markdown_text, own_html_front_matter, with_policy
 from generator.schema import Change
 from generator.templates import page_environment, render_template
 from generator.timebound import dated_items, review_passed, written
-from generator.wording import format_number
+from generator.wording import alphabetical, format_number
 
 CHANGELOG_NEWEST = 30
 """How many changes the site-wide change log and feed show: every organisation's own page
@@ -133,11 +133,15 @@ def render_language(
         pages.append(page)
 
     by_org = {slug: project.policies_of(slug) for slug in project.organisations}
+    # Lists readers look an organisation up in go by its name, in Norwegian order.
+    by_name = sorted(
+        project.organisations.values(), key=lambda org: (alphabetical(org.name[lang]), org.slug)
+    )
     write(Page("home", lang, at.HOME, s["home_title"]), "pages/home.md.j2")
     write(
         Page("organisations", lang, at.organisations_src(), s["organisations_title"]),
         "pages/organisations.md.j2",
-        organisations=list(project.organisations.values()),
+        organisations=by_name,
         policies_by_org=by_org,
     )
 
@@ -221,9 +225,7 @@ def render_language(
         forms_page,
         "pages/forms.md.j2",
         forms_by_org=[
-            (org, len(project.forms_of(slug)))
-            for slug, org in project.organisations.items()
-            if project.forms_of(slug)
+            (org, len(project.forms_of(org.slug))) for org in by_name if project.forms_of(org.slug)
         ],
     )
 
@@ -231,9 +233,9 @@ def render_language(
         Page("statement", lang, at.statement_src(), s["statement_title"]),
         "pages/statement.md.j2",
         statement=project.statement,
-        organisations=list(project.organisations.values()),
-        public_bodies=[o for o in project.organisations.values() if o.kind == "public-body"],
-        others=[o.name[lang] for o in project.organisations.values() if o.kind != "public-body"],
+        organisations=by_name,
+        public_bodies=[o for o in by_name if o.kind == "public-body"],
+        others=[o.name[lang] for o in by_name if o.kind != "public-body"],
     )
 
     newest = changes[:CHANGELOG_NEWEST]

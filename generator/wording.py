@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,17 @@ def format_list(words: list[str], lang: str) -> str:
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} {_wording(lang)['and']} {words[-1]}"
+
+
+_LAST_LETTERS = str.maketrans({"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}", "ü": "y"})
+"""Æ, Ø and Å after Z, in that order, as Norwegian sorts them (Ä with Æ, Ö with Ø, Ü as Y)."""
+
+
+def alphabetical(name: str) -> str:
+    """A key that sorts names as a Norwegian list does: Ålesund after Zebra, é as e."""
+    folded = unicodedata.normalize("NFC", name).casefold().translate(_LAST_LETTERS)
+    plain = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in plain if not unicodedata.combining(char))
 
 
 def format_number(value: decimal.Decimal | int, *, money: bool = False) -> str:

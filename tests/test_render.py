@@ -126,3 +126,29 @@ def test_a_draft_or_retired_guideline_says_so_first_on_its_page_and_pdf(
                 head = text.split("\n## ")[0]
                 summary = project.policies[0].texts[lang].summary
                 assert head.index(notices[status]) < head.index(summary)
+
+
+def test_lists_of_organisations_go_by_name_in_norwegian_order(tmp_path: Path) -> None:
+    """Ålesund after Zebra, Ø before Å: readers look up their organisation by its name."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    names = {"alesund": "Ålesund kommune", "oygarden": "Øygarden kommune", "zebra": "Zebra AS"}
+    for slug, name in names.items():
+        (content / "organisations" / f"{slug}.yml").write_text(
+            f"slug: {slug}\nname: {{nb: {name}, nn: {name}}}\nkind: other\nofficial_language: nb\n",
+            encoding="utf-8",
+        )
+    project = load_project(content, ROOT / "forms")
+    strings = load_strings(TEMPLATES)
+    result = render_language(
+        project, "nb", TEMPLATES, strings, tmp_path / "nb", "https://example.org/nb/"
+    )
+    index = next(page for page in result.pages if page.kind == "organisations")
+    text = (tmp_path / "nb" / index.src).read_text("utf-8")
+    shown = ["Testkommune", "Zebra AS", "Øygarden kommune", "Ålesund kommune"]
+    assert sorted(shown, key=text.index) == shown
+    statement = next(page for page in result.pages if page.kind == "statement")
+    text = (tmp_path / "nb" / statement.src).read_text("utf-8")
+    voluntary, contacts = text.split(f"## {strings['nb']['statement_report']}")
+    assert sorted(shown, key=contacts.index) == shown  # where to report a problem, per body
+    assert sorted(shown[1:], key=voluntary.index) == shown[1:]  # not public bodies
