@@ -179,7 +179,7 @@ def _tag(match: re.Match[str], reported: set[str]) -> list[LeftOut]:
         reported.add(element)
         shown = written.replace("<", "&lt;").replace(">", "&gt;")
         if element in DROPPED_WITH_CONTENT:
-            what = "is HTML that pages never show: it is left out with all that follows it"
+            what = "is HTML that pages never show: it is left out with everything up to its end tag"
         else:
             what = "reads as an HTML tag, which the page leaves out"
         return [

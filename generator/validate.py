@@ -269,7 +269,7 @@ def _load_statement(
         for key in ("tested", "limits"):
             for index, point in enumerate(getattr(statement, key)):
                 for lang in LANGUAGES:
-                    warnings += markup_warnings(source, (key, index, lang), point[lang])
+                    warnings += _markup_warnings(source, (key, index, lang), point[lang])
     return statement
 
 
@@ -474,13 +474,13 @@ def _load_policy(
     for lang, (src, _) in texts.items():
         filled = expanded[lang]
         assert filled is not None
-        warnings += markup_warnings(src, ("summary",), filled.summary)
+        warnings += _markup_warnings(src, ("summary",), filled.summary)
         for index, section in enumerate(filled.sections):
-            warnings += markup_warnings(src, ("sections", index, "body"), section.body)
+            warnings += _markup_warnings(src, ("sections", index, "body"), section.body)
     for index, change in enumerate(policy.changelog):
         for lang in LANGUAGES:
             loc = ("changelog", index, "changes", lang)
-            warnings += markup_warnings(source, loc, change.changes[lang])
+            warnings += _markup_warnings(source, loc, change.changes[lang])
     original = texts[policy.original_language][1]
     states = {
         lang: translation_state(text, lang, policy.original_language, original)
@@ -589,7 +589,7 @@ def _expand(
     return text.model_copy(update={"summary": summary, "sections": sections})
 
 
-def markup_warnings(source: Source, loc: Loc, markdown: str) -> list[Problem]:
+def _markup_warnings(source: Source, loc: Loc, markdown: str) -> list[Problem]:
     """A warning for each piece of a Markdown text that its page would leave out (an HTML tag
     typed as words, a link to a scheme pages do not allow), where it stands in the file."""
     where = dotted(loc)

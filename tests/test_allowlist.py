@@ -17,7 +17,7 @@ LEFT_OUT = [
     # (text, the piece named, words of the message)
     ("Søknaden sendes til <leder> på e-post.", "<leder>", "&lt;leder&gt;"),
     ("Skriv <navn på leder> her.", "<navn på leder>", "reads as an HTML tag"),
-    ("Tekst <script>alert(1)</script> slutt.", "<script>", "with all that follows it"),
+    ("Tekst <script>alert(1)</script> slutt.", "<script>", "everything up to its end tag"),
     ("Tekst <Style>p{}</Style>.", "<Style>", "never show"),
     ("Escaped is not: \\<leder> stays a tag.", "<leder>", "reads as an HTML tag"),
     ("Se [Arbeidstilsynet](javascript:alert(1)).", "javascript:alert(1)", "link to an http"),
