@@ -6,7 +6,9 @@ validator, the rules model's ``unknown_key_hint``); this module words pydantic's
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -99,7 +101,22 @@ def _problem_from(source: Source, model: type[BaseModel], error: Any, prefix: Lo
             key=True,
         )
     message = _expectation(kind, error, given)
+    if kind == "string_type" and isinstance(given, bool | int | float | dt.date):
+        # YAML read "2.10" as the number 2.1, "2024-03-15" as a date: quotes keep the text.
+        written = _written_at(source, loc)
+        if written:
+            message += f': write it in quotes, as in "{written}", to keep it as text'
     return source.problem(loc, f"{path}: {message}" if path else message)
+
+
+def _written_at(source: Source, loc: Loc) -> str:
+    """A plain scalar as it stands in the file (up to a comment, or the end of its flow
+    collection's item)."""
+    line, col = source.position(loc)
+    if not 1 <= line <= len(source.lines):
+        return ""
+    text = source.lines[line - 1][col - 1 :]
+    return re.split(r"\s#|[,\]}]", text, maxsplit=1)[0].strip()
 
 
 def _expectation(kind: str, error: Any, given: Any) -> str:
@@ -170,6 +187,8 @@ def kind_of(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dt.date):
+        return f"a date ({value.isoformat()})"
     return type(value).__name__
 
 

@@ -178,7 +178,8 @@ CASES = [
         POLICY,
         4,
         10,
-        "version: expected text, got the number 2.0",
+        'version: expected text, got the number 2.0: write it in quotes, as in "2.0", to keep it '
+        "as text",
     ),
     (
         "value not allowed",
