@@ -482,8 +482,39 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem
                 f"closing {quote}; add it",
             )
         what = f"{exc.context} that starts here is not closed ({what})"
+    if exc.context == "while scanning a simple key" and opened is not None:
+        # A line read as a key that has no ": ": say which line, and the likely fix.
+        mark, what = opened, _not_a_key(text.splitlines(), opened.line)
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return Problem.at(path, line, col, f"YAML syntax error: {what}")
+
+
+def _not_a_key(lines: list[str], index: int) -> str:
+    """What to do with line ``index`` (0-based), which YAML reads as a key without ": "."""
+    line = lines[index] if index < len(lines) else ""
+    glued = re.match(r"\s*(?:- )?([A-Za-z_][\w-]*):(?=\S)", line)
+    if glued:
+        return (
+            f"a key needs a space after its colon: write '{glued.group(1)}: …' "
+            "(this line is read as a key without ': ')"
+        )
+    indent = len(line) - len(line.lstrip())
+    for above in range(index - 1, -1, -1):
+        text = lines[above]
+        if not text.strip():
+            continue
+        if len(text) - len(text.lstrip()) > indent:
+            continue  # a line of a text, indented further ("### …" too): look on for its key
+        if re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", text) or above < index - 1:
+            return (
+                f"this line is read as a key, not as text: a text's lines must all be indented "
+                f"at least as far as its first line (see line {above + 2})"
+            )
+        break
+    return (
+        "this line is read as a key, but has no ': ' after it: indent it as far as the line "
+        "above if it continues a text, or write 'key: value'"
+    )
 
 
 def _compose(

@@ -81,6 +81,23 @@ CASES = [
         1,
         "YAML syntax error",
     ),
+    (
+        "text line indented less than its text",
+        replace(NB, "      Hjemmekontoret må være", "    Hjemmekontoret må være"),
+        NB,
+        15,
+        5,
+        "YAML syntax error: this line is read as a key, not as text: a text's lines must all be "
+        "indented at least as far as its first line (see line 11)",
+    ),
+    (
+        "no space after a key's colon",
+        replace(NB, "summary: Hvordan", "summary:Hvordan"),
+        NB,
+        2,
+        1,
+        "YAML syntax error: a key needs a space after its colon: write 'summary: …'",
+    ),
     ("empty file", write(NB, ""), NB, 1, 1, "file is empty: expected a mapping of keys"),
     (
         "not a mapping",
