@@ -21,10 +21,14 @@ from generator.cache import Tree
 from generator.fields import LANGUAGES
 from generator.project import Document, FormInstance, FormRef, Link, PolicyEntry, Project
 from generator.safety import markdown_text, own_html_front_matter, with_policy
-from generator.schema import Change
+from generator.schema import Change, Organisation
 from generator.templates import page_environment, render_template
 from generator.timebound import dated_items, review_passed, written
-from generator.wording import alphabetical, format_number
+from generator.wording import alphabetical, format_number, initial
+
+LETTERS_FROM = 30
+"""From this many organisations on, the index lists them under their initial letters, with a
+line of links to the letters at the top."""
 
 CHANGELOG_NEWEST = 30
 """How many changes the site-wide change log and feed show: every organisation's own page
@@ -138,10 +142,15 @@ def render_language(
         project.organisations.values(), key=lambda org: (alphabetical(org.name[lang]), org.slug)
     )
     write(Page("home", lang, at.HOME, s["home_title"]), "pages/home.md.j2")
+    letters: dict[str, list[Organisation]] = {}
+    if len(by_name) > LETTERS_FROM:
+        for org in by_name:
+            letters.setdefault(initial(org.name[lang]), []).append(org)
     write(
         Page("organisations", lang, at.organisations_src(), s["organisations_title"]),
         "pages/organisations.md.j2",
         organisations=by_name,
+        letters=list(letters.items()),
         policies_by_org=by_org,
     )
 

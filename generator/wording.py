@@ -55,6 +55,13 @@ def alphabetical(name: str) -> str:
     return "".join(char for char in plain if not unicodedata.combining(char))
 
 
+def initial(name: str) -> str:
+    """The letter a name is listed under: its first letter as ``alphabetical`` sorts it (É
+    under E, Ä under Æ)."""
+    first = alphabetical(name)[:1]
+    return {"{": "Æ", "|": "Ø", "}": "Å"}.get(first, first.upper())
+
+
 def format_number(value: decimal.Decimal | int, *, money: bool = False) -> str:
     """12 000 and 2,5: a space between thousands and a decimal comma. Amounts of money with
     øre keep two decimals (1 234,50)."""

@@ -152,3 +152,32 @@ def test_lists_of_organisations_go_by_name_in_norwegian_order(tmp_path: Path) ->
     voluntary, contacts = text.split(f"## {strings['nb']['statement_report']}")
     assert sorted(shown, key=contacts.index) == shown  # where to report a problem, per body
     assert sorted(shown[1:], key=voluntary.index) == shown[1:]  # not public bodies
+
+
+def test_a_long_list_of_organisations_goes_under_initial_letters(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal" / "content", content)
+    initials = ["B", "É", "Ø", "Å", "Ä"] * 7  # É is listed under E, Ä under Æ
+    for number, letter in enumerate(initials):
+        slug = f"org-{number}"
+        name = f"{letter}vik {number} kommune"
+        (content / "organisations" / f"{slug}.yml").write_text(
+            f"slug: {slug}\nname: {{nb: {name}, nn: {name}}}\nkind: other\nofficial_language: nb\n",
+            encoding="utf-8",
+        )
+    project = load_project(content, ROOT / "forms")
+    strings = load_strings(TEMPLATES)
+    result = render_language(
+        project, "nb", TEMPLATES, strings, tmp_path / "nb", "https://example.org/nb/"
+    )
+    index = next(page for page in result.pages if page.kind == "organisations")
+    text = (tmp_path / "nb" / index.src).read_text("utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    letters = ["B", "E", "T", "Æ", "Ø", "Å"]
+    assert headings == [f"## {x} {{ #letter-{n} }}" for n, x in enumerate(letters, 1)]
+    jump = next(line for line in text.splitlines() if line.startswith('<p class="ps-letters">'))
+    assert jump.count('<a href="#letter-') == len(letters)
+    # Under its letter, an organisation's line names its guidelines after a colon and a space.
+    under_t = text.split("## T ")[1].split("## Æ")[0]
+    assert "[Testkommune](testkommune/index.md): [" in under_t
+    assert "[Ävik 4 kommune]" in text.split("## Æ")[1].split("## Ø")[0]
