@@ -9,6 +9,7 @@ write instead.
 
 from __future__ import annotations
 
+import html
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -166,7 +167,7 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 def _address_kept(address: str) -> bool:
     if "@" in address and "://" not in address and ":" not in address:
         return True  # <name@host>: Markdown makes it a mailto: link
-    return attribute_kept("a", "href", address)
+    return attribute_kept("a", "href", html.unescape(address))
 
 
 def _tag(match: re.Match[str], reported: set[str]) -> list[LeftOut]:
@@ -192,7 +193,8 @@ def _tag(match: re.Match[str], reported: set[str]) -> list[LeftOut]:
     pieces = []
     for attribute in _ATTRIBUTE.finditer(attributes):
         key = attribute.group(1).lower()
-        value = next((v for v in attribute.group(2, 3, 4) if v is not None), "")
+        # As the browser reads it: "jav&#x09;ascript:" is a javascript: link.
+        value = html.unescape(next((v for v in attribute.group(2, 3, 4) if v is not None), ""))
         if key == "markdown" or key == "/":  # md_in_html's switch; "<br />"
             continue
         allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(element, set())

@@ -28,6 +28,8 @@ LEFT_OUT = [
     ('<p style="color:red">rød</p>', '<p style="color:red">', "attribute 'style'"),
     ('<b onclick="steal()">fet</b>', '<b onclick="steal()">', "attribute 'onclick'"),
     ('<a href="javascript:x">lenke</a>', '<a href="javascript:x">', "'javascript:x'"),
+    ('<a href="jav&#x09;ascript:x">l</a>', '<a href="jav&#x09;ascript:x">', "link to"),
+    ("Se [her](jav&#x09;ascript:x).", "jav&#x09;ascript:x", "link to"),
     ("Avsnitt\n{: #ps-form }", "{: #ps-form }", "the site's own"),
     ("### Overskrift {: onclick=x }", "{: onclick=x }", "attribute 'onclick'"),
     ("*fet*{: style=x} tekst", "{: style=x}", "attribute 'style'"),
