@@ -48,6 +48,7 @@ KINDS = {
     "translation": "translation stale or unmarked",
     "form": "attached form does not apply",
     "markup": "text a page leaves out",
+    "name": "organisation name shared",
     "spelling": "unknown word",
     "spelling-unchecked": "spelling not checked",
 }

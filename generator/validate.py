@@ -91,7 +91,7 @@ def _collect(
         return None, exc.problems
 
     catalogue = _load_catalogue(content_dir / CATALOGUE_FILE, problems)
-    organisations = _load_organisations(content_dir / "organisations", problems)
+    organisations = _load_organisations(content_dir / "organisations", problems, warnings)
     statement = _load_statement(content_dir / "accessibility.yml", problems, warnings)
     glossary = _load_glossary(content_dir / GLOSSARY, problems)
     definitions = _load_forms(forms_dir, problems)
@@ -196,8 +196,11 @@ def load_catalogue(content_dir: Path) -> Catalogue | None:
     return _load_catalogue(content_dir / CATALOGUE_FILE, [])
 
 
-def _load_organisations(org_dir: Path, problems: list[Problem]) -> dict[str, Organisation]:
+def _load_organisations(
+    org_dir: Path, problems: list[Problem], warnings: list[Problem]
+) -> dict[str, Organisation]:
     organisations: dict[str, Organisation] = {}
+    sources: dict[str, Source] = {}
     org_files = sorted(org_dir.glob("*.yml")) if org_dir.is_dir() else []
     if not org_files:
         problems.append(Problem.at(org_dir, 1, 1, "no organisations: expected organisations/*.yml"))
@@ -213,7 +216,32 @@ def _load_organisations(org_dir: Path, problems: list[Problem]) -> dict[str, Org
             problems.append(source.problem(("slug",), message))
             continue
         organisations[org.slug] = org
+        sources[org.slug] = source
+    warnings += _same_names(organisations, sources)
     return organisations
+
+
+def _same_names(
+    organisations: dict[str, Organisation], sources: dict[str, Source]
+) -> list[Problem]:
+    """A warning at each organisation whose name another one has too (some municipalities
+    share a name): lists, headings and search results would not tell them apart."""
+    warnings = []
+    for lang in LANGUAGES:
+        named: dict[str, list[str]] = {}
+        for slug, org in organisations.items():
+            named.setdefault(" ".join(org.name[lang].casefold().split()), []).append(slug)
+        for slugs in (slugs for slugs in named.values() if len(slugs) > 1):
+            for slug in slugs:
+                others = ", ".join(f"{other}.yml" for other in slugs if other != slug)
+                said = (
+                    f"warning: name.{lang}: '{organisations[slug].name[lang]}' is also the name "
+                    f"of {others}: readers cannot tell them apart in lists and search results; "
+                    "add to the name what sets it apart (its county, say)"
+                )
+                problem = sources[slug].problem(("name", lang), said)
+                warnings.append(replace(problem, kind="name"))
+    return warnings
 
 
 def _named_after(key: str, value: str, path: Path, what: str) -> str:

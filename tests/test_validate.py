@@ -815,3 +815,32 @@ def test_text_a_page_would_leave_out_is_a_warning_at_its_place(tmp_path: Path) -
     ), result.output
     strict = CliRunner().invoke(main, ["check", "--strict", *args])
     assert strict.exit_code == 1
+
+
+def test_two_organisations_of_one_name_are_a_warning_at_each(tmp_path: Path) -> None:
+    """Readers could not tell them apart in lists and search results."""
+    content = fixture_content("minimal", tmp_path)
+    twin = content / "organisations" / "testkommune-2.yml"
+    twin.write_text(
+        (content / ORG)
+        .read_text(encoding="utf-8")
+        .replace("slug: testkommune", "slug: testkommune-2")
+        .replace("  nb: Testkommune", "  nb: Testkommune (Nordland)"),
+        encoding="utf-8",
+    )
+
+    result = CliRunner().invoke(main, ["check", "--content", str(content)])
+
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if "is also the name of" in line]
+    # Only the Nynorsk names are the same; each file is told which other has its name.
+    assert sorted(warned) == sorted(
+        [
+            f"{content / ORG}:4:7: warning: name.nn: 'Testkommune' is also the name of "
+            "testkommune-2.yml: readers cannot tell them apart in lists and search results; add to "
+            "the name what sets it apart (its county, say)",
+            f"{twin}:4:7: warning: name.nn: 'Testkommune' is also the name of testkommune.yml: "
+            "readers cannot tell them apart in lists and search results; add to the name what sets "
+            "it apart (its county, say)",
+        ]
+    ), result.output
