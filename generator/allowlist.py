@@ -141,7 +141,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # Python-Markdown's inline patterns: an autolink or an e-mail address in angle brackets, then
 # raw HTML (a letter after "<", no "@" or space in the name: "<3 dager" stays text).
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>]*|[^<> !]+@[^@<> ]+)>", re.IGNORECASE)
-_TAG = re.compile(r"<(/?)([a-zA-Z][^<>@ \n/]*)((?:\s[^<>]*)?)>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][^<>@ \n/]*)((?:\s[^<>]*)?)/?>")
 _ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)", re.MULTILINE)

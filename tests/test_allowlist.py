@@ -17,6 +17,7 @@ LEFT_OUT = [
     # (text, the piece named, words of the message)
     ("Søknaden sendes til <leder> på e-post.", "<leder>", "&lt;leder&gt;"),
     ("Skriv <navn på leder> her.", "<navn på leder>", "reads as an HTML tag"),
+    ("Skriv <leder/> her.", "<leder/>", "reads as an HTML tag"),
     ("Tekst <script>alert(1)</script> slutt.", "<script>", "everything up to its end tag"),
     ("Tekst <Style>p{}</Style>.", "<Style>", "never show"),
     ("Escaped is not: \\<leder> stays a tag.", "<leder>", "reads as an HTML tag"),
@@ -41,6 +42,7 @@ KEPT = [
     "Se <https://www.arbeidstilsynet.no/> eller skriv til <hr@kommune.no>.",
     "Skriv til [HR](mailto:hr@kommune.no) eller les [mer](../skjema/avtale/#omfang).",
     "Linjeskift<br>og <sup>2</sup>, <strong>fet</strong> og <abbr title='x'>MBM</abbr>.",
+    "Linjeskift<br/>og<br />igjen.",
     "Koden `<leder>` og\n\n```\n<leder>\n```\n",
     "Entiteter: &lt;leder&gt; og a&nbsp;b.",
     "En kommentar <!-- skjult --> her.",
