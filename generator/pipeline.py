@@ -167,7 +167,10 @@ def mark_translated(paths: Paths, folder: Path, lang: str) -> str:
             source = load_project_text(entry.folder / f"{original}.yml")
             write_record(entry.folder / f"{lang}.yml", original, fingerprint(source))
             return f"{display_path(entry.folder / f'{lang}.yml')} now matches {original}.yml."
-    raise PolicySiteError(f"{display_path(folder)} is not a policy folder of {paths.content}")
+    raise PolicySiteError(
+        f"{display_path(folder)} is not a policy folder of {paths.content}: name a folder of "
+        f"{paths.content / 'policies'}, or give its content folder with --content"
+    )
 
 
 Report = Callable[[str], None]

@@ -77,6 +77,14 @@ def test_the_original_cannot_be_marked_as_a_translation(tmp_path: Path) -> None:
     assert "nn.yml is the original text" in output
 
 
+def test_a_folder_of_another_content_folder_says_to_name_that_one(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    code, output = run("mark-translated", str(content / FOLDER), "nb")  # the project's content
+    assert code == 1
+    assert f"is not a policy folder of {ROOT / 'content'}: name a folder of " in output
+    assert "or give its content folder with --content" in output
+
+
 def test_a_changed_rule_does_not_make_translations_stale(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     replace(f"{FOLDER}/policy.yml", "home_days_per_week_max: 2", "home_days_per_week_max: 3")(
