@@ -11,6 +11,7 @@ import pytest
 from generator import addresses as at
 from generator.fields import LANGUAGES
 from generator.printing import GuidelinePrint, Printer
+from generator.project import Project
 from generator.render import Page, Rendered, _Made, nav, render_language
 from generator.templates import load_strings
 from generator.validate import load_project
@@ -128,50 +129,46 @@ def test_a_draft_or_retired_guideline_says_so_first_on_its_page_and_pdf(
                 assert head.index(notices[status]) < head.index(summary)
 
 
-def test_lists_of_organisations_go_by_name_in_norwegian_order(tmp_path: Path) -> None:
-    """Ålesund after Zebra, Ø before Å: readers look up their organisation by its name."""
+def with_organisations(tmp_path: Path, names: dict[str, str]) -> tuple[Project, Path]:
+    """The minimal content and more organisations (slug -> name), loaded; their pages in nb
+    are rendered under the folder returned."""
     content = tmp_path / "content"
     shutil.copytree(FIXTURES / "minimal" / "content", content)
-    names = {"alesund": "Ålesund kommune", "oygarden": "Øygarden kommune", "zebra": "Zebra AS"}
     for slug, name in names.items():
         (content / "organisations" / f"{slug}.yml").write_text(
             f"slug: {slug}\nname: {{nb: {name}, nn: {name}}}\nkind: other\nofficial_language: nb\n",
             encoding="utf-8",
         )
-    project = load_project(content, ROOT / "forms")
+    return load_project(content, ROOT / "forms"), tmp_path / "nb"
+
+
+def page_text(result: Rendered, docs: Path, kind: str) -> str:
+    page = next(page for page in result.pages if page.kind == kind)
+    return (docs / page.src).read_text("utf-8")
+
+
+def test_lists_of_organisations_go_by_name_in_norwegian_order(tmp_path: Path) -> None:
+    """Ålesund after Zebra, Ø before Å: readers look up their organisation by its name."""
+    names = {"alesund": "Ålesund kommune", "oygarden": "Øygarden kommune", "zebra": "Zebra AS"}
+    project, docs = with_organisations(tmp_path, names)
     strings = load_strings(TEMPLATES)
-    result = render_language(
-        project, "nb", TEMPLATES, strings, tmp_path / "nb", "https://example.org/nb/"
-    )
-    index = next(page for page in result.pages if page.kind == "organisations")
-    text = (tmp_path / "nb" / index.src).read_text("utf-8")
+    result = render_language(project, "nb", TEMPLATES, strings, docs, "https://example.org/nb/")
+    text = page_text(result, docs, "organisations")
     shown = ["Testkommune", "Zebra AS", "Øygarden kommune", "Ålesund kommune"]
     assert sorted(shown, key=text.index) == shown
-    statement = next(page for page in result.pages if page.kind == "statement")
-    text = (tmp_path / "nb" / statement.src).read_text("utf-8")
+    text = page_text(result, docs, "statement")
     voluntary, contacts = text.split(f"## {strings['nb']['statement_report']}")
     assert sorted(shown, key=contacts.index) == shown  # where to report a problem, per body
     assert sorted(shown[1:], key=voluntary.index) == shown[1:]  # not public bodies
 
 
 def test_a_long_list_of_organisations_goes_under_initial_letters(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURES / "minimal" / "content", content)
     initials = ["B", "É", "Ø", "Å", "Ä"] * 7  # É is listed under E, Ä under Æ
-    for number, letter in enumerate(initials):
-        slug = f"org-{number}"
-        name = f"{letter}vik {number} kommune"
-        (content / "organisations" / f"{slug}.yml").write_text(
-            f"slug: {slug}\nname: {{nb: {name}, nn: {name}}}\nkind: other\nofficial_language: nb\n",
-            encoding="utf-8",
-        )
-    project = load_project(content, ROOT / "forms")
+    names = {f"org-{n}": f"{letter}vik {n} kommune" for n, letter in enumerate(initials)}
+    project, docs = with_organisations(tmp_path, names)
     strings = load_strings(TEMPLATES)
-    result = render_language(
-        project, "nb", TEMPLATES, strings, tmp_path / "nb", "https://example.org/nb/"
-    )
-    index = next(page for page in result.pages if page.kind == "organisations")
-    text = (tmp_path / "nb" / index.src).read_text("utf-8")
+    result = render_language(project, "nb", TEMPLATES, strings, docs, "https://example.org/nb/")
+    text = page_text(result, docs, "organisations")
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     letters = ["B", "E", "T", "Æ", "Ø", "Å"]
     assert headings == [f"## {x} {{ #letter-{n} }}" for n, x in enumerate(letters, 1)]
