@@ -138,10 +138,29 @@ def _expectation(kind: str, error: Any, given: Any) -> str:
         return f"expected one of {ctx.get('expected')}{got}"
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
+        if pattern.startswith("^[a-z0-9_-]"):
+            return "expected a section id or field name (lowercase letters, digits, - and _)" + got
         if pattern.startswith("^[a-z0-9]"):
             return "expected lowercase letters, digits and hyphens (like 'home-office')" + got
-        if pattern.startswith("^\\d{4}"):
+        if pattern.startswith("^[a-z][a-z0-9_]"):
+            return (
+                "expected lowercase letters, digits and underscores, starting with a letter "
+                "(like 'home_days_per_week_max')"
+            ) + got
+        if pattern.startswith(("^\\d{4}", "^[0-9]{4}")):
             return "expected a month as YYYY-MM" + got
+        if pattern.startswith("^[^@"):
+            return "expected an e-mail address, like postmottak@kommune.no" + got
+        if pattern.startswith("^[A-ZÆØÅ0-9]"):
+            return (
+                "expected the abbreviation as the texts write it, starting with a capital letter "
+                "or a digit (like 'MBM')"
+            ) + got
+        if pattern.startswith("^[0-9a-f]{16}"):
+            return (
+                "expected the fingerprint that `policy-site mark-translated` writes (run it "
+                "again rather than editing it)"
+            ) + got
         if pattern.endswith("(pdf|docx|odt|xlsx)$"):
             return (
                 "expected the file name of a PDF, DOCX, ODT or XLSX document in the policy's "

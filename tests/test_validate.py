@@ -459,7 +459,30 @@ CASES = [
         NB,
         18,
         16,
-        "translation.source_hash: expected text matching ^[0-9a-f]{16}$, got 'FC3019'",
+        "translation.source_hash: expected the fingerprint that `policy-site mark-translated` "
+        "writes (run it again rather than editing it), got 'FC3019'",
+    ),
+    (
+        "not a section id or field name",
+        replace(
+            POLICY,
+            "attachments: [avtale, sjekkliste, oppfolgingssamtale]",
+            "attachments: [avtale, {form: sjekkliste, leave_out: [Stol]}, oppfolgingssamtale]",
+        ),
+        POLICY,
+        35,
+        54,
+        "attachments[1].leave_out[0]: expected a section id or field name (lowercase letters, "
+        "digits, - and _), got 'Stol'",
+    ),
+    (
+        "not an e-mail address",
+        replace(ORG, "email: post@testkommune.example", "email: post at testkommune.example"),
+        ORG,
+        8,
+        10,
+        "contact.email: expected an e-mail address, like postmottak@kommune.no, got 'post at "
+        "testkommune.example'",
     ),
     (
         "word where a number is expected",
