@@ -145,7 +145,7 @@ def _expectation(kind: str, error: Any, given: Any) -> str:
         if pattern.startswith("^[a-z][a-z0-9_]"):
             return (
                 "expected lowercase letters, digits and underscores, starting with a letter "
-                "(like 'home_days_per_week_max')"
+                "(like 'days_a_week')"
             ) + got
         if pattern.startswith(("^\\d{4}", "^[0-9]{4}")):
             return "expected a month as YYYY-MM" + got
