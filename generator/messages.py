@@ -119,6 +119,31 @@ def _written_at(source: Source, loc: Loc) -> str:
     return re.split(r"\s#|[,\]}]", text, maxsplit=1)[0].strip()
 
 
+_PATTERN_WORDS: tuple[tuple[str | tuple[str, ...], str], ...] = (
+    ("^[a-z0-9_-]", "expected a section id or field name (lowercase letters, digits, - and _)"),
+    ("^[a-z0-9]", "expected lowercase letters, digits and hyphens (like 'home-office')"),
+    (
+        "^[a-z][a-z0-9_]",
+        "expected lowercase letters, digits and underscores, starting with a letter "
+        "(like 'days_a_week')",
+    ),
+    (("^\\d{4}", "^[0-9]{4}"), "expected a month as YYYY-MM"),
+    ("^[^@", "expected an e-mail address, like postmottak@kommune.no"),
+    (
+        "^[A-ZÆØÅ0-9]",
+        "expected the abbreviation as the texts write it, starting with a capital letter or a "
+        "digit (like 'MBM')",
+    ),
+    (
+        "^[0-9a-f]{16}",
+        "expected the fingerprint that `policy-site mark-translated` writes (run it again rather "
+        "than editing it)",
+    ),
+    ("^https?", "expected a web address starting with http:// or https://"),
+)
+"""A pattern a field's text must match (by how it starts; the first that fits), in words."""
+
+
 def _expectation(kind: str, error: Any, given: Any) -> str:
     ctx = error.get("ctx") or {}
     got = f", got {kind_of(given)}"
@@ -138,36 +163,14 @@ def _expectation(kind: str, error: Any, given: Any) -> str:
         return f"expected one of {ctx.get('expected')}{got}"
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
-        if pattern.startswith("^[a-z0-9_-]"):
-            return "expected a section id or field name (lowercase letters, digits, - and _)" + got
-        if pattern.startswith("^[a-z0-9]"):
-            return "expected lowercase letters, digits and hyphens (like 'home-office')" + got
-        if pattern.startswith("^[a-z][a-z0-9_]"):
-            return (
-                "expected lowercase letters, digits and underscores, starting with a letter "
-                "(like 'days_a_week')"
-            ) + got
-        if pattern.startswith(("^\\d{4}", "^[0-9]{4}")):
-            return "expected a month as YYYY-MM" + got
-        if pattern.startswith("^[^@"):
-            return "expected an e-mail address, like postmottak@kommune.no" + got
-        if pattern.startswith("^[A-ZÆØÅ0-9]"):
-            return (
-                "expected the abbreviation as the texts write it, starting with a capital letter "
-                "or a digit (like 'MBM')"
-            ) + got
-        if pattern.startswith("^[0-9a-f]{16}"):
-            return (
-                "expected the fingerprint that `policy-site mark-translated` writes (run it "
-                "again rather than editing it)"
-            ) + got
+        said = next((words for start, words in _PATTERN_WORDS if pattern.startswith(start)), None)
+        if said is not None:
+            return said + got
         if pattern.endswith("(pdf|docx|odt|xlsx)$"):
             return (
                 "expected the file name of a PDF, DOCX, ODT or XLSX document in the policy's "
                 "folder (letters, digits, '.', '-' and '_')"
             ) + got
-        if pattern.startswith("^https?"):
-            return "expected a web address starting with http:// or https://" + got
         return f"expected text matching {pattern}" + got
     if kind == "string_too_short":
         return "expected text, got an empty value"
