@@ -187,3 +187,23 @@ def test_tasks_announced_are_in_the_progress_total_from_the_start(count: int) ->
     workers.run(lambda done, total: steps.append((done, total)))
 
     assert steps == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_task_announced_runs_before_tasks_handed_out_ahead_of_it() -> None:
+    """A small change: the MkDocs parts, then their search indexes (announced), then PDFs. An
+    index must not wait behind PDFs a worker took while the parts were being built."""
+    workers, seen = Workers(2), []
+    workers.expect("Search", 1)
+
+    def then(result: tuple[str, float]) -> None:
+        seen.append(result)
+        workers.submit("Search", "index", started, "index", 0.0, then=seen.append, first=True)
+
+    workers.submit("MkDocs", "part", started, "part", 0.3, then=then)
+    for name in "abcd":
+        workers.submit("PDF", name, started, name, 0.3, then=seen.append)
+    workers.run()
+
+    begun = dict(seen)
+    # One PDF runs beside the part; the index goes next, before the other three.
+    assert sum(begun[name] < begun["index"] for name in "abcd") == 1
