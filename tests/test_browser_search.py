@@ -230,3 +230,45 @@ def test_a_site_in_parts_answers_as_the_site_built_whole(
     here = search(page, parts_url, "nb", "heimekontor")
     assert not here.links, here
     expect(page.locator(OTHER_HITS)).to_have_text(f"{there.meta.split()[0]} treff på nynorsk")
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "found"),
+    [
+        # Pagefind, finding no word that begins so, answers with the longest beginning some
+        # word has ("hjem", "for", "opp", "kor"): no hit to a reader.
+        ("nn", "hjemmekontor", False),
+        ("nn", "oppsigelse", False),
+        ("nb", "forsikkring", False),
+        ("nb", "korona", False),
+        # Forms of a word and the beginning of one still find it.
+        ("nn", "forsikringane", True),
+        ("nb", "arbeidsgiveren", True),
+        ("nb", "hjemmek", True),
+        ("nn", "forsikring heimekontor", True),
+    ],
+)
+def test_a_word_only_guessed_at_by_its_beginning_is_no_hit(
+    page: Page, default_server: str, lang: str, query: str, found: bool
+) -> None:
+    outcome = search(page, default_server, lang, query)
+    if found:
+        assert outcome.links, outcome
+        assert re.match(r"\d+ treff", outcome.meta), outcome
+    else:
+        assert not outcome.links, outcome
+        assert outcome.meta == "Ingen treff", outcome
+
+
+def test_a_bokmal_word_on_a_nynorsk_page_offers_the_bokmal_hits(
+    page: Page, default_server: str
+) -> None:
+    """"hjemmekontor" typed on the Nynorsk site: not the pages with "hjem", but a link to the
+    Bokmål site's hits."""
+    there = search(page, default_server, "nb", "hjemmekontor")
+    shown = re.match(r"(\d+) ", there.meta)
+    assert shown, there
+
+    here = search(page, default_server, "nn", "hjemmekontor")
+    assert not here.links, here
+    expect(page.locator(OTHER_HITS)).to_have_text(f"{shown.group(1)} treff på bokmål")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -306,3 +308,37 @@ def test_shared_forms_state_only_what_each_policy_says(
     assert lines["benchmark"] not in _form_text(
         default_site, lang, "vestland-fylkeskommune", "sjekkliste"
     )
+
+
+class _Links(HTMLParser):
+    """Every address a page links to or loads (href, src), with the tag that names it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.found.append((tag, value))
+
+
+def test_every_address_within_the_site_leads_to_a_file(default_site: Path) -> None:
+    """A reader never meets a link into the site that gives "not found": each relative href
+    and src of every page (raw HTML in the templates too, which MkDocs does not check)."""
+    broken = []
+    for html in sorted(default_site.rglob("*.html")):
+        links = _Links()
+        links.feed(html.read_text(encoding="utf-8"))
+        for tag, value in links.found:
+            address = urlsplit(value)
+            if address.scheme or address.netloc or not address.path:
+                continue  # another host, mailto:, or this page's own anchor
+            # The "not found" pages use addresses from the site's root: served at any address.
+            base = default_site if address.path.startswith("/") else html.parent
+            target = (base / unquote(address.path).lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{html.relative_to(default_site)}: <{tag}> {value}")
+    assert not broken, "\n".join(broken[:20])

@@ -116,17 +116,64 @@
     return entry;
   }
 
+  // Words of a text as Pagefind finds them: its parts between punctuation, and each
+  // space-separated token joined ("e-post" is "e", "post" and "epost").
+  function words(text) {
+    var found = [];
+    String(text || "").toLowerCase().split(/\s+/).forEach(function (token) {
+      var parts = token.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      found.push.apply(found, parts);
+      if (parts.length > 1) found.push(parts.join(""));
+    });
+    return found;
+  }
+
+  // Whether a page holds every word of the query, or a form of it. Pagefind, finding no word
+  // that begins with a query's word, looks for its longest beginning that some word has
+  // ("hjemmekontor" on a Nynorsk page finds "hjem", "forsikkring" finds "for"): such a page is
+  // no hit. A word counts as found when a word of the page shares its beginning, all of a
+  // short word (four letters or fewer), else all but its last four letters: room for the
+  // endings the Norwegian stemmer takes off ("forsikringane", "forsikringa").
+  function holds(data, query) {
+    var own = words(data.content + " " + ((data.meta && data.meta.title) || ""));
+    return words(query).every(function (term) {
+      var need = term.length <= 4 ? term.length : Math.max(4, term.length - 4);
+      var start = term.slice(0, need);
+      return own.some(function (word) { return word.slice(0, need) === start; });
+    });
+  }
+
+  // How many hits ``found`` holds for ``query``: none when its best one is only Pagefind's
+  // guess at a beginning (a better match would rank above it), else all it says for now.
+  function hits(found, query) {
+    if (!found || !found.results.length) return Promise.resolve(0);
+    return found.results[0].data().then(function (data) {
+      return holds(data, query) ? found.results.length : 0;
+    });
+  }
+
   // The next results, or with ``fresh`` the first ones in place of the last search's; true once
-  // they are shown (false when a newer search came first).
-  function showMore(number, fresh) {
+  // they are shown (false when a newer search came first). A result that does not hold the
+  // query (see ``holds``) is dropped from ``results`` when it comes to be shown.
+  function showMore(number, fresh, query) {
     var start = fresh ? 0 : list.children.length;
     var batch = results.slice(start, start + PAGE);
     return Promise.all(batch.map(function (result) { return result.data(); }))
       .then(function (pages) {
         if (number !== current) return false;
         if (fresh) list.textContent = "";
-        pages.forEach(function (data) { list.appendChild(item(data)); });
+        var kept = [];
+        pages.forEach(function (data, index) {
+          if (holds(data, query)) {
+            list.appendChild(item(data));
+            kept.push(batch[index]);
+          }
+        });
+        results.splice.apply(results, [start, batch.length].concat(kept));
         more.hidden = list.children.length >= results.length;
+        if (kept.length < batch.length && !more.hidden && kept.length < PAGE) {
+          return showMore(number, false, query); // fill the page with hits that hold
+        }
         return true;
       });
   }
@@ -141,15 +188,16 @@
     if (!link || !parts.length) return;
     everything(link) // the other written form has the same parts
       .then(function (other) { return other.search(query); })
-      .then(function (found) {
-        if (number !== current || !found || !found.results.length) return;
+      .then(function (found) { return hits(found, query); })
+      .then(function (count) {
+        if (number !== current || !count) return;
         clearOther();
         var paragraph = document.createElement("p");
         paragraph.className = "ps-other-form-hits";
         var anchor = document.createElement("a");
         anchor.href = link + "?q=" + encodeURIComponent(query);
         anchor.hreflang = root.dataset.otherLang;
-        anchor.textContent = fill(root.dataset.otherText, { count: found.results.length });
+        anchor.textContent = fill(root.dataset.otherText, { count: count });
         paragraph.appendChild(anchor);
         meta.insertAdjacentElement("afterend", paragraph);
       })
@@ -172,20 +220,22 @@
       .then(function (module) { return module.search(query); })
       .then(function (found) {
         if (number !== current || !found) return;
-        results = found.results;
-        var count = results.length;
-        // The count is said once the results it counts are in the list.
-        return showMore(number, true).then(function (shown) {
+        return hits(found, query).then(function (count) {
+          results = count ? found.results.slice() : [];
+          // The count is said once the results it counts are in the list.
+          return showMore(number, true, query);
+        }).then(function (shown) {
           if (!shown) return;
+          var count = results.length;
           if (inOrg) meta.textContent = fill(strings.count_in, { count: count, name: orgName });
           else meta.textContent = count ? fill(strings.count, { count: count }) : strings.none;
           // No hit in this written form (any organisation's page of it): offer the other one's.
           if (count) return;
           var elsewhere = inOrg
             ? everything(root.dataset.root).then(function (all) { return all.search(query); })
-              .then(function (wider) { return wider.results.length; })
+              .then(function (wider) { return hits(wider, query); })
             : Promise.resolve(0);
-          elsewhere.then(function (hits) { if (!hits) offerOther(query, number); });
+          elsewhere.then(function (wider) { if (!wider) offerOther(query, number); });
         });
       })
       .catch(function () {
@@ -234,7 +284,9 @@
   });
   more.addEventListener("click", function () {
     var before = list.children.length;
-    showMore(current, false).then(function () {
+    showMore(current, false, input.value.trim()).then(function () {
+      if (!scoped()) meta.textContent = fill(strings.count, { count: results.length });
+      else meta.textContent = fill(strings.count_in, { count: results.length, name: orgName });
       // Focus goes on to the first new result, not to a button that may now be hidden.
       var next = list.children[before] && list.children[before].querySelector("a");
       if (next) next.focus();
