@@ -17,7 +17,8 @@ Lang = Literal["nb", "nn"]
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 """Lowercase letters, digits and single hyphens: an address's part."""
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1, pattern=r"^\s*\S")]
+"""Text with at least one character that is not a space (a blank label is no label)."""
 FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 
 

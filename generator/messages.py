@@ -120,12 +120,18 @@ def _written_at(source: Source, loc: Loc) -> str:
 
 
 _PATTERN_WORDS: tuple[tuple[str | tuple[str, ...], str], ...] = (
-    ("^[a-z0-9_-]", "expected a section id or field name (lowercase letters, digits, - and _)"),
-    ("^[a-z0-9]", "expected lowercase letters, digits and hyphens (like 'home-office')"),
+    (
+        "^[a-z0-9_-]",
+        "expected a section id or field name (letters a-z without æ, ø and å, digits, - and _)",
+    ),
+    (
+        "^[a-z0-9]",
+        "expected letters a-z without æ, ø and å, digits and hyphens (like 'home-office')",
+    ),
     (
         "^[a-z][a-z0-9_]",
-        "expected lowercase letters, digits and underscores, starting with a letter "
-        "(like 'days_a_week')",
+        "expected letters a-z without æ, ø and å, digits and underscores, starting with a "
+        "letter (like 'days_a_week')",
     ),
     (("^\\d{4}", "^[0-9]{4}"), "expected a month as YYYY-MM"),
     ("^[^@", "expected an e-mail address, like postmottak@kommune.no"),
@@ -140,6 +146,7 @@ _PATTERN_WORDS: tuple[tuple[str | tuple[str, ...], str], ...] = (
         "than editing it)",
     ),
     ("^https?", "expected a web address starting with http:// or https://"),
+    ("^\\s*\\S", "expected text, got only spaces"),
 )
 """A pattern a field's text must match (by how it starts; the first that fits), in words."""
 
@@ -165,11 +172,12 @@ def _expectation(kind: str, error: Any, given: Any) -> str:
         pattern = ctx.get("pattern", "")
         said = next((words for start, words in _PATTERN_WORDS if pattern.startswith(start)), None)
         if said is not None:
-            return said + got
+            return said if said.endswith("only spaces") else said + got
         if pattern.endswith("(pdf|docx|odt|xlsx)$"):
             return (
                 "expected the file name of a PDF, DOCX, ODT or XLSX document in the policy's "
-                "folder (letters, digits, '.', '-' and '_')"
+                "folder (letters a-z without æ, ø and å, digits, '.', '-' and '_', ending in "
+                ".pdf, .docx, .odt or .xlsx in small letters)"
             ) + got
         return f"expected text matching {pattern}" + got
     if kind == "string_too_short":

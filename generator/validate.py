@@ -576,6 +576,27 @@ def _compare_sections(texts: dict[str, tuple[Source, PolicyText]], problems: lis
                     f"{first}.yml: expected {', '.join(first_ids)}",
                 )
             )
+        _compare_headings((first, first_src, first_text), (lang, src, text), problems)
+
+
+def _compare_headings(
+    a: tuple[str, Source, PolicyText], b: tuple[str, Source, PolicyText], problems: list[Problem]
+) -> None:
+    """A section has a heading in both written forms or in neither: a reader of one would
+    otherwise miss it (and the page's table of contents)."""
+    headed = {
+        lang: {s.id: s.heading is not None for s in text.sections} for lang, _, text in (a, b)
+    }
+    for (_, source, text), (other, _, _) in ((a, b), (b, a)):
+        for index, section in enumerate(text.sections):
+            if section.heading is None and headed[other].get(section.id):
+                problems.append(
+                    source.problem(
+                        ("sections", index, "id"),
+                        f"section '{section.id}' has no heading here but has one in "
+                        f"{other}.yml: add 'heading:' here too, or leave it out in both",
+                    )
+                )
 
 
 def _report_missing(

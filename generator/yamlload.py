@@ -541,7 +541,9 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
             where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:
                 # PyYAML keeps the last value silently; a repeated key is almost always a mistake.
-                problems.append(Problem.at(source.path, *where, f"duplicate key '{key}'"))
+                first = source.keys[(*loc, key)][0]
+                message = f"duplicate key '{key}' (first on line {first}): keep one of them"
+                problems.append(Problem.at(source.path, *where, message))
                 continue
             source.keys[(*loc, key)] = where
             result[key] = _convert(value_node, (*loc, key), source, loader, problems)
@@ -558,6 +560,8 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
     except ValueError:
         # Looks like a date but is none (2024-13-01): keep the text; validation names the type.
         return node.value
+    if value is None and loc:
+        problems.append(_no_value(loc, source))
     if isinstance(value, str) and (bad := _NOT_TEXT.search(value)):
         line, col = source.values[loc]
         code = ord(bad.group())
@@ -571,6 +575,27 @@ def _convert(node: yaml.Node, loc: Loc, source: Source, loader: yaml.SafeLoader,
             )
         )
     return value
+
+
+def _no_value(loc: Loc, source: Source) -> Problem:
+    """A key written without a value (or an empty list item). No content key is meant to be
+    empty: a field with nothing to say is left out, so this is a slip, most often a text
+    starting with '#', which YAML reads as a comment (``heading: #1 Formål``)."""
+    key = loc[-1]
+    line, col = source.keys.get(loc) or source.values[loc]
+    written = source.lines[line - 1] if line <= len(source.lines) else ""
+    what = f"'{key}' has no value" if isinstance(key, str) else f"item {key + 1} is empty"
+    if "#" in written[col - 1 :]:
+        start = written.index("#", col - 1)
+        return Problem.at(
+            source.path,
+            line,
+            start + 1,
+            f"{what}: a '#' starts a comment in YAML, so what follows it is left out; put the "
+            f'text in quotes ("{written[start:].strip()}")',
+        )
+    fix = "write one, or leave the key out" if isinstance(key, str) else "remove the '-' line"
+    return Problem.at(source.path, line, col, f"{what}: {fix}")
 
 
 def dotted(loc: Loc) -> str:

@@ -263,7 +263,7 @@ def test_a_word_only_guessed_at_by_its_beginning_is_no_hit(
 def test_a_bokmal_word_on_a_nynorsk_page_offers_the_bokmal_hits(
     page: Page, default_server: str
 ) -> None:
-    """"hjemmekontor" typed on the Nynorsk site: not the pages with "hjem", but a link to the
+    """ "hjemmekontor" typed on the Nynorsk site: not the pages with "hjem", but a link to the
     Bokmål site's hits."""
     there = search(page, default_server, "nb", "hjemmekontor")
     shown = re.match(r"(\d+) ", there.meta)

@@ -279,6 +279,14 @@ CASES = [
         "id: 'pagefind' is the address of the organisation's own search index",
     ),
     (
+        "name of only spaces",
+        replace(ORG, "  nn: Testkommune", '  nn: " "'),
+        ORG,
+        4,
+        7,
+        "name.nn: expected text, got only spaces",
+    ),
+    (
         "slug differs from file name",
         replace(ORG, "slug: testkommune", "slug: test-kommune"),
         ORG,
@@ -311,6 +319,24 @@ CASES = [
         8,
         9,
         "sections[1].id: section 'oppfylging' is not in nb.yml",
+    ),
+    (
+        "heading in one written form only",
+        replace(NN, "    heading: Oppfølging og særlege høve\n", ""),
+        NN,
+        8,
+        9,
+        "section 'oppfolging' has no heading here but has one in nb.yml: add 'heading:' here "
+        "too, or leave it out in both",
+    ),
+    (
+        "heading lost to a comment",
+        replace(NN, "heading: Oppfølging og særlege høve", "heading: #2 Oppfølging"),
+        NN,
+        9,
+        14,
+        "'heading' has no value: a '#' starts a comment in YAML, so what follows it is left "
+        'out; put the text in quotes ("#2 Oppfølging")',
     ),
     (
         "duplicate section id",
@@ -451,7 +477,8 @@ CASES = [
         POLICY,
         1,
         5,
-        "id: expected lowercase letters, digits and hyphens (like 'home-office'), got 'Heime kontor'",
+        "id: expected letters a-z without æ, ø and å, digits and hyphens (like 'home-office'), "
+        "got 'Heime kontor'",
     ),
     (
         "checksum that is not one",
@@ -472,8 +499,8 @@ CASES = [
         POLICY,
         35,
         54,
-        "attachments[1].leave_out[0]: expected a section id or field name (lowercase letters, "
-        "digits, - and _), got 'Stol'",
+        "attachments[1].leave_out[0]: expected a section id or field name (letters a-z without "
+        "æ, ø and å, digits, - and _), got 'Stol'",
     ),
     (
         "not an e-mail address",

@@ -54,7 +54,13 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("a: 1\nb: [2\nc: 3\n", [(3, 2, "YAML syntax error: expected ',' or ']', but got ':'")]),
-        ("a: 1\na: 2\nb: 3\nb: 4\n", [(2, 1, "duplicate key 'a'"), (4, 1, "duplicate key 'b'")]),
+        (
+            "a: 1\na: 2\nb: 3\nb: 4\n",
+            [
+                (2, 1, "duplicate key 'a' (first on line 1): keep one of them"),
+                (4, 1, "duplicate key 'b' (first on line 3): keep one of them"),
+            ],
+        ),
         ("", [(1, 1, "file is empty: expected a mapping of keys")]),
         (
             "a: &x 1\nb: *x\nc: *x\n",
@@ -84,6 +90,19 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
             "a: " + "[" * 150 + "]" * 150 + "\n",
             [(1, 103, "nested deeper than 100 levels: content needs only a few; flatten it")],
         ),
+        (
+            "heading: #1 Formål\nbody:\nlist:\n  - x\n  -\n",
+            [
+                (
+                    1,
+                    10,
+                    "'heading' has no value: a '#' starts a comment in YAML, so what follows "
+                    'it is left out; put the text in quotes ("#1 Formål")',
+                ),
+                (2, 1, "'body' has no value: write one, or leave the key out"),
+                (5, 4, "item 2 is empty: remove the '-' line"),
+            ],
+        ),
     ],
     ids=[
         "syntax",
@@ -96,6 +115,7 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
         "control characters",
         "escaped NUL",
         "deep nesting",
+        "no value",
     ],
 )
 def test_bad_yaml_gives_every_problem_at_its_place(
@@ -200,7 +220,7 @@ sections:
       Tekst over
       to linjer
   - id: tal
-    values: [1, 2.5, -0.0, .inf, true, null, ~]
+    values: [1, 2.5, -0.0, .inf, true]
 effective: 2024-04-01
 signed: 2024-04-01 12:30:00+02:00
 version: '2.0'
