@@ -422,7 +422,8 @@ def _scan(text: str, path: Path, kind: type[yaml.SafeLoader]) -> list[Problem] |
                     at(
                         event,
                         f"YAML aliases (*{event.anchor}) are not supported: "
-                        "write the value out in full",
+                        "write the value out in full (a text that starts with '*' goes in "
+                        "quotes)",
                     )
                 aliases.add(str(event.anchor))
             elif is_key and _is_merge_key(event):
@@ -486,7 +487,61 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: Path) -> Problem
         # A line read as a key that has no ": ": say which line, and the likely fix.
         mark, what = opened, _not_a_key(text.splitlines(), opened.line)
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if "'\\t'" in what or "\t" in what:
+        what = "a tab: YAML is indented with spaces only; replace the tab with spaces"
+    elif what == "mapping values are not allowed here" and mark is not None:
+        line, col, what = _colon_where_none_fits(text.splitlines(), mark.line, mark.column)
+    elif mark is not None and (dash := re.match(r"(\s*)-[^\s\d-]", _line(text, mark.line))):
+        col, what = len(dash.group(1)) + 1, _NO_SPACE_AFTER_DASH
     return Problem.at(path, line, col, f"YAML syntax error: {what}")
+
+
+_NO_SPACE_AFTER_DASH = "a list item needs a space after its '-': write '- ' and then the item"
+
+
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if index < len(lines) else ""
+
+
+def _colon_where_none_fits(lines: list[str], index: int, column: int) -> tuple[int, int, str]:
+    """Line, column and what to do where YAML found a ': ' it cannot read as a key's (line
+    ``index``, 0-based): the usual slips behind it."""
+    line = lines[index] if index < len(lines) else ""
+    above = next((i for i in range(index - 1, -1, -1) if lines[i].strip()), None)
+    for at in (index, above):
+        dash = re.match(r"(\s*)-[^\s-]", lines[at]) if at is not None and at < len(lines) else None
+        if at is not None and dash:
+            return (
+                at + 1,
+                len(dash.group(1)) + 1,
+                _NO_SPACE_AFTER_DASH,
+            )
+    written = above is not None and lines[above].split("#")[0].strip()
+    if above is not None and written and ":" not in written and not written.startswith("-"):
+        return (
+            above + 1,
+            len(lines[above]) - len(lines[above].lstrip()) + 1,
+            "this line has no ': ' after its key: write 'key: value'",
+        )
+    key = re.match(r"\s*(?:- )?[\w-]+:\s+", line)
+    if key and column >= key.end():
+        text = line[key.end() :].strip().replace('"', "'")
+        return (
+            index + 1,
+            key.end() + 1,
+            f"the text holds ': ', which YAML reads as the start of another key: put the whole "
+            f'text in quotes ("{text}")',
+        )
+    indent = len(line) - len(line.lstrip())
+    if above is not None and indent > len(lines[above]) - len(lines[above].lstrip()):
+        return (
+            index + 1,
+            indent + 1,
+            f"this line is indented further than line {above + 1}, which has its value already: "
+            "indent the keys of one mapping alike",
+        )
+    return index + 1, column + 1, "mapping values are not allowed here"
 
 
 def _not_a_key(lines: list[str], index: int) -> str:

@@ -79,7 +79,41 @@ CASES = [
         NB,
         5,
         1,
-        "YAML syntax error",
+        "YAML syntax error: a tab: YAML is indented with spaces only; replace the tab with spaces",
+    ),
+    (
+        "colon inside a text",
+        replace(NB, "heading: Omfang", "heading: Omfang: hvem og hvor"),
+        NB,
+        5,
+        14,
+        "YAML syntax error: the text holds ': ', which YAML reads as the start of another key: "
+        'put the whole text in quotes ("Omfang: hvem og hvor")',
+    ),
+    (
+        "key without its colon",
+        replace(NB, "title: Hjemmekontor", "title Hjemmekontor"),
+        NB,
+        1,
+        1,
+        "YAML syntax error: this line has no ': ' after its key: write 'key: value'",
+    ),
+    (
+        "no space after a list item's dash",
+        replace(NB, "  - id: oppfolging", "  -id: oppfolging"),
+        NB,
+        8,
+        3,
+        "YAML syntax error: a list item needs a space after its '-': write '- ' and then the item",
+    ),
+    (
+        "a key moved left",
+        replace(POLICY, "  home_days_per_week_max: 2", "home_days_per_week_max: 2"),
+        POLICY,
+        27,
+        3,
+        "YAML syntax error: this line is indented further than line 26, which has its value "
+        "already: indent the keys of one mapping alike",
     ),
     (
         "text line indented less than its text",

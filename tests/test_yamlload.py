@@ -64,7 +64,14 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
         ("", [(1, 1, "file is empty: expected a mapping of keys")]),
         (
             "a: &x 1\nb: *x\nc: *x\n",
-            [(2, 4, "YAML aliases (*x) are not supported: write the value out in full")],
+            [
+                (
+                    2,
+                    4,
+                    "YAML aliases (*x) are not supported: write the value out in full (a text "
+                    "that starts with '*' goes in quotes)",
+                )
+            ],
         ),
         (
             "a: !!python/name:os.system x\n",
