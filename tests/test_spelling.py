@@ -3,11 +3,14 @@ text and label, unknown words reported at their place; names and terms in the wo
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
+from generator.spelling import _words
 from tests.conftest import ROOT, fixture_content
 from tests.test_validate import replace
 
@@ -65,3 +68,17 @@ def test_rules_links_and_word_list_are_not_prose(tmp_path: Path) -> None:
     code, output = spell(content)
 
     assert code == 0, "\n".join(output)
+
+
+@pytest.mark.parametrize("run", ["A", "a.", "x@", "{{", "{%", "]("])
+def test_a_very_long_word_does_not_hold_the_check_up(run: str) -> None:
+    """A title of one 900,000-letter word (under the 1 MB a file may have) once kept `check
+    --spelling`, `status` and the build's summary busy for hours: the parts that are not prose
+    were looked for from every letter. A hang, not a speed, is what this guards against."""
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the words of one long word hung"))
+    signal.alarm(60)
+    try:
+        words = _words(run * 450_000 + " hjemmekontor")
+    finally:
+        signal.alarm(0)
+    assert words[-1] == "hjemmekontor"
