@@ -96,6 +96,9 @@ class LeftOut:
     """The piece as it stands in the text (its first line, for finding it in the file)."""
     message: str
     """What happens to it, and what to write instead."""
+    loses_rest: bool = False
+    """It takes the rest of the text with it (an element pages drop with its content, never
+    closed): an error, not a warning."""
 
 
 def left_out(markdown: str) -> list[LeftOut]:
@@ -179,8 +182,17 @@ def _tag(match: re.Match[str], reported: set[str]) -> list[LeftOut]:
             return []
         reported.add(element)
         shown = written.replace("<", "&lt;").replace(">", "&gt;")
+        rest = False
         if element in DROPPED_WITH_CONTENT:
-            what = "is HTML that pages never show: it is left out with everything up to its end tag"
+            closed = re.search(rf"</{element}\b", match.string[match.end() :], re.IGNORECASE)
+            rest = not closing and closed is None
+            what = (
+                "is HTML that pages never show, and is never closed: the page would leave out "
+                "everything after it"
+                if rest
+                else "is HTML that pages never show: it is left out with everything up to its "
+                "end tag"
+            )
         else:
             what = "reads as an HTML tag, which the page leaves out"
         return [
@@ -188,6 +200,7 @@ def _tag(match: re.Match[str], reported: set[str]) -> list[LeftOut]:
                 written,
                 f"'{written}' {what}; texts are Markdown: to show the brackets as text, write "
                 f"'{shown}', or use other brackets",
+                rest,
             )
         ]
     pieces = []

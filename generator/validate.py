@@ -297,7 +297,7 @@ def _load_statement(
         for key in ("tested", "limits"):
             for index, point in enumerate(getattr(statement, key)):
                 for lang in LANGUAGES:
-                    warnings += _markup_warnings(source, (key, index, lang), point[lang])
+                    warnings += _markup_warnings(source, (key, index, lang), point[lang], problems)
     return statement
 
 
@@ -502,13 +502,13 @@ def _load_policy(
     for lang, (src, _) in texts.items():
         filled = expanded[lang]
         assert filled is not None
-        warnings += _markup_warnings(src, ("summary",), filled.summary)
+        warnings += _markup_warnings(src, ("summary",), filled.summary, problems)
         for index, section in enumerate(filled.sections):
-            warnings += _markup_warnings(src, ("sections", index, "body"), section.body)
+            warnings += _markup_warnings(src, ("sections", index, "body"), section.body, problems)
     for index, change in enumerate(policy.changelog):
         for lang in LANGUAGES:
             loc = ("changelog", index, "changes", lang)
-            warnings += _markup_warnings(source, loc, change.changes[lang])
+            warnings += _markup_warnings(source, loc, change.changes[lang], problems)
     original = texts[policy.original_language][1]
     states = {
         lang: translation_state(text, lang, policy.original_language, original)
@@ -638,19 +638,23 @@ def _expand(
     return text.model_copy(update={"summary": summary, "sections": sections})
 
 
-def _markup_warnings(source: Source, loc: Loc, markdown: str) -> list[Problem]:
+def _markup_warnings(
+    source: Source, loc: Loc, markdown: str, problems: list[Problem]
+) -> list[Problem]:
     """A warning for each piece of a Markdown text that its page would leave out (an HTML tag
-    typed as words, a link to a scheme pages do not allow), where it stands in the file."""
+    typed as words, a link to a scheme pages do not allow), where it stands in the file; an
+    error (into ``problems``) for one that takes the rest of the text with it."""
     where = dotted(loc)
-    return [
-        Problem.at(
-            source.path,
-            *source.find(loc, piece.written),
-            f"warning: {where}: {piece.message}",
-            kind="markup",
-        )
-        for piece in left_out(markdown)
-    ]
+    warnings = []
+    for piece in left_out(markdown):
+        place = source.find(loc, piece.written)
+        if piece.loses_rest:
+            problems.append(Problem.at(source.path, *place, f"{where}: {piece.message}"))
+        else:
+            warnings.append(
+                Problem.at(source.path, *place, f"warning: {where}: {piece.message}", kind="markup")
+            )
+    return warnings
 
 
 def _translation_warnings(policies: list[PolicyEntry]) -> list[Problem]:

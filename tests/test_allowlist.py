@@ -106,3 +106,23 @@ def test_text_a_page_shows_whole_is_not_named(text: str) -> None:
 def test_several_pieces_are_named_in_the_order_they_stand() -> None:
     text = "Til <leder>.\n\nSe [x](javascript:y) og <script>z</script>."
     assert [piece.written for piece in left_out(text)] == ["<leder>", "javascript:y", "<script>"]
+
+
+@pytest.mark.parametrize(
+    ("text", "loses_rest"),
+    [
+        ("Se <title> for mer.\n\nNeste avsnitt.", True),
+        ("Svar i <textarea> under.\n\n### Ansvar\n\nLederen.", True),
+        ("Tekst <style>p{}</style> og mer.\n\nNeste avsnitt.", False),
+        ("Til <leder>.\n\nNeste avsnitt.", False),
+    ],
+)
+def test_a_tag_that_takes_the_rest_of_the_text_with_it_is_told_apart(
+    text: str, loses_rest: bool
+) -> None:
+    """An element pages drop with its content, never closed, takes every later paragraph of
+    the text with it (an error, where other pieces are warnings)."""
+    [piece] = left_out(text)
+    assert piece.loses_rest is loses_rest
+    shown = seen(sanitise(converted(text)))[0]
+    assert ("Neste avsnitt" in shown or "Ansvar" in shown) is not loses_rest

@@ -373,6 +373,15 @@ CASES = [
         'out; put the text in quotes ("#2 Oppfølging")',
     ),
     (
+        "a tag never closed takes the rest of the text",
+        replace(NB, "Ansatte kan jobbe hjemme", "Se <title> for mer. Ansatte kan jobbe hjemme"),
+        NB,
+        7,
+        10,
+        "sections[0].body: '<title>' is HTML that pages never show, and is never closed: the "
+        "page would leave out everything after it",
+    ),
+    (
         "duplicate section id",
         replace(NB, "id: oppfolging", "id: omfang"),
         NB,
