@@ -16,11 +16,12 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, nodes, pass_context
+from jinja2 import StrictUndefined, Template, Undefined, nodes, pass_context
 from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
+from pydantic import BaseModel
 
 from generator import kept
 from generator.rules import CATALOGUE_FILE, Catalogue, YearMonth, localize
@@ -218,7 +219,12 @@ class TextEnvironment(SandboxedEnvironment):
     intercepted_binops = frozenset(["**", "*", "//", "/", "%"])
 
     def __init__(self) -> None:
-        super().__init__(undefined=_RuleUndefined, autoescape=False, keep_trailing_newline=True)
+        super().__init__(
+            undefined=_RuleUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            finalize=_shown,
+        )
         self.globals.clear()  # no range(), lipsum(), dict() …
         self.filters = {name: self.filters[name] for name in _SAFE_FILTERS}
         self.filters.update(words=_words, month_year=_month_year, items=_items, date=_date)
@@ -229,6 +235,13 @@ class TextEnvironment(SandboxedEnvironment):
         self._texts: dict[str, Text] = {}
         self._shapes: dict[tuple[str, tuple[int, ...]], Template] = {}
         self._conditions: dict[str, TemplateExpression] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # A text reads values: a method ("{{ org.kind.upper }}") or a model's internals would
+        # print Python's description of it, with a memory address that differs every build.
+        if (callable(value) and not isinstance(value, Undefined)) or attr.startswith("model_"):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         raise SecurityError("content text cannot call functions or methods")
@@ -268,6 +281,20 @@ class TextEnvironment(SandboxedEnvironment):
         if source not in self._conditions:
             self._conditions[source] = self.compile_expression(source, undefined_to_none=False)
         return self._conditions[source]
+
+
+def _shown(value: Any) -> Any:
+    """What a text prints: text, a number or a date (filters make the rest text); a list, a
+    yes/no or anything else would show as Python writes it."""
+    if isinstance(value, str | int | float | dt.date | Undefined) and not isinstance(value, bool):
+        return value
+    if type(value).__module__.startswith("generator.") and not isinstance(value, BaseModel):
+        return value  # the views texts are given, which print as words (``org``: its name)
+    if isinstance(value, bool):
+        raise SecurityError("a yes/no rule cannot be printed: use it in {% if %} … {% endif %}")
+    if isinstance(value, list | tuple):
+        raise SecurityError("a list cannot be printed as it is: write it with | items")
+    raise SecurityError(f"a {type(value).__name__} cannot be printed in a text")
 
 
 @dataclass(frozen=True)
@@ -383,7 +410,7 @@ def rules_used(formula: str) -> list[str]:
     try:
         tree = text_environment().parse(f"{{{{ {formula} }}}}")
     except TemplateSyntaxError as exc:
-        raise TextError(f"template error: {exc.message}") from None
+        raise TextError(f"template error: {_worded(exc.message)}") from None
     return [
         node.attr
         for node in tree.find_all(nodes.Getattr)
@@ -408,12 +435,21 @@ def derive(formula: str, rules: RuleSet) -> Any:
     return _run(lambda: text_environment().condition(formula)(rules=view))
 
 
+def _worded(message: str | None) -> str:
+    """Jinja's message, with the filters a text may use where it names one it does not know."""
+    text = message or "invalid template"
+    if text.startswith("No filter named"):
+        filters = ", ".join(sorted(text_environment().filters))
+        return f"{text.rstrip('.')}: a text may use {filters}"
+    return text
+
+
 def _run(work: Any) -> Any:
     """Run a compiled text; every way it can fail becomes a TextError with its line."""
     try:
         return work()
     except TemplateSyntaxError as exc:
-        raise TextError(f"template error: {exc.message}", exc.lineno or 1, "{") from None
+        raise TextError(f"template error: {_worded(exc.message)}", exc.lineno or 1, "{") from None
     except TextVariableError as exc:
         raise TextError(str(exc), _template_line(exc), exc.name) from None
     except SecurityError as exc:

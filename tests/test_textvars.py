@@ -97,7 +97,14 @@ def test_text_without_braces_is_returned_as_it_is() -> None:
             "unknown rule 'dayz': did you mean 'days'? If not, declare it in content/rules.yml",
         ),
         ("{{ org.budget }}", "'OrgView' has no field 'budget'"),
-        ("{{ rules.days | format('x') }}", "template error: No filter named 'format'"),
+        (
+            "{{ rules.days | format('x') }}",
+            "template error: No filter named 'format': a text may use abs, ",
+        ),
+        ("{{ org.name.upper }}", "'str' has no field 'upper'"),
+        ("{{ org.model_fields }}", "'OrgView' has no field 'model_fields'"),
+        ("{{ [1, 2] }}", "not allowed in content text: a list cannot be printed as it is"),
+        ("{{ 1 == 1 }}", "not allowed in content text: a yes/no rule cannot be printed"),
         ("{{ rules.days", "template error: unexpected end of template"),
     ],
 )
