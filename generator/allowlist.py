@@ -65,6 +65,10 @@ DROPPED_WITH_CONTENT = {
 """Elements removed with everything inside them; other elements a page does not keep leave
 their text."""
 
+ENDS_AT_ONCE = {"embed", "frame", "frameset", "math", "svg"}
+"""Of those, the elements that take nothing after them when never closed (void, or ending with
+their paragraph), as the site's cleaning reads them (tests/test_allowlist.py)."""
+
 URL_SCHEMES = {"http", "https", "mailto"}
 """Schemes a link may have; an address without one is the site's own."""
 
@@ -185,7 +189,7 @@ def _tag(match: re.Match[str], reported: set[str]) -> list[LeftOut]:
         rest = False
         if element in DROPPED_WITH_CONTENT:
             closed = re.search(rf"</{element}\b", match.string[match.end() :], re.IGNORECASE)
-            rest = not closing and closed is None
+            rest = not closing and closed is None and element not in ENDS_AT_ONCE
             what = (
                 "is HTML that pages never show, and is never closed: the page would leave out "
                 "everything after it"

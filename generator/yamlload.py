@@ -98,8 +98,12 @@ _MERGE = _YAML_TAG + "merge"
 _NOT_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+# Characters that show nothing but change what a text says: a name with a zero-width space is
+# another name to every comparison, and direction controls turn the text after them around.
+_INVISIBLE = "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_HIDDEN = re.compile(f"[{_INVISIBLE}]")
 # Escapes ("\0", "\x1b", "\ud800") write the same into a value: no page or PDF can hold them.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff{_INVISIBLE}]")
 _CONTROL_NAMES = {
     0x00: "NUL",
     0x08: "backspace",
@@ -110,6 +114,16 @@ _CONTROL_NAMES = {
     0x85: "next line",
     0x2028: "line separator",
     0x2029: "paragraph separator",
+    0x061C: "Arabic letter mark",
+    0x200B: "zero-width space",
+    0x200C: "zero-width non-joiner",
+    0x200D: "zero-width joiner",
+    0x200E: "left-to-right mark",
+    0x200F: "right-to-left mark",
+    0x2060: "word joiner",
+    0xFEFF: "zero-width no-break space",
+    **{code: "text direction control" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+    **{code: "invisible operator" for code in range(0x2061, 0x2065)},
 }
 
 
@@ -307,6 +321,15 @@ def _printable(text: str, path: Path) -> list[Problem]:
         fix = "use an ordinary line break" if code in (0x85, 0x2028, 0x2029) else "remove it"
         message = f"{name} (U+{code:04X}) is not allowed in YAML: {fix}"
         problems.append(Problem.at(path, *_place(text[: match.start()]), message))
+    for match in itertools.islice(_HIDDEN.finditer(text), MAX_REPORTED):
+        if match.start() == 0 and match.group() == "\ufeff":
+            continue  # a byte order mark, which some editors write first
+        code = ord(match.group())
+        message = (
+            f"an invisible character, {_CONTROL_NAMES[code]} (U+{code:04X}), is in the text: "
+            "remove it (it makes a word or name differ from how it looks)"
+        )
+        problems.append(Problem.at(path, *_place(text[: match.start()].lstrip("\ufeff")), message))
     return problems
 
 

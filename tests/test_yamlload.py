@@ -110,6 +110,23 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
                 (5, 4, "item 2 is empty: remove the '-' line"),
             ],
         ),
+        (
+            "\ufeffname: Kom\u200bmunen\ntitle: Heime\u202ekontor\n",
+            [
+                (
+                    1,
+                    10,
+                    "an invisible character, zero-width space (U+200B), is in the text: remove "
+                    "it (it makes a word or name differ from how it looks)",
+                ),
+                (
+                    2,
+                    13,
+                    "an invisible character, text direction control (U+202E), is in the text: "
+                    "remove it (it makes a word or name differ from how it looks)",
+                ),
+            ],
+        ),
     ],
     ids=[
         "syntax",
@@ -123,6 +140,7 @@ def test_values_and_keys_keep_their_place(tmp_path: Path) -> None:
         "escaped NUL",
         "deep nesting",
         "no value",
+        "invisible characters",
     ],
 )
 def test_bad_yaml_gives_every_problem_at_its_place(
