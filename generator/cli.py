@@ -120,6 +120,9 @@ def status_command(
     except PolicySiteError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # a content folder nobody may read, a file gone meanwhile
+        click.echo(f"error: {describe_os_error(exc)}", err=True)
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:

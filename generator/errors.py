@@ -81,8 +81,8 @@ _OS_HINTS = {
     errno.EROFS: "the file system is read-only: build into a writable folder (--site)",
     errno.ENOSPC: "the disk is full: free some space and build again",
     errno.EDQUOT: "the disk quota is used up: free some space and build again",
-    errno.EACCES: "permission denied: check who may write to the folder",
-    errno.EPERM: "operation not permitted: check who may write to the folder",
+    errno.EACCES: "permission denied: check who may read and write it (ls -l shows it)",
+    errno.EPERM: "operation not permitted: check who may read and write it (ls -l shows it)",
 }
 
 

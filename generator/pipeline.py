@@ -135,6 +135,7 @@ def _os_errors_named(func: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+@_os_errors_named
 def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     """Validate all content (and, with ``spelling``, spell-check it)."""
     with memory_of_the_last_build(paths).used():

@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, fixture_content
 
 COMMAND = str(Path(sys.executable).with_name("policy-site"))
@@ -99,3 +101,35 @@ def test_build_no_pdfs_is_a_preview_without_pdfs(tmp_path: Path) -> None:
     guideline = (site / "nb" / "testkommune" / "heimekontor" / "index.html").read_text("utf-8")
     assert "PDF ikke bygget i denne forhåndsvisningen" in guideline
     assert ".pdf" not in guideline
+
+
+def _unreadable(path: Path) -> None:
+    raise PermissionError(13, "Permission denied", str(path))
+
+
+@pytest.mark.parametrize("command", ["check", "status"])
+def test_content_nobody_may_read_is_named_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A policy folder the user may not read (chmod 000, another owner): which file, what to
+    do, exit 1. Run as root, the tests cannot make a file unreadable, so reading one fails."""
+    from click.testing import CliRunner
+
+    import generator.validate
+    from generator.cli import main
+
+    content = fixture_content("minimal", tmp_path)
+    blocked = content / "policies" / "heimekontor" / "policy.yml"
+    real = generator.validate._load_policy
+
+    def load_policy(folder: Path, *args: object) -> object:
+        if folder == blocked.parent:
+            _unreadable(blocked)
+        return real(folder, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.validate, "_load_policy", load_policy)
+    result = CliRunner().invoke(main, [command, "--project", str(ROOT), "--content", str(content)])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "policy.yml: permission denied: check who may read and write it" in result.output
