@@ -46,7 +46,17 @@ def _paths_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(
         project: Path | None, content: Path | None, site: Path | None, forms: Path | None, **kw: Any
     ) -> Any:
-        return func(Paths.default(project, content, site, forms), **kw)
+        paths = Paths.default(project, content, site, forms)
+        if not paths.templates.is_dir() or not paths.mkdocs_config.is_file():
+            where = "this folder" if project is None else str(paths.project)
+            click.echo(
+                f"error: {where} is not a policy-site project (it has no mkdocs.yml and "
+                "site_templates/): run the command in the project folder, or name it with "
+                "--project",
+                err=True,
+            )
+            sys.exit(1)
+        return func(paths, **kw)
 
     return wrapper
 
@@ -328,7 +338,8 @@ def run() -> NoReturn:
     except SystemExit as exc:
         if exc.code is not None and not isinstance(exc.code, int):
             raise  # a message to print: Python's own exit does that
-        code = exc.code or 0
+        # A wrong option or argument is bad input like any other: exit 1, not click's 2.
+        code = 1 if exc.code == 2 else exc.code or 0
     else:
         code = 0
     with contextlib.suppress(OSError, ValueError):  # a reader that went away: nothing to say

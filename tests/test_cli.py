@@ -133,3 +133,28 @@ def test_content_nobody_may_read_is_named_without_a_traceback(
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert "policy.yml: permission denied: check who may read and write it" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],  # run in another folder, no --project
+        ["build", "--site", "{file}"],  # a site that is a file: bad input, exit 1 (not 2)
+    ],
+)
+def test_a_command_run_from_the_wrong_place_says_what_to_do(
+    tmp_path: Path, args: list[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    given = [arg.format(file=tmp_path / "file") for arg in args]
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("policy-site")), *given],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    if args == ["check"]:
+        assert "is not a policy-site project" in result.stderr
+        assert "--project" in result.stderr
