@@ -6,6 +6,7 @@ by fill.py.
 
 from __future__ import annotations
 
+import os
 import re
 import typing
 from dataclasses import replace
@@ -416,17 +417,41 @@ def _document(
 ) -> Path | None:
     path = folder / name
     where = (*loc, "document")
-    if path.is_symlink() or not path.is_file():
-        problems.append(
-            source.problem(
-                where,
-                f"{dotted(where)}: document '{name}' is not in "
-                f"the policy's folder: put the file in {display_path(folder)}/ or correct the "
-                "name",
-            )
-        )
+    wrong = _not_a_document(path)
+    if wrong:
+        problems.append(source.problem(where, f"{dotted(where)}: document '{name}' {wrong}"))
         return None
     return path
+
+
+_DOCUMENT_STARTS = {
+    ".pdf": b"%PDF-",
+    ".docx": b"PK\x03\x04",
+    ".odt": b"PK\x03\x04",
+    ".xlsx": b"PK\x03\x04",
+}
+"""How each kind of document a policy attaches begins (DOCX, ODT and XLSX are ZIP files)."""
+
+
+def _not_a_document(path: Path) -> str:
+    """What is wrong with an attached document's file, or ''."""
+    folder = display_path(path.parent)
+    if not os.path.lexists(path):
+        return f"is not in the policy's folder: put the file in {folder}/ or correct the name"
+    if path.is_symlink():
+        return f"is a link: put the file itself in {folder}/"
+    if not path.is_file():
+        return "is not a file (a folder, or a device): put the document itself there"
+    start = _DOCUMENT_STARTS.get(path.suffix.lower())
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if start is not None and not head.startswith(start):
+        kind = path.suffix.lstrip(".").upper()
+        return (
+            f"is not a {kind} file (its content is not what a .{kind.lower()} holds): save it "
+            f"again as {kind}, or name it after what it is"
+        )
+    return ""
 
 
 def _load_policy(

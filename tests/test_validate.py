@@ -39,6 +39,14 @@ def write(file: str, text: str) -> Callable[[Path], None]:
     return lambda content: (content / file).write_text(text, encoding="utf-8")
 
 
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(content: Path) -> None:
+        for each in edits:
+            each(content)
+
+    return edit
+
+
 def delete(file: str) -> Callable[[Path], None]:
     return lambda content: (content / file).unlink()
 
@@ -427,6 +435,22 @@ CASES = [
         37,
         15,
         "attachments[1].document: document 'rutine.pdf' is not in the policy's folder",
+    ),
+    (
+        "document that is not what its name says",
+        both(
+            replace(
+                POLICY,
+                "attachments: [avtale, sjekkliste, oppfolgingssamtale]",
+                "attachments:\n  - avtale\n  - document: rutine.docx\n    title: {nb: R, nn: R}",
+            ),
+            write("policies/heimekontor/rutine.docx", "hei"),
+        ),
+        POLICY,
+        37,
+        15,
+        "attachments[1].document: document 'rutine.docx' is not a DOCX file (its content is not "
+        "what a .docx holds): save it again as DOCX, or name it after what it is",
     ),
     (
         "document of a type that cannot be attached",
