@@ -210,6 +210,7 @@ def build(
     old site, cache entries no longer used) is deleted by a process of its own that may
     outlive this one (``trash``); else before the build returns.
     """
+    _apart(paths)
     try:
         paths.site.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -226,6 +227,27 @@ def build(
             pdfs,
             (part_size, index_size),
             tidy_later,
+        )
+
+
+def _apart(paths: Paths) -> None:
+    """The site folder is replaced whole by each build: it must not hold, or be held by, what
+    the build reads (a site built into content/ would be read as content next time; a site
+    folder named as the content folder would replace it)."""
+    site = paths.site
+    for name, folder in (
+        ("content", paths.content),
+        ("forms", paths.forms),
+        ("templates", paths.templates),
+    ):
+        if site == folder or site.is_relative_to(folder) or folder.is_relative_to(site):
+            raise BuildError(
+                f"the site folder {site} and the {name} folder {folder} overlap: a build "
+                "replaces the site folder whole, so name one outside the others (--site)"
+            )
+    if paths.project.is_relative_to(site):
+        raise BuildError(
+            f"the site folder {site} holds the project: name a folder inside or beside it (--site)"
         )
 
 

@@ -158,3 +158,29 @@ def test_a_command_run_from_the_wrong_place_says_what_to_do(
     if args == ["check"]:
         assert "is not a policy-site project" in result.stderr
         assert "--project" in result.stderr
+
+
+@pytest.mark.parametrize("site", ["content", "content/site", ".", "forms/site"])
+def test_a_site_folder_that_overlaps_what_the_build_reads_is_refused(
+    tmp_path: Path, site: str
+) -> None:
+    """A build replaces its site folder whole: named as the content folder (or the project),
+    it would replace the policies with pages."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "site_templates", project / "site_templates")
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(fixture_content("minimal", tmp_path), project / "content")
+    shutil.copytree(ROOT / "forms", project / "forms")
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+
+    result = CliRunner().invoke(
+        main, ["build", "--project", str(project), "--site", str(project / site)]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "overlap" in result.output or "holds the project" in result.output
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
