@@ -47,12 +47,11 @@ def _paths_options(func: Callable[..., Any]) -> Callable[..., Any]:
         project: Path | None, content: Path | None, site: Path | None, forms: Path | None, **kw: Any
     ) -> Any:
         paths = Paths.default(project, content, site, forms)
-        if not paths.templates.is_dir() or not paths.mkdocs_config.is_file():
+        if not paths.templates.is_dir():
             where = "this folder" if project is None else str(paths.project)
             click.echo(
-                f"error: {where} is not a policy-site project (it has no mkdocs.yml and "
-                "site_templates/): run the command in the project folder, or name it with "
-                "--project",
+                f"error: {where} is not a policy-site project (it has no site_templates/): run "
+                "the command in the project folder, or name it with --project",
                 err=True,
             )
             sys.exit(1)

@@ -154,7 +154,7 @@ def _collect(
 
 
 def _load_catalogue(path: Path, problems: list[Problem]) -> Catalogue | None:
-    if not path.is_file():
+    if not os.path.lexists(path):
         problems.append(
             Problem.at(
                 path,
@@ -263,7 +263,7 @@ GLOSSARY = "glossary.yml"
 
 
 def _load_glossary(path: Path, problems: list[Problem]) -> dict[str, Localized]:
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}
     source, yaml_problems = load_yaml(path)
     problems.extend(yaml_problems)
@@ -283,7 +283,7 @@ def _load_glossary(path: Path, problems: list[Problem]) -> dict[str, Localized]:
 def _load_statement(
     path: Path, problems: list[Problem], warnings: list[Problem]
 ) -> Statement | None:
-    if not path.is_file():
+    if not os.path.lexists(path):
         problems.append(
             Problem.at(
                 path,
@@ -462,7 +462,7 @@ def _load_policy(
     warnings: list[Problem],
 ) -> PolicyEntry | None:
     policy_path = folder / "policy.yml"
-    if not policy_path.is_file():
+    if not os.path.lexists(policy_path):
         message = (
             "missing policy.yml in policy folder: write it (with nb.yml and nn.yml beside it), "
             "or move the folder out of policies/"
@@ -485,7 +485,7 @@ def _load_policy(
     texts: dict[str, tuple[Source, PolicyText]] = {}
     for lang in LANGUAGES:
         path = folder / f"{lang}.yml"
-        if not path.is_file():
+        if not os.path.lexists(path):
             problems.append(
                 Problem.at(
                     policy_path,
