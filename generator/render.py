@@ -467,7 +467,10 @@ def _abbreviations(project: Project, entry: PolicyEntry, lang: str) -> list[tupl
     approval = entry.policy.approval
     words = [text.title, text.summary, *(f"{x.heading or ''} {x.body}" for x in text.sections)]
     if approval:
-        words += [approval.body or "", approval.reference[lang] if approval.reference else ""]
+        words += [
+            approval.body_in(lang) or "",
+            approval.reference[lang] if approval.reference else "",
+        ]
     page = "\n".join(words)
     return [
         (term, meaning[lang])

@@ -116,12 +116,17 @@ class Organisation(Model):
 class Approval(Model):
     """Who approved the policy, and when: give what the source states, leave out the rest."""
 
-    body: Text | None = None
-    """The body that decided (e.g. Formannskapet, MBM)."""
+    body: Text | Localized | None = None
+    """The body that decided (e.g. Formannskapet, MBM); {nb: …, nn: …} where the written forms
+    name it differently (Direktørens ledermøte / Direktøren sitt leiarmøte)."""
     reference: Localized | None = None
     """The decision as written in the source, e.g. "Vedtatt i MBM 24/8-21"."""
     date: dt.date | None = None
     """Date of the decision."""
+
+    def body_in(self, lang: str) -> str | None:
+        """The body's name in a written form."""
+        return self.body[lang] if isinstance(self.body, Localized) else self.body
 
     @model_validator(mode="after")
     def _something(self) -> Approval:

@@ -67,6 +67,12 @@ def test_nothing_is_made_up_for_a_policy_without_date_or_version(site: Path) -> 
         assert "Fjordvik" not in changelog
 
 
+def test_an_approving_body_named_in_each_written_form_reads_so(site: Path) -> None:
+    for lang, body in (("nb", "Daglig leder"), ("nn", "Dagleg leiar")):
+        text = article(site / lang / "frivillighjelpa" / "hjemmekontor" / "index.html")
+        assert f"{body}, " in text, text
+
+
 def test_no_date_appears_that_the_content_does_not_hold(site: Path) -> None:
     allowed = content_dates()
     written = {
