@@ -117,8 +117,7 @@ class Approval(Model):
     """Who approved the policy, and when: give what the source states, leave out the rest."""
 
     body: Text | Localized | None = None
-    """The body that decided (e.g. Formannskapet, MBM); {nb: …, nn: …} where the written forms
-    name it differently (Direktørens ledermøte / Direktøren sitt leiarmøte)."""
+    """The body that decided (e.g. Formannskapet, MBM); {nb: …, nn: …} if the forms differ."""
     reference: Localized | None = None
     """The decision as written in the source, e.g. "Vedtatt i MBM 24/8-21"."""
     date: dt.date | None = None
