@@ -205,5 +205,6 @@ def test_a_task_announced_runs_before_tasks_handed_out_ahead_of_it() -> None:
     workers.run()
 
     begun = dict(seen)
-    # One PDF runs beside the part; the index goes next, before the other three.
-    assert sum(begun[name] < begun["index"] for name in "abcd") == 1
+    # One PDF runs beside the part, and perhaps a second once the first is done; the index
+    # goes next, before the rest. Handed out ahead, three would go before it.
+    assert sum(begun[name] < begun["index"] for name in "abcd") <= 2
