@@ -418,6 +418,26 @@ def rules_used(formula: str) -> list[str]:
     ]
 
 
+def unknown_rules(text: str, catalogue: Catalogue) -> list[TextError]:
+    """The rules a text names that the catalogue does not declare, and a text that is not a
+    template at all: what can be told of a text without the policy's rules (when they have
+    problems of their own, so that every problem is found in one run)."""
+    try:
+        tree = text_environment().parse(text)
+    except TemplateSyntaxError as exc:
+        return [TextError(f"template error: {_worded(exc.message)}", exc.lineno or 1, "{")]
+    found = []
+    for node in tree.find_all(nodes.Getattr):
+        if not isinstance(node.node, nodes.Name) or node.node.name != "rules":
+            continue
+        if node.attr not in catalogue.by_id:
+            hint = difflib.get_close_matches(node.attr, catalogue.ids, n=1)
+            suffix = f"did you mean '{hint[0]}'? If not, " if hint else ""
+            message = f"unknown rule '{node.attr}': {suffix}declare it in content/{CATALOGUE_FILE}"
+            found.append(TextError(message, node.lineno, node.attr))
+    return found
+
+
 def check_formula(formula: str, catalogue: Catalogue) -> None:
     """A derived rule's formula must compile and read only declared rules. Raises TextError."""
     for rule_id in rules_used(formula):

@@ -16,7 +16,7 @@ from typing import Any
 from generator.allowlist import left_out
 from generator.errors import ContentError, Problem, display_path
 from generator.fields import LANGUAGE_NAMES, LANGUAGES, SLUG_PATTERN, Localized
-from generator.fill import fill
+from generator.fill import fill, problem_in_text
 from generator.forms import (
     AdaptedForm,
     FormSource,
@@ -42,7 +42,14 @@ from generator.project import (
 from generator.rules import CATALOGUE_FILE, Catalogue, RuleDeclaration
 from generator.schema import Abbreviation, Organisation, Policy, PolicyText, Statement
 from generator.templates import Strings, load_strings
-from generator.textvars import OrgView, RuleSet, TextError, check_formula, derive
+from generator.textvars import (
+    OrgView,
+    RuleSet,
+    TextError,
+    check_formula,
+    derive,
+    unknown_rules,
+)
 from generator.translations import state as translation_state
 from generator.yamlload import Loc, Source, dotted, load_yaml
 
@@ -481,6 +488,11 @@ def _load_policy(
     rules = None
     if source is not None and policy is not None and catalogue is not None:
         rules = _rules(policy, source, catalogue, problems)
+    elif source is not None and catalogue is not None and isinstance(source.data, dict):
+        # The policy has problems of its own; its rules' are found in the same run.
+        given = source.data.get("rules")
+        if isinstance(given, dict):
+            validate_at(given, catalogue.model(), source, ("rules",), problems)
 
     texts: dict[str, tuple[Source, PolicyText]] = {}
     for lang in LANGUAGES:
@@ -515,6 +527,9 @@ def _load_policy(
                     )
                 )
     if policy is None or rules is None or len(texts) != len(LANGUAGES):
+        if catalogue is not None:  # what the texts get wrong on their own, found now too
+            for text_source, text in texts.values():
+                _check_rule_names(text_source, text, catalogue, problems)
         return None
     assert source is not None  # a policy only validates when its file loaded
     org = organisations[policy.organisation]
@@ -570,6 +585,18 @@ def _rules(
         if value is not None:
             rules = RuleSet(catalogue, {**rules.values, rule.id: value})
     return rules
+
+
+def _check_rule_names(
+    source: Source, text: PolicyText, catalogue: Catalogue, problems: list[Problem]
+) -> None:
+    """Unknown rules and broken templates in a text that cannot be filled in (its policy's
+    rules have problems): reported with those, not after they are fixed."""
+    places: list[tuple[Loc, str]] = [(("summary",), text.summary)]
+    places += [(("sections", i, "body"), s.body) for i, s in enumerate(text.sections)]
+    for loc, value in places:
+        for error in unknown_rules(value, catalogue):
+            problems.append(problem_in_text(source, loc, value, error))
 
 
 def _check_section_ids(source: Source, text: PolicyText, problems: list[Problem]) -> None:

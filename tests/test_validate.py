@@ -848,6 +848,26 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path: Path) -> None:
     assert "3 problem(s) found." in result.output
 
 
+def test_problems_that_hide_each_other_are_found_in_one_run(tmp_path: Path) -> None:
+    """A policy with a problem of its own still has its rules and its texts' rule names
+    checked: a maintainer who fixes what one run says meets no new problems in the next."""
+    content = fixture_content("minimal", tmp_path)
+    replace(POLICY, "status: active", "status: aktiv")(content)
+    replace(POLICY, "follow_up_interval_months: 6", "follow_up_interval_months: mange")(content)
+    replace(NB, "rules.home_days_per_week_max", "rules.home_dayz_per_week_max")(content)
+
+    result = CliRunner().invoke(main, ["check", "--project", str(ROOT), "--content", str(content)])
+
+    assert result.exit_code == 1
+    for said in (
+        "policy.yml:5:9: status: expected one of",
+        "policy.yml:27:30: rules.follow_up_interval_months: expected a number of months",
+        "nb.yml:7:48: sections[0].body: unknown rule 'home_dayz_per_week_max'",
+    ):
+        assert said in result.output, result.output
+    assert "3 problem(s) found." in result.output
+
+
 def test_the_real_command_prints_no_traceback(tmp_path: Path) -> None:
     """The installed console script, as a maintainer runs it."""
     content = fixture_content("minimal", tmp_path)
