@@ -272,3 +272,37 @@ def test_a_bokmal_word_on_a_nynorsk_page_offers_the_bokmal_hits(
     here = search(page, default_server, "nn", "hjemmekontor")
     assert not here.links, here
     expect(page.locator(OTHER_HITS)).to_have_text(f"{shown.group(1)} treff på bokmål")
+
+
+def test_no_hit_in_the_readers_organisation_offers_the_others_by_keyboard(
+    page: Page,
+    default_server: str,
+    axe_source: str,  # noqa: F811
+) -> None:
+    """ "Waco" is in Vestland's guideline only: searched from Kommunen's page, the answer says
+    so and offers the hits of every organisation, read out with the count (one live region)
+    and one key away."""
+    page.goto(f"{default_server}/nb/vestland-fylkeskommune/")
+    wait_for_search_ready(page)
+    page.locator(SEARCH_BOX).fill("Waco")
+    expect(page.locator(SEARCH_META)).to_have_text(
+        re.compile(r"^\d+ treff i Vestland fylkeskommune$")
+    )
+    vestland = int(page.locator(SEARCH_META).inner_text().split()[0])
+
+    page.goto(f"{default_server}/nb/kommune/hjemmekontor/")
+    wait_for_search_ready(page)
+    page.locator(SEARCH_BOX).fill("Waco")
+    expect(page.locator(SEARCH_META)).to_have_text("0 treff i Kommunen")
+    wider = page.locator(".ps-search-status .ps-wider-hits button")
+    expect(wider).to_have_text(f"{vestland} treff i alle virksomheter")
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    problems = axe_violations(page, axe_source, "nb/kommune/hjemmekontor/ no hit in Kommunen")
+    assert not problems, "\n".join(problems)
+
+    wider.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(SEARCH_META)).to_have_text(f"{vestland} treff")
+    assert page_results(page)
+    expect(page.locator(SEARCH_BOX)).to_be_focused()
+    page.evaluate("localStorage.clear()")

@@ -179,8 +179,24 @@
   }
 
   function clearOther() {
-    var old = root.querySelector(".ps-other-form-hits");
-    if (old) old.remove();
+    root.querySelectorAll(".ps-other-form-hits, .ps-wider-hits").forEach(function (old) {
+      old.remove();
+    });
+  }
+
+  // No hit in the reader's organisation, some in others: one button widens the search.
+  function offerWider(count, number) {
+    if (number !== current || !scope) return;
+    clearOther();
+    var paragraph = document.createElement("p");
+    paragraph.className = "ps-wider-hits";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "ps-search-scope__button";
+    button.textContent = fill(strings.count_all, { count: count });
+    button.addEventListener("click", function () { scope.click(); input.focus(); });
+    paragraph.appendChild(button);
+    meta.insertAdjacentElement("afterend", paragraph);
   }
 
   function offerOther(query, number) {
@@ -235,7 +251,10 @@
             ? everything(root.dataset.root).then(function (all) { return all.search(query); })
               .then(function (wider) { return hits(wider, query); })
             : Promise.resolve(0);
-          elsewhere.then(function (wider) { if (!wider) offerOther(query, number); });
+          elsewhere.then(function (wider) {
+            if (wider) offerWider(wider, number);
+            else offerOther(query, number);
+          });
         });
       })
       .catch(function () {
