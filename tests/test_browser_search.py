@@ -306,3 +306,19 @@ def test_no_hit_in_the_readers_organisation_offers_the_others_by_keyboard(
     assert page_results(page)
     expect(page.locator(SEARCH_BOX)).to_be_focused()
     page.evaluate("localStorage.clear()")
+
+
+def test_a_result_leads_to_the_section_that_holds_the_word(page: Page, default_server: str) -> None:
+    """ "oppsigelse" is in a section far down Kommunen's guideline: the result names that
+    section and opens the page there, not at its top."""
+    outcome = search(page, default_server, "nb", "oppsigelse")
+    guideline = [link for link in outcome.links if "/nb/kommune/hjemmekontor/#" in link]
+    assert guideline, outcome
+    named = page.locator(f"{RESULT_ITEM} .ps-result-section").all_inner_texts()
+    assert any("Oppsigelse" in text for text in named), named
+
+    page.goto(guideline[0])
+    anchor = urlsplit(guideline[0]).fragment
+    heading = page.locator(f"[id='{anchor}']")
+    expect(heading).to_contain_text("Oppsigelse")
+    expect(heading).to_be_in_viewport()

@@ -97,19 +97,37 @@
     });
   }
 
+  // The section of a page that holds most of the words found (Pagefind's sub-results, one
+  // per heading), when it is not the page's top: the result leads there.
+  function section(data) {
+    var best = null;
+    (data.sub_results || []).forEach(function (sub) {
+      var found = (sub.locations || []).length;
+      if (found && (!best || found > (best.locations || []).length)) best = sub;
+    });
+    return best && best.url && best.url.indexOf("#") >= 0 && best.title ? best : null;
+  }
+
   function item(data) {
     var entry = document.createElement("li");
     entry.className = "md-search-result__item";
     var link = document.createElement("a");
     link.className = "md-search-result__link";
-    link.href = data.url;
+    var part = section(data);
+    link.href = part ? part.url : data.url;
     var article = document.createElement("article");
     article.className = "md-search-result__article md-typeset";
     var title = document.createElement("h1");
     title.textContent = (data.meta && data.meta.title) || data.url;
-    var text = document.createElement("p");
-    excerpt(text, data.excerpt);
     article.appendChild(title);
+    if (part) {
+      var heading = document.createElement("p");
+      heading.className = "ps-result-section";
+      heading.textContent = part.title;
+      article.appendChild(heading);
+    }
+    var text = document.createElement("p");
+    excerpt(text, part ? part.excerpt : data.excerpt);
     article.appendChild(text);
     link.appendChild(article);
     entry.appendChild(link);
