@@ -105,6 +105,26 @@ class LeftOut:
     closed): an error, not a warning."""
 
 
+MAX_QUOTE_DEPTH = 10
+"""Quotes inside quotes a text may have; far more (">" 200 times) exhaust the PDF renderer's
+recursion, and no policy needs more than two."""
+
+_QUOTES = re.compile(r"^[ \t]*((?:>[ \t]*)+)", re.MULTILINE)
+
+
+def too_deep(markdown: str) -> LeftOut | None:
+    """The first line that nests quotes deeper than ``MAX_QUOTE_DEPTH``, as a problem."""
+    for match in _QUOTES.finditer(markdown):
+        if match.group(1).count(">") > MAX_QUOTE_DEPTH:
+            return LeftOut(
+                _first_line(match.group(0)),
+                f"quotes nested more than {MAX_QUOTE_DEPTH} deep ('>' at the start of a line "
+                "starts a quote): use one or two, or write the '>' as '&gt;'",
+                loses_rest=True,
+            )
+    return None
+
+
 def left_out(markdown: str) -> list[LeftOut]:
     """The HTML tags, attributes, links and images of ``markdown`` that a page would leave out,
     in the order they stand. Code (in backticks or fenced) and backslash escapes are text;

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from generator.allowlist import left_out
+from generator.allowlist import left_out, too_deep
 from generator.errors import ContentError, Problem, display_path
 from generator.fields import LANGUAGE_NAMES, LANGUAGES, SLUG_PATTERN, Localized
 from generator.fill import fill, problem_in_text
@@ -698,7 +698,8 @@ def _markup_warnings(
     error (into ``problems``) for one that takes the rest of the text with it."""
     where = dotted(loc)
     warnings = []
-    for piece in left_out(markdown):
+    deep = too_deep(markdown)
+    for piece in [*left_out(markdown), *([deep] if deep else [])]:
         place = source.find(loc, piece.written)
         if piece.loses_rest:
             problems.append(Problem.at(source.path, *place, f"{where}: {piece.message}"))

@@ -390,6 +390,19 @@ CASES = [
         "page would leave out everything after it",
     ),
     (
+        "quotes nested too deep",
+        replace(
+            NB,
+            "      Lederen følger opp",
+            "      " + ">" * 200 + " dypt\n\n      Lederen følger opp",
+        ),
+        NB,
+        11,
+        7,
+        "sections[1].body: quotes nested more than 10 deep ('>' at the start of a line starts a "
+        "quote): use one or two, or write the '>' as '&gt;'",
+    ),
+    (
         "duplicate section id",
         replace(NB, "id: oppfolging", "id: omfang"),
         NB,
