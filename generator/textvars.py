@@ -154,18 +154,24 @@ def _words(context: Any, number: Any, gender: str = "m") -> str:
 def _month_year(context: Any, value: Any) -> str:
     if isinstance(value, YearMonth):
         return str(value)
-    year, month = str(value).split("-")
-    return f"{month_name(int(month), context['lang'])} {year}"
+    parts = str(value).split("-")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts) or not 1 <= int(parts[1]) <= 12:
+        raise ValueError("month_year needs a month: use it on a rule of type year-month")
+    return f"{month_name(int(parts[1]), context['lang'])} {parts[0]}"
 
 
 @pass_context
 def _items(context: Any, items: Any) -> str:
     lang = context["lang"]
+    if not isinstance(items, list | tuple) or not all(hasattr(item, "name") for item in items):
+        raise ValueError("items needs a list of named things: use it on a list rule")
     return format_list([item.name[lang] for item in items], lang)
 
 
 @pass_context
 def _date(context: Any, value: Any) -> str:
+    if not isinstance(value, dt.date):
+        raise ValueError("date needs a date: use it on a rule of type date")
     return format_date(value, context["lang"])
 
 
@@ -247,6 +253,11 @@ class TextEnvironment(SandboxedEnvironment):
         raise SecurityError("content text cannot call functions or methods")
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
+        if op in ("**", "//", "/", "%") and not numbers:
+            raise TypeError(
+                f"'{op}' needs a number on each side (a filter such as | words makes text)"
+            )
         if op == "**" and (not _small(left) or not _small(right) or abs(right) > 64):
             raise SecurityError("the number is too large")
         if op == "*" and any(isinstance(v, str | list | tuple) for v in (left, right)):
@@ -332,10 +343,9 @@ def _lift_wording(env: TextEnvironment, every: list[nodes.Node]) -> dict[str, st
 
 
 def _small(value: Any) -> bool:
-    try:
-        return abs(value) <= MAX_NUMBER
-    except TypeError:
-        return True
+    if not isinstance(value, int | float):
+        return True  # not a number: the operation itself says what is wrong
+    return abs(value) <= MAX_NUMBER
 
 
 def _checked_statements(
