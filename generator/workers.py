@@ -34,7 +34,7 @@ from multiprocessing import forkserver
 from multiprocessing.connection import wait as wait_for
 from typing import Any
 
-from generator.errors import BuildError
+from generator.errors import BuildError, describe_os_error
 
 
 @dataclass(frozen=True)
@@ -342,4 +342,6 @@ def _call(task: Task) -> tuple[Any, float, float]:
 
 
 def _what(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return describe_os_error(exc)  # a full disk says to free space, not "[Errno 28]"
     return str(exc) or type(exc).__name__

@@ -3,6 +3,7 @@ task that failed, whether it raised or its process died."""
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import time
@@ -208,3 +209,15 @@ def test_a_task_announced_runs_before_tasks_handed_out_ahead_of_it() -> None:
     # One PDF runs beside the part, and perhaps a second once the first is done; the index
     # goes next, before the rest. Handed out ahead, three would go before it.
     assert sum(begun[name] < begun["index"] for name in "abcd") <= 2
+
+
+def disk_full(path: str) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device", path)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_full_disk_in_a_task_says_what_to_do(count: int) -> None:
+    workers = Workers(count)
+    workers.submit("PDF", "PDF nb/a.pdf", disk_full, "/site/nb/a.pdf")
+    with pytest.raises(BuildError, match="the disk is full: free some space and build again"):
+        workers.run()
