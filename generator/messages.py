@@ -101,6 +101,10 @@ def _problem_from(source: Source, model: type[BaseModel], error: Any, prefix: Lo
             key=True,
         )
     message = _expectation(kind, error, given)
+    key, named, rest = message.partition(": ")
+    if kind == "value_error" and not inner and named and key in model.model_fields:
+        # A model's validator about one of its keys ("version: …"): at that key's line.
+        return source.problem((*loc, key), f"{_dotted((*loc, key))}: {rest}")
     if kind == "string_type" and isinstance(given, bool | int | float | dt.date):
         # YAML read "2.10" as the number 2.1, "2024-03-15" as a date: quotes keep the text.
         written = _written_at(source, loc)

@@ -299,7 +299,10 @@ class Policy(Model):
     @model_validator(mode="after")
     def _dated_has_time(self) -> Policy:
         if self.as_of is None and any(item.until is None for item in self.dated):
-            raise ValueError("a dated statement without until needs the policy's as_of")
+            raise ValueError(
+                "a dated statement without until needs the policy's as_of: add as_of (the "
+                "date the text speaks from), or give the statement its until"
+            )
         return self
 
     @model_validator(mode="after")
@@ -307,7 +310,9 @@ class Policy(Model):
         versions = [change.version for change in self.changelog if change.version]
         if self.version and versions and self.version not in versions:
             raise ValueError(
-                f"the change log has no entry for the current version '{self.version}'"
+                f"version: the change log has no entry for the current version "
+                f"'{self.version}': add one under changelog (version: '{self.version}'), or "
+                "correct version"
             )
         return self
 

@@ -276,9 +276,10 @@ CASES = [
         "version missing from change log",
         replace(POLICY, 'version: "2.0"\nstatus', 'version: "3.0"\nstatus'),
         POLICY,
-        1,
-        1,
-        "the change log has no entry for the current version '3.0'",
+        4,
+        10,
+        "version: the change log has no entry for the current version '3.0': add one under "
+        "changelog (version: '3.0'), or correct version",
     ),
     (
         "unknown organisation",
