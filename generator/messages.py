@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.errors import Problem
+from generator.fields import Localized
 from generator.yamlload import Loc, Source, load_yaml
 from generator.yamlload import dotted as _dotted
 
@@ -101,6 +102,10 @@ def _problem_from(source: Source, model: type[BaseModel], error: Any, prefix: Lo
             key=True,
         )
     message = _expectation(kind, error, given)
+    if kind == "model_type" and isinstance(given, str) and _model_at(model, inner) is Localized:
+        message = f"expected the text in both written forms, as {{nb: {given}, nn: …}}"
+    if kind.startswith("date") and isinstance(given, str):
+        message += _no_such_day(given)
     key, named, rest = message.partition(": ")
     if kind == "value_error" and not inner and named and key in model.model_fields:
         # A model's validator about one of its keys ("version: …"): at that key's line.
@@ -111,6 +116,18 @@ def _problem_from(source: Source, model: type[BaseModel], error: Any, prefix: Lo
         if written:
             message += f': write it in quotes, as in "{written}", to keep it as text'
     return source.problem(loc, f"{path}: {message}" if path else message)
+
+
+def _no_such_day(given: str) -> str:
+    """Why a value written as YYYY-MM-DD is no date (2026-02-30), or ''."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", given.strip())
+    if not match:
+        return ""
+    try:
+        dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return ": there is no such day; check the day and the month"
+    return ""
 
 
 def _written_at(source: Source, loc: Loc) -> str:

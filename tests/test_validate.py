@@ -330,6 +330,22 @@ CASES = [
         "name.nn: expected text, got only spaces",
     ),
     (
+        "name in one written form only",
+        replace(ORG, "name:\n  nb: Testkommune\n  nn: Testkommune\n", "name: Testkommune\n"),
+        ORG,
+        2,
+        7,
+        "name: expected the text in both written forms, as {nb: Testkommune, nn: …}",
+    ),
+    (
+        "a day that does not exist",
+        replace(POLICY, "effective: 2024-04-01", "effective: 2026-02-30"),
+        POLICY,
+        12,
+        12,
+        "effective: expected a date as YYYY-MM-DD, got '2026-02-30': there is no such day",
+    ),
+    (
         "slug differs from file name",
         replace(ORG, "slug: testkommune", "slug: test-kommune"),
         ORG,
