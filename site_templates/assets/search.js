@@ -173,7 +173,7 @@
   // The next results, or with ``fresh`` the first ones in place of the last search's; true once
   // they are shown (false when a newer search came first). A result that does not hold the
   // query (see ``holds``) is dropped from ``results`` when it comes to be shown.
-  function showMore(number, fresh, query) {
+  function showMore(number, fresh, query, tries) {
     var start = fresh ? 0 : list.children.length;
     var batch = results.slice(start, start + PAGE);
     return Promise.all(batch.map(function (result) { return result.data(); }))
@@ -189,8 +189,9 @@
         });
         results.splice.apply(results, [start, batch.length].concat(kept));
         more.hidden = list.children.length >= results.length;
-        if (kept.length < batch.length && !more.hidden && kept.length < PAGE) {
-          return showMore(number, false, query); // fill the page with hits that hold
+        // Fill the page with hits that hold, a few batches at most: the rest waits for "more".
+        if (kept.length < batch.length && !more.hidden && (tries || 0) < 3) {
+          return showMore(number, false, query, (tries || 0) + 1);
         }
         return true;
       });
