@@ -583,7 +583,13 @@ def _not_a_key(lines: list[str], index: int) -> str:
             continue
         if len(text) - len(text.lstrip()) > indent:
             continue  # a line of a text, indented further ("### …" too): look on for its key
-        if re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", text) or above < index - 1:
+        block = re.search(r"(\w[\w-]*):\s*[|>][-+0-9]*\s*(#.*)?$", text)
+        if block and above == index - 1:
+            return (
+                f"this line is read as a key, not as text: the lines of '{block.group(1)}' must "
+                f"be indented further than '{block.group(1)}:' on line {above + 1}"
+            )
+        if block or above < index - 1:
             return (
                 f"this line is read as a key, not as text: a text's lines must all be indented "
                 f"at least as far as its first line (see line {above + 2})"

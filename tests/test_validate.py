@@ -133,6 +133,15 @@ CASES = [
         "indented at least as far as its first line (see line 11)",
     ),
     (
+        "a text's first line not indented past its key",
+        replace(NB, "    body: |\n      Ansatte kan", "    body: |\n    Ansatte kan"),
+        NB,
+        7,
+        5,
+        "YAML syntax error: this line is read as a key, not as text: the lines of 'body' must be "
+        "indented further than 'body:' on line 6",
+    ),
+    (
         "no space after a key's colon",
         replace(NB, "summary: Hvordan", "summary:Hvordan"),
         NB,
