@@ -129,9 +129,7 @@ class _RuleUndefined(StrictUndefined):
             rules = owner._rules
             if name in rules.catalogue.by_id:
                 return f"rule '{name}' is used in the text but not set in the policy's rules"
-            hint = difflib.get_close_matches(name, rules.catalogue.ids, n=1)
-            suffix = f"did you mean '{hint[0]}'? If not, " if hint else ""
-            return f"unknown rule '{name}': {suffix}declare it in content/{CATALOGUE_FILE}"
+            return _unknown_rule(name, rules.catalogue)
         if owner is not missing and not isinstance(owner, _RuleUndefined):
             return f"'{type(owner).__name__}' has no field '{name}'"
         return f"'{name}' is not defined (text may use 'rules' and 'org')"
@@ -441,11 +439,14 @@ def unknown_rules(text: str, catalogue: Catalogue) -> list[TextError]:
         if not isinstance(node.node, nodes.Name) or node.node.name != "rules":
             continue
         if node.attr not in catalogue.by_id:
-            hint = difflib.get_close_matches(node.attr, catalogue.ids, n=1)
-            suffix = f"did you mean '{hint[0]}'? If not, " if hint else ""
-            message = f"unknown rule '{node.attr}': {suffix}declare it in content/{CATALOGUE_FILE}"
-            found.append(TextError(message, node.lineno, node.attr))
+            found.append(TextError(_unknown_rule(node.attr, catalogue), node.lineno, node.attr))
     return found
+
+
+def _unknown_rule(name: str, catalogue: Catalogue) -> str:
+    hint = difflib.get_close_matches(name, catalogue.ids, n=1)
+    suffix = f"did you mean '{hint[0]}'? If not, " if hint else ""
+    return f"unknown rule '{name}': {suffix}declare it in content/{CATALOGUE_FILE}"
 
 
 def check_formula(formula: str, catalogue: Catalogue) -> None:

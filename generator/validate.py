@@ -431,12 +431,8 @@ def _document(
     return path
 
 
-_DOCUMENT_STARTS = {
-    ".pdf": b"%PDF-",
-    ".docx": b"PK\x03\x04",
-    ".odt": b"PK\x03\x04",
-    ".xlsx": b"PK\x03\x04",
-}
+_ZIP = b"PK\x03\x04"
+_DOCUMENT_STARTS = {".pdf": b"%PDF-", ".docx": _ZIP, ".odt": _ZIP, ".xlsx": _ZIP}
 """How each kind of document a policy attaches begins (DOCX, ODT and XLSX are ZIP files)."""
 
 
