@@ -63,7 +63,7 @@ from generator.templates import Strings, keeping_compiled, load_strings
 from generator.translations import NotATranslation, fingerprint, write_record
 from generator.trash import SPARE, STOPPED, TEMPORARY, Trash, left_behind, remove
 from generator.validate import check_content, load_project, load_project_text
-from generator.workers import Workers, fewer_collections, stop_unfinished, warm_up
+from generator.workers import Workers, fewer_collections, settle, stop_unfinished, warm_up
 from generator.yamlload import ParsedFiles, remembering
 
 
@@ -357,6 +357,7 @@ class _Clock:
             yield
         finally:
             self.seconds[stage] = time.perf_counter() - start
+            settle()
 
 
 def _report_content(project: Project, report: Report) -> None:
