@@ -413,17 +413,23 @@ def holds(env: TextEnvironment, condition: str, rules: RuleSet, org: OrgView | N
     return result
 
 
-def rules_used(formula: str) -> list[str]:
+def rules_used(formula: str) -> tuple[str, ...]:
     """The rule ids a condition or formula reads (``rules.x``). Raises TextError."""
+    return _rules_used(formula)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rules_used(formula: str) -> tuple[str, ...]:
+    # Every policy derives the same few formulas: each is parsed once (an error is not kept).
     try:
         tree = text_environment().parse(f"{{{{ {formula} }}}}")
     except TemplateSyntaxError as exc:
         raise TextError(f"template error: {_worded(exc.message)}") from None
-    return [
+    return tuple(
         node.attr
         for node in tree.find_all(nodes.Getattr)
         if isinstance(node.node, nodes.Name) and node.node.name == "rules"
-    ]
+    )
 
 
 def unknown_rules(text: str, catalogue: Catalogue) -> list[TextError]:

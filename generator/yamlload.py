@@ -279,7 +279,7 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> tuple[str | None, list[Prob
             f"not a regular file ({_file_kind(info.st_mode)}): content must be plain text files"
         )
     root = content_root(path)
-    if not path.resolve().is_relative_to(root.resolve()):
+    if not _inside(path, root):
         # Nothing of the file is read: its text would end up in logs.
         return fail(
             f"symbolic link to a file outside {display_path(root)}: refused; "
@@ -331,6 +331,24 @@ def _printable(text: str, path: Path) -> list[Problem]:
         )
         problems.append(Problem.at(path, *_place(text[: match.start()].lstrip("\ufeff")), message))
     return problems
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, below ``root``, leads to a file inside it: at once when no part of
+    it below ``root`` is a link (a few ``lstat``, where resolving the whole path took a tenth
+    of a second at 370 organisations), else as it resolves."""
+    path = path.absolute()
+    try:
+        here = str(root)
+        for part in path.relative_to(root).parts:
+            here = os.path.join(here, part)
+            if part == ".." or stat.S_ISLNK(os.lstat(here).st_mode):
+                break
+        else:
+            return True
+    except (OSError, ValueError):
+        pass
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def content_root(path: Path) -> Path:

@@ -150,7 +150,7 @@ def test_a_period_ends_on_its_last_day(value: object, end: dt.date) -> None:
 
 
 def test_formulas_name_the_rules_they_read_and_derive_only_when_all_are_set() -> None:
-    assert rules_used("rules.days * 2 + rules.months") == ["days", "months"]
+    assert rules_used("rules.days * 2 + rules.months") == ("days", "months")
     assert derive("rules.days * rules.months", rules()) == 12
     assert derive("rules.days + (rules.unset or 0)", rules()) is None
     check_formula("rules.days + 1", CATALOGUE)

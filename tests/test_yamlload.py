@@ -196,6 +196,26 @@ def test_a_link_inside_the_content_folder_is_read(tmp_path: Path) -> None:
     assert problems == [] and source.data == {"a": 1}
 
 
+@pytest.mark.parametrize("inside", [True, False])
+def test_a_linked_folder_on_the_way_is_followed_to_where_it_leads(
+    tmp_path: Path, inside: bool
+) -> None:
+    content = tmp_path / "content"
+    (content / "policies").mkdir(parents=True)
+    real = (content / "kept" if inside else tmp_path / "elsewhere") / "p"
+    real.mkdir(parents=True)
+    (real / "nb.yml").write_text("a: 1\n")
+    (content / "policies" / "p").symlink_to(real, target_is_directory=True)
+
+    source, problems = load_yaml(content / "policies" / "p" / "nb.yml")
+
+    if inside:
+        assert problems == [] and source is not None and source.data == {"a": 1}
+    else:
+        assert source is None
+        assert problems[0].message.startswith(f"symbolic link to a file outside {content}:")
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
