@@ -144,8 +144,7 @@ class ResolvedForm:
         only its fields' names and labels (70,000 controls at 370 organisations). ``head``:
         its fields before the sections, in order."""
         form = object.__new__(cls)
-        names = [f.name for f in fields(cls)]
-        for name, value in zip(names[: names.index("sections")], head, strict=True):
+        for name, value in zip(_head_fields(), head, strict=True):
             object.__setattr__(form, name, value)
         object.__setattr__(form, "made_from", made_from)
         object.__setattr__(form, "shows", shows)
@@ -169,6 +168,13 @@ class ResolvedForm:
         """A copy (another process's) holds the form made: what is kept stays here."""
         self.sections  # noqa: B018 (made now, where it is not yet)
         return {name: value for name, value in self.__dict__.items() if name[0] != "_"}
+
+
+@functools.cache
+def _head_fields() -> tuple[str, ...]:
+    """The names of a resolved form's fields before its sections (``ResolvedForm.kept``)."""
+    names = [f.name for f in fields(ResolvedForm)]
+    return tuple(names[: names.index("sections")])
 
 
 @dataclass
