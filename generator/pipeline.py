@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator import addresses as at
-from generator.cache import BuildCache, environment_key, files_key, sums_key, tree_key
+from generator.cache import (
+    BuildCache,
+    environment_key,
+    files_key,
+    read_framed,
+    sums_key,
+    tree_key,
+    write_framed,
+)
 from generator.errors import (
     BuildError,
     BuildStopped,
@@ -141,9 +149,9 @@ def check(paths: Paths, *, spelling: bool = False) -> CheckResult:
     with memory_of_the_last_build(paths).used():
         project, problems = check_content(paths.content, paths.forms, paths.templates)
         if spelling:
-            problems = sorted(
-                set(problems + check_spelling(paths.content, paths.forms, paths.templates))
-            )
+            with spelling_memory(paths) as memo:
+                spelled = check_spelling(paths.content, paths.forms, paths.templates, memo)
+            problems = sorted(set(problems + spelled))
     if project is None:
         return CheckResult(problems, [], [])
     states = [
@@ -265,6 +273,7 @@ def _build_locked(
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
     cache = _open_cache(paths, incremental, report)
+    cache.keep(cache.key(_SPELLED))  # written by the spelling check (``spelling_memory``)
     trash = Trash(cache.root, later=tidy_later)
     with clock("load and validate"):  # a ContentError here: nothing written yet
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
@@ -418,6 +427,21 @@ def memory_of_the_last_build(paths: Paths) -> Memory:
     return Memory(ParsedFiles(cache.peek(cache.key(_PARSED))), Kept(cache.peek(cache.key(_KEPT))))
 
 
+@contextlib.contextmanager
+def spelling_memory(paths: Paths) -> Iterator[Kept]:
+    """The unknown words of each content file as last found (``check_spelling``), kept in the
+    build cache, which builds leave in place; what is found meanwhile is added to it. Only
+    a whole file is ever read or written (two checks at once: the last one's is kept)."""
+    cache = BuildCache(_cache_dir(paths), environment_key())
+    where = cache.root / cache.key(_SPELLED)
+    memo = Kept(read_framed(where))
+    yield memo
+    if memo.changed:
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            cache.root.mkdir(exist_ok=True)  # beside the site (not a folder on the way to it)
+            write_framed(where, memo.dump())
+
+
 PUBLISHED_WITH = "published-with"
 """The cache key's name of a mark that the site in place was built with the cache's settings
 (its code and renderers): written once the site is in place, absent after a change to them."""
@@ -426,6 +450,8 @@ _PARSED = "parsed-yaml"
 """The cache key's name of the parsed content files."""
 _KEPT = "worked-out"
 """The cache key's name of the texts and forms with the rules filled in (``kept``)."""
+_SPELLED = "spelled"
+"""The cache key's name of the unknown words found in each content file (``spelling_memory``)."""
 _COMPILED = "compiled-templates"
 """The cache key's name of the folder of compiled templates (``templates.keeping_compiled``)."""
 

@@ -10,13 +10,15 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import kept
 from generator.errors import PolicySiteError, Problem, display_path
 from generator.fields import LANGUAGES
+from generator.kept import Kept
 from generator.yamlload import Loc, Source, load_yaml, read_text
 
 DICTIONARIES = {"nb": "nb_NO", "nn": "nn_NO"}
@@ -49,12 +51,33 @@ class Text:
     value: str
 
 
-def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> list[Problem]:
-    """Every word the dictionaries and the word list do not know, at its place."""
-    texts = list(_texts(content_dir, forms_dir, templates_dir))
+def check_spelling(
+    content_dir: Path, forms_dir: Path, templates_dir: Path, memo: Kept | None = None
+) -> list[Problem]:
+    """Every word the dictionaries and the word list do not know, at its place.
+
+    With ``memo``, a file checked before with the same text, word list and dictionaries is
+    not read again: its unknown words are taken from ``memo`` (where hundreds of organisations
+    are checked after each build, only what changed is), and those of the others added."""
     problems: list[Problem] = []
     known = _wordlist(content_dir / WORDLIST, problems)
-    places: dict[Path, str] = {}  # a file's name as shown, worked out once per file
+    setting = _setting(known) if memo is not None else ""
+    found: dict[Path, list[list[Any]]] = {}  # each file's unknown words: line, column, message
+    keys: dict[Path, str] = {}  # the files checked now: their keys in ``memo``
+    texts: list[Text] = []
+    for path, kind, language_of in _files(content_dir, forms_dir, templates_dir):
+        if memo is not None:
+            written, _ = read_text(path)
+            if written is None:
+                continue  # `policy-site check` says why
+            key = kept.digest("spelling", setting, kind, written)
+            stored = memo.get(key)
+            if _rows(stored):
+                found[path] = stored
+                continue
+            keys[path] = key
+        found[path] = []
+        texts += _values(path, language_of)
     # Organisations that start from the same policy share most of its texts word for word.
     words_in: dict[str, list[str]] = {}
     for lang in LANGUAGES:
@@ -64,29 +87,79 @@ def check_spelling(content_dir: Path, forms_dir: Path, templates_dir: Path) -> l
             for word in words:
                 if word in unknown:
                     line, col = _place(text, word)
-                    path = text.source.path
-                    if path not in places:
-                        places[path] = display_path(path)
-                    where = places[path]
-                    problems.append(Problem(where, line, col, f"unknown word '{word}' ({lang})"))
+                    message = f"unknown word '{word}' ({lang})"
+                    found[text.source.path].append([line, col, message])
+    if memo is not None:
+        for path, key in keys.items():
+            memo.put(key, found[path])
+    for path, rows in found.items():
+        where = display_path(path)
+        problems += [Problem(where, line, col, message) for line, col, message in rows]
     return sorted(set(problems))
 
 
-def _texts(content_dir: Path, forms_dir: Path, templates_dir: Path) -> Iterator[Text]:
+def _rows(stored: Any) -> bool:
+    """Whether ``stored`` is what ``check_spelling`` keeps of a file: [line, column, message]
+    for each unknown word (possibly none)."""
+    return isinstance(stored, list) and all(
+        isinstance(row, list)
+        and len(row) == 3
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in row[:2])
+        and isinstance(row[2], str)
+        for row in stored
+    )
+
+
+def _setting(known: set[str]) -> str:
+    """What a file's unknown words depend on besides its text: the word list, hunspell and
+    the dictionaries it finds (a dictionary updated since: every file checked again)."""
+    binary = shutil.which("hunspell") or ""
+    folders = [
+        *filter(None, os.environ.get("DICPATH", "").split(os.pathsep)),
+        "/usr/share/hunspell",
+        "/usr/share/myspell",
+        "/usr/share/myspell/dicts",
+    ]
+    candidates = [binary] if binary else []
+    candidates += [
+        os.path.join(folder, name + ending)
+        for name in DICTIONARIES.values()
+        for folder in folders
+        for ending in (".dic", ".aff")
+    ]
+    stamps = []
+    for candidate in candidates:
+        try:
+            status = os.stat(candidate)
+        except OSError:
+            continue
+        stamps.append(f"{candidate}\0{status.st_size}\0{status.st_mtime_ns}")
+    return kept.digest(*sorted(known), "\0", binary, *stamps)
+
+
+def _files(
+    content_dir: Path, forms_dir: Path, templates_dir: Path
+) -> Iterator[tuple[Path, str, Callable[[Loc], str | None]]]:
+    """Each file with prose: its path, what kind of file it is, and which written form each of
+    its values is in (by where it stands)."""
     for path in sorted(content_dir.glob("policies/*/*.yml")):
         if path.stem in LANGUAGES:
-            yield from _values(path, lambda loc, lang=path.stem: lang)
+            yield path, f"text {path.stem}", _all_in(path.stem)
     localized = sorted(content_dir.glob("organisations/*.yml")) + sorted(forms_dir.glob("*.yml"))
     localized += [content_dir / "accessibility.yml", content_dir / "glossary.yml"]
     localized += sorted(content_dir.glob("policies/*/policy.yml"))
     for path in localized:
         if path.is_file():
-            yield from _values(path, lambda loc: loc[-1] if loc and loc[-1] in LANGUAGES else None)
+            yield path, "localized", lambda loc: loc[-1] if loc and loc[-1] in LANGUAGES else None
     strings = templates_dir / "strings.yml"
-    yield from _values(strings, lambda loc: loc[0] if loc and loc[0] in LANGUAGES else None)
+    yield strings, "strings", lambda loc: loc[0] if loc and loc[0] in LANGUAGES else None
 
 
-def _values(path: Path, language_of: Any) -> Iterator[Text]:
+def _all_in(lang: str) -> Callable[[Loc], str | None]:
+    return lambda loc: lang
+
+
+def _values(path: Path, language_of: Callable[[Loc], str | None]) -> Iterator[Text]:
     """Every string value of a YAML file that ``language_of(loc)`` assigns a written form."""
     source, _ = load_yaml(path)
     if source is None:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from generator.errors import Problem, display_path
 from generator.fields import LANGUAGES
-from generator.pipeline import BuildResult, Paths, memory_of_the_last_build
+from generator.pipeline import BuildResult, Paths, memory_of_the_last_build, spelling_memory
 from generator.project import PolicyEntry, Project
 from generator.spelling import SpellingUnavailable, check_spelling
 from generator.templates import load_strings
@@ -174,8 +174,8 @@ def spelling_meanwhile(paths: Paths) -> Iterator[Callable[[], list[Problem]] | N
 def _spelling(paths: Paths) -> list[Problem]:
     """``check_spelling``, with the files the last build parsed taken as it left them (the
     build running meanwhile parses only what changed, and so does this)."""
-    with memory_of_the_last_build(paths).used():
-        return check_spelling(paths.content, paths.forms, paths.templates)
+    with memory_of_the_last_build(paths).used(), spelling_memory(paths) as memo:
+        return check_spelling(paths.content, paths.forms, paths.templates, memo)
 
 
 def _aside() -> None:
@@ -215,7 +215,8 @@ def _status(
             if spelled is not None:
                 problems = spelled()
             else:
-                problems = check_spelling(paths.content, paths.forms, paths.templates)
+                with spelling_memory(paths) as memo:
+                    problems = check_spelling(paths.content, paths.forms, paths.templates, memo)
         except SpellingUnavailable as exc:
             items.append(
                 Item(

@@ -82,3 +82,36 @@ def test_a_very_long_word_does_not_hold_the_check_up(run: str) -> None:
     finally:
         signal.alarm(0)
     assert words[-1] == "hjemmekontor"
+
+
+def test_a_second_check_takes_unchanged_files_as_found_and_checks_changed_ones(
+    tmp_path: Path,
+) -> None:
+    content = fixture_content("minimal", tmp_path)
+    site = ["--site", str(tmp_path / "site")]
+    runner = CliRunner()
+
+    def check() -> list[str]:
+        result = runner.invoke(main, ["check", "--spelling", "--content", str(content), *site])
+        return [line for line in result.output.splitlines() if "unknown word" in line]
+
+    replace(NB, "Lederen følger opp", "Lederen føljer opp")(content)
+    first = check()
+    assert first == [f"{content / NB}:11:15: unknown word 'føljer' (nb)"]
+    assert any((tmp_path / ".site.cache").iterdir()), "the words found are kept beside the site"
+    assert check() == first
+
+    # A changed file is checked again; the others are as they were.
+    replace(NB, "Lederen føljer opp", "Lederen følger oppp")(content)
+    assert check() == [f"{content / NB}:11:22: unknown word 'oppp' (nb)"]
+
+    # A word added to the word list is known in every file from then on.
+    with (content / "ordliste.txt").open("a", encoding="utf-8") as wordlist:
+        wordlist.write("oppp\n")
+    assert check() == []
+
+    # What is kept is only ever taken for the same text: a damaged store is checked anew.
+    for stored in (tmp_path / ".site.cache").iterdir():
+        stored.write_bytes(b"garbage")
+    replace(NB, "Lederen følger oppp", "Lederen føljer opp")(content)
+    assert check() == first
