@@ -32,6 +32,7 @@ stderr, the table to stdout. The temporary folder is always removed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import math
 import resource
@@ -275,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     args = parser.parse_args(argv)
+    # The command as `make site` runs it: with the package's bytecode written (see Makefile).
+    compileall.compile_dir(PROJECT_ROOT / "generator", quiet=1)
     with tempfile.TemporaryDirectory(prefix="policy-site-bench-") as tmp:
         rows = measure(args.orgs, not args.no_pdfs, Path(tmp), args.jobs)
     if args.json:
