@@ -851,6 +851,12 @@ def _site_jobs(inputs: _Inputs, lang: str, rendered: Rendered) -> Iterator[SiteJ
             ),
             part=part,
             compiled=inputs.compiled,
+            # Part 0 links to every organisation's page (the lists of them): it reads them all.
+            left_out=frozenset(
+                at.organisation_folder(org).removesuffix("/")
+                for org in project.organisations
+                if part and org not in orgs
+            ),
         )
         entries = [
             Entry(p.kind, lang, p.org, p.id, p.title, at.in_site(lang, p.output)) for p in pages
