@@ -272,6 +272,11 @@ def _build_locked(
 ) -> BuildResult:
     """``build``, once this process alone writes the site and its cache: the stages in order."""
     clock = _Clock()
+    count = jobs or os.cpu_count() or 1
+    if pool is None and count > 1:
+        # The workers' imports (a second) on a core the loading leaves free, so that they are
+        # ready when the first task is; a build that refuses the content ends it unused.
+        warm_up(pdfs)
     cache = _open_cache(paths, incremental, report)
     cache.keep(cache.key(_SPELLED))  # written by the spelling check (``spelling_memory``)
     trash = Trash(cache.root, later=tidy_later)
@@ -279,11 +284,6 @@ def _build_locked(
         read = _Snapshot.of(paths)  # the content as it is loaded (see _Inputs.sources)
         project, memory = _load(paths, cache)
     _report_content(project, report)
-    count = jobs or os.cpu_count() or 1
-    if pool is None and count > 1:
-        # The workers' imports while the Markdown is rendered; not before the content is
-        # valid, so that a build refusing it starts nothing.
-        warm_up(pdfs)
     staging, work = _staging(paths.site)
     cache.base = staging
     try:
