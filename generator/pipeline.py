@@ -1285,16 +1285,23 @@ def _publish_modes(folder: Path) -> None:
     """Give the tree the modes the user's umask asks for (0755 and 0644 under umask 022):
     staging comes from mkdtemp (0700), and cached files keep whatever mode they had."""
     mask = _umask()
-    os.chmod(folder, 0o777 & ~mask)
-    for root, dirs, files in os.walk(folder):
-        for names, mode in ((dirs, 0o777 & ~mask), (files, 0o666 & ~mask)):
-            for name in names:
-                path = os.path.join(root, name)
-                status = os.lstat(path)
+    folder_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
+    os.chmod(folder, folder_mode)
+    pending = [str(folder)]
+    while pending:  # tens of thousands of entries: no Path, no second stat for each
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                status = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISLNK(status):
+                    continue
+                is_folder = stat.S_ISDIR(status)
+                if is_folder:
+                    pending.append(entry.path)
+                mode = folder_mode if is_folder else file_mode
                 # Only where it differs: a chmod writes the inode even when the mode is the
                 # same, thousands of metadata writes for a large site.
-                if not stat.S_ISLNK(status.st_mode) and stat.S_IMODE(status.st_mode) != mode:
-                    os.chmod(path, mode)
+                if stat.S_IMODE(status) != mode:
+                    os.chmod(entry.path, mode)
 
 
 def _umask() -> int:
