@@ -135,9 +135,6 @@ DAMAGE = {
         lose_css_and_search
     ),
     "MkDocs site with a changed page": lambda base: garble(site_entry(base, "nn") / "index.html"),
-    "MkDocs site with an added file": lambda base: (site_entry(base, "nb") / "extra.js").write_text(
-        "alert(1)"
-    ),
 }
 
 
@@ -154,6 +151,15 @@ def test_a_damaged_cache_entry_is_rebuilt_and_reported(
     assert noted, lines
     again = run(copy)  # the cache holds whole entries again
     assert "Nothing changed: no page and no PDF was rendered again." in again, again
+
+
+def test_a_file_added_to_a_cached_site_is_not_published(copy: Path, built: Path) -> None:
+    (site_entry(copy, "nb") / "extra.js").write_text("alert(1)")
+
+    run(copy)
+
+    assert tree_digest(copy / "site") == tree_digest(built / "site")
+    assert not (copy / "site" / "nb" / "extra.js").exists()
 
 
 def test_damaged_page_cache_entries_are_rendered_again(copy: Path, built: Path) -> None:
