@@ -4,7 +4,7 @@ Workers are forked from a fork server, a process of their own started afresh (no
 build process: nothing the build holds, threads of the live preview or open files, is copied).
 The server imports MkDocs and the PDF stage once (``PRELOAD``), and WeasyPrint where the build
 writes PDFs, and each worker forked from it starts at once with them; ``warm_up`` starts it
-while the build is still rendering the Markdown.
+while the build is still loading the content.
 With one worker everything runs in this process, one task after another, in the order given
 (those submitted ``first`` first).
 The live preview keeps one pool for all its rebuilds.
@@ -71,7 +71,7 @@ def _context(preload: list[str] | None = None) -> multiprocessing.context.ForkSe
 
 def warm_up(pdfs: bool = True) -> None:
     """Start the fork server, which imports ``PRELOAD`` (and with ``pdfs``, ``PDF_PRELOAD``)
-    in its own process while this one goes on (rendering the Markdown, say); it ends with
+    in its own process while this one goes on (loading the content, say); it ends with
     this process."""
     _context(PRELOAD + (PDF_PRELOAD if pdfs else []))
     try:
