@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,18 @@ def display_path(path: Path, root: Path | None = None) -> str:
         return str((folder / path.name).relative_to(_real_folder(str(base.absolute()))))
     except (ValueError, OSError, RuntimeError):
         return str(path)
+
+
+def real_place(path: Path | str) -> Path:
+    """``path`` absolute with its folder's links resolved, the file itself as named (as
+    ``display_path`` names it), worked out once per folder."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return _real_folder(folder) / name
+
+
+def real_folder(folder: Path | str) -> Path:
+    """``folder`` absolute with its links resolved, worked out once per folder."""
+    return _real_folder(os.path.abspath(folder))
 
 
 @functools.lru_cache(maxsize=4096)

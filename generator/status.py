@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import Problem, display_path
+from generator.errors import Problem, display_path, real_folder, real_place
 from generator.fields import LANGUAGES
 from generator.pipeline import BuildResult, Paths, memory_of_the_last_build, spelling_memory
 from generator.project import PolicyEntry, Project
@@ -281,27 +281,31 @@ def _site_url(config: Path) -> list[Item]:
 
 
 def _organisation(path: Path, org: Any, placeholders: list[str]) -> list[Item]:
+    generic = {name.casefold() for name in placeholders}
+    placeholder = [lang for lang in LANGUAGES if org.name[lang].strip().casefold() in generic]
+    contact = org.contact is not None and not (
+        org.contact.email is None and org.contact.url is None
+    )
+    if not placeholder and contact:
+        return []  # most of hundreds: their files need not be read again
     source, _ = load_yaml(path)
     where = display_path(path)
     items = []
-    generic = {name.casefold() for name in placeholders}
-    for lang in LANGUAGES:
-        name = org.name[lang]
-        if name.strip().casefold() in generic:
-            line, col = source.position(("name", lang)) if source else (1, 1)
-            items.append(
-                Item(
-                    where,
-                    line,
-                    col,
-                    "placeholder-name",
-                    f"name.{lang} '{name}' is "
-                    "only a generic word, not the organisation's name: write its real "
-                    "name",
-                    org.slug,
-                )
+    for lang in placeholder:
+        line, col = source.position(("name", lang)) if source else (1, 1)
+        items.append(
+            Item(
+                where,
+                line,
+                col,
+                "placeholder-name",
+                f"name.{lang} '{org.name[lang]}' is "
+                "only a generic word, not the organisation's name: write its real "
+                "name",
+                org.slug,
             )
-    if org.contact is None or (org.contact.email is None and org.contact.url is None):
+        )
+    if not contact:
         line = len(source.lines) + 1 if source and source.lines else 1
         items.append(
             Item(
@@ -396,16 +400,16 @@ class _Owners:
     words."""
 
     def __init__(self, project: Project) -> None:
-        self.policies = {entry.folder.resolve(): entry.key for entry in project.policies}
+        self.policies = {real_folder(entry.folder): entry.key for entry in project.policies}
         folder = project.content_dir / "organisations"
         self.organisations = {
-            (folder / f"{slug}.yml").resolve(): slug for slug in project.organisations
+            real_place(folder / f"{slug}.yml"): slug for slug in project.organisations
         }
         self.seen: dict[str, tuple[str | None, str | None]] = {}
 
     def owner(self, file: str) -> tuple[str | None, str | None]:
         if file not in self.seen:
-            path = Path(file).resolve()
+            path = real_place(file)
             found = next((self.policies[p] for p in path.parents if p in self.policies), None)
             org, policy = found or (self.organisations.get(path), None)
             self.seen[file] = org, policy

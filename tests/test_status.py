@@ -250,3 +250,25 @@ def test_spelling_looked_at_meanwhile_gives_the_same_words_and_its_process_ends(
     with spelling_meanwhile(paths):  # left unasked, as when the build fails
         pass
     assert multiprocessing.active_children() == []
+
+
+def test_items_of_a_linked_policy_folder_are_that_policys(tmp_path: Path) -> None:
+    content = fixture_content("minimal", tmp_path)
+    real = content / "kept" / "heimekontor"
+    real.parent.mkdir()
+    (content / "policies" / "heimekontor").rename(real)
+    (content / "policies" / "heimekontor").symlink_to(real, target_is_directory=True)
+    nn = real / "nn.yml"  # the original changes after the translation was marked: stale
+    nn.write_text(
+        nn.read_text(encoding="utf-8").replace("title: ", "title: Heimekontorr og ", 1),
+        encoding="utf-8",
+    )
+
+    run = status("--json", "--content", str(content), "--today", "2026-12-01")
+
+    assert run.returncode == 0, run.stderr
+    items = json.loads(run.stdout)["items"]
+    stale = [i for i in items if i["kind"] == "translation"]
+    spelling = [i for i in items if "Heimekontorr" in i["message"]]
+    assert stale and spelling, items
+    assert {(i["org"], i["policy"]) for i in stale + spelling} == {("testkommune", "heimekontor")}
