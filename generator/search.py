@@ -10,7 +10,8 @@ a large site a few, each over some organisations' pages (``addresses.search_part
 the browser. Pagefind reads ``<html lang>`` (nb, nn) and uses the Snowball Norwegian stemmer
 for both. What is indexed is marked in the templates (``overrides/main.html``): the article
 (``data-pagefind-body``) and the result title that names its organisation (metadata); the
-header, navigation and footer stay out, and Pagefind is not even given them (``excerpt``).
+header, navigation and footer stay out, and Pagefind is not even given them (``excerpt``);
+a form page's fields are given to it as plain blocks, as it leaves forms and labels out.
 
 Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
 Its output is the same to the byte for the same pages; nothing in the environment or the
@@ -186,20 +187,25 @@ BEGIN, END = b"<!--search-->", b"<!--/search-->"
 """The marks around what Pagefind indexes of a page (overrides/main.html)."""
 
 _HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_SKIPPED = re.compile(rb"<(/?)(?:form|label)(?=[\s/>])", re.IGNORECASE)
+"""Elements Pagefind leaves out of every index, which a form page's fields are made of."""
 
 
 def excerpt(page: bytes) -> bytes:
     """What Pagefind is given of a built page: its ``<html>`` tag (the written form) and the
     part between the template's marks (the indexed content, its title and organisation), from
-    which it makes the same index as from the whole page. The whole page where the marks are
-    not there once each, in order."""
+    which it makes the same index as from the whole page, but for a form: Pagefind leaves
+    every ``<form>`` and ``<label>`` out, so a form page's fields and their labels are given
+    to it as blocks of their own (``div``), and its questions, hints and checklist items are
+    found ("fotstøtte"). The whole page where the marks are not there once each, in order."""
     html = _HTML_TAG.search(page)
     if html is None or page.count(BEGIN) != 1 or page.count(END) != 1:
         return page
     begin, end = page.index(BEGIN), page.index(END)
     if not html.end() <= begin < end:
         return page
-    return html.group(0) + b"<body>" + page[begin : end + len(END)] + b"</body></html>"
+    indexed = _SKIPPED.sub(rb"<\1div", page[begin : end + len(END)])
+    return html.group(0) + b"<body>" + indexed + b"</body></html>"
 
 
 def _every_page(site_dir: Path) -> list[str]:

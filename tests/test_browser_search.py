@@ -322,3 +322,24 @@ def test_a_result_leads_to_the_section_that_holds_the_word(page: Page, default_s
     heading = page.locator(f"[id='{anchor}']")
     expect(heading).to_contain_text("Oppsigelse")
     expect(heading).to_be_in_viewport()
+
+
+@pytest.mark.parametrize(("lang", "section"), [("nb", "Arbeidsstol"), ("nn", "Arbeidsstol")])
+def test_a_checklist_item_finds_its_form_at_its_section(
+    page: Page, default_server: str, lang: str, section: str
+) -> None:
+    """A form's questions and checklist items are found ("fotstøtte" is only a checkbox's
+    label): the result names the form's section and opens the form there."""
+    outcome = search(page, default_server, lang, "fotstøtte")
+    checklists = [link for link in outcome.links if "/skjema/sjekkliste/#" in link]
+    assert len(checklists) == 2, outcome  # both organisations' checklists
+    named = page.locator(f"{RESULT_ITEM} .ps-result-section").all_inner_texts()
+    assert all(text.startswith(section) for text in named), named
+
+    page.goto(checklists[0])
+    heading = page.locator(f"[id='{urlsplit(checklists[0]).fragment}']")
+    expect(heading).to_contain_text(section)
+    expect(heading).to_be_in_viewport()
+    # What the form says only while it is filled in is no hit: its error summary.
+    type_query(page, "feil")  # "Det er feil i skjemaet"
+    assert not [p for p, _ in page_results(page) if "/skjema/" in p], page_results(page)

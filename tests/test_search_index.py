@@ -146,6 +146,36 @@ def test_pagefind_is_given_the_marked_part_of_a_page_and_makes_the_same_index(
     assert _files(whole / FOLDER) == _files(cut / FOLDER)
 
 
+def test_a_forms_labels_and_checklist_items_are_found(tmp_path: Path) -> None:
+    """Pagefind leaves every <form> and <label> out of its index: a form page's fields and
+    their labels are given to it as blocks of their own."""
+    form = (
+        '<form class="ps-form" id="ps-form" method="dialog" data-msg-fill="Fyll ut: {label}">'
+        '<fieldset><legend><h2 id="s-stol">Stol</h2></legend>'
+        '<input type="checkbox" id="f-fot" name="stol_fotstotte">'
+        '<label for="f-fot">Jeg har fotstøtte hvis jeg trenger det</label>'
+        '<p class="ps-hint">Spør leder om skjermbriller.</p></fieldset></FORM>'
+    )
+    body = PAGE.format(lang="nb").split("<body>")[1].split("</body>")[0]
+    body = body.replace("</p>", f"</p>{form}", 1)
+    page = f'<!doctype html><html lang="nb"><body>{BEGIN.decode()}{body}{END.decode()}</body>'
+    folder = tmp_path / "site" / "nb"
+    (folder / "kommune" / "skjema").mkdir(parents=True)
+    (folder / "kommune" / "skjema" / "index.html").write_text(page)
+
+    given = excerpt(page.encode()).decode()
+    assert "<form" not in given.lower() and "<label" not in given
+    assert '<div class="ps-form" id="ps-form" method="dialog"' in given
+    assert '<div for="f-fot">Jeg har fotstøtte' in given
+    assert given.count("</div>") == body.count("</div>") + 2
+
+    index_site(folder, "nb", folder / FOLDER)
+    [indexed] = search_pages(tmp_path / "site", "nb")
+    assert "fotstøtte" in indexed["content"] and "skjermbriller" in indexed["content"]
+    assert "Fyll ut" not in indexed["content"]  # attributes stay out
+    assert "s-stol" in json.dumps(indexed["anchors"])  # the section a result leads to
+
+
 def test_the_index_does_not_depend_on_the_order_the_file_system_lists_pages_in(
     tmp_path: Path,
 ) -> None:
