@@ -103,7 +103,10 @@ def test_each_language_is_its_own_site(minimal_site: Path, lang: str) -> None:
     }
     expected = {"/" + path.removeprefix(f"{lang}/").removesuffix("index.html") for path in pages}
     assert {page["url"] for page in indexed} == expected
-    text = json.dumps(indexed, ensure_ascii=False)
+    # What a reader is shown of each page: its text, its title and its sections' names (not
+    # its elements' ids: a form's are its fields' names, "f-dager-per-uke").
+    shown = [(p["content"], p["meta"], [a["text"] for a in p["anchors"]]) for p in indexed]
+    text = json.dumps(shown, ensure_ascii=False)
     own, other = {
         "nb": ("Hjemmekontor i", "Heimekontor i"),
         "nn": ("Heimekontor i", "Hjemmekontor i"),
