@@ -782,20 +782,16 @@ def _load_folder(
     (see ``_held``); raises Damaged. With ``trust`` and its ``subfolders`` as stored, the
     folder is not listed: a listed file that is missing is found missing all the same, and
     one added is not taken (tens of thousands of files on a large site)."""
-    if trust and isinstance(subfolders, list) and all(isinstance(f, str) for f in subfolders):
-        try:
-            return sorted(subfolders), {
-                relative: _held(os.path.join(stored, relative), expected, relative, trust, written)
-                for relative, expected in sorted(listing.items())
-            }
-        except FileNotFoundError as exc:
-            raise Damaged(f"files missing: {os.path.relpath(exc.filename, stored)}") from None
     folders: list[str] = []
     present: dict[str, str] = {}  # each file's path below ``stored``: its path
-    for root, prefix, dirs, names in _walk(stored):
-        folders += [prefix + name for name in dirs]
-        present.update((prefix + name, os.path.join(root, name)) for name in names)
-    folders.sort()
+    if trust and isinstance(subfolders, list) and all(isinstance(f, str) for f in subfolders):
+        folders = sorted(subfolders)
+        present = {relative: os.path.join(stored, relative) for relative in listing}
+    else:
+        for root, prefix, dirs, names in _walk(stored):
+            folders += [prefix + name for name in dirs]
+            present.update((prefix + name, os.path.join(root, name)) for name in names)
+        folders.sort()
     listed = set(listing)
     if listed != present.keys():
         lost, extra = sorted(listed - present.keys()), sorted(present.keys() - listed)
@@ -804,10 +800,13 @@ def _load_folder(
             f"files added: {_few(extra)}" if extra else "",
         ]
         raise Damaged("; ".join(filter(None, found_wrong)))
-    files = {
-        relative: _held(present[relative], listing[relative], relative, trust, written)
-        for relative in sorted(listed)
-    }
+    try:
+        files = {
+            relative: _held(present[relative], listing[relative], relative, trust, written)
+            for relative in sorted(listed)
+        }
+    except FileNotFoundError as exc:  # listed but not there (the folder was not walked)
+        raise Damaged(f"files missing: {os.path.relpath(exc.filename, stored)}") from None
     return folders, files
 
 
