@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.cli import main
@@ -869,13 +869,18 @@ def test_every_kind_of_value_the_content_files_check_has_a_case() -> None:
     assert not missing, f"no case for these kinds of values (fields): {missing}"
 
 
+def check(content: Path) -> Result:
+    """`policy-site check` of ``content`` with the project's forms and templates."""
+    return CliRunner().invoke(main, ["check", "--project", str(ROOT), "--content", str(content)])
+
+
 def test_every_problem_is_listed_not_just_the_first(tmp_path: Path) -> None:
     content = fixture_content("minimal", tmp_path)
     replace(POLICY, "status: active", "status: aktiv")(content)
     replace(NB, "summary: Hvordan ansatte i Testkommune kan jobbe hjemmefra.\n", "")(content)
     replace(ORG, "official_language: nn", "official_language: nynorsk")(content)
 
-    result = CliRunner().invoke(main, ["check", "--project", str(ROOT), "--content", str(content)])
+    result = check(content)
 
     assert result.exit_code == 1
     problems = [line for line in result.output.splitlines() if re.match(r".+:\d+:\d+: ", line)]
@@ -895,7 +900,7 @@ def test_problems_that_hide_each_other_are_found_in_one_run(tmp_path: Path) -> N
     replace(POLICY, "follow_up_interval_months: 6", "follow_up_interval_months: mange")(content)
     replace(NB, "rules.home_days_per_week_max", "rules.home_dayz_per_week_max")(content)
 
-    result = CliRunner().invoke(main, ["check", "--project", str(ROOT), "--content", str(content)])
+    result = check(content)
 
     assert result.exit_code == 1
     for said in (
@@ -961,7 +966,7 @@ def test_schema_documents_every_field() -> None:
 
 def checked_warnings(content: Path, marked: str) -> list[str]:
     """`policy-site check`'s lines holding ``marked``, sorted; the check itself passes."""
-    result = CliRunner().invoke(main, ["check", "--project", str(ROOT), "--content", str(content)])
+    result = check(content)
     assert result.exit_code == 0, result.output
     return sorted(line for line in result.output.splitlines() if marked in line)
 
