@@ -288,7 +288,8 @@ def test_a_file_kept_between_builds_reads_back_as_parsed(tmp_path: Path) -> None
     (parsed, no_problems), (kept, problems), first, again = _loaded_twice(tmp_path, KEPT)
 
     assert no_problems == problems == []
-    assert kept == parsed  # data, every key's and value's place, block scalars, lines
+    assert kept.values == {}  # the places are read only when asked for
+    assert kept.tables() == parsed  # data, every key's and value's place, block scalars, lines
     assert type(kept.data["effective"]) is dt.date
     assert kept.data["signed"] == dt.datetime(
         2024, 4, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))
@@ -351,15 +352,19 @@ def test_kept_data_that_is_not_what_was_written_is_ignored(tmp_path: Path, store
     assert problems == [] and source.data["version"] == "2.0"
 
 
-def test_a_garbled_kept_file_is_parsed_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "where", [None, "garbled", "[[[], [1], []], [], []]", "[1, 2, 3]", '{"a": 1}'], ids=repr
+)
+def test_a_garbled_kept_file_is_parsed_again(tmp_path: Path, where: str | None) -> None:
     _, _, first, _ = _loaded_twice(tmp_path, KEPT)
     digest, data = first.dump().decode().split(" ", 1)
-    garbled = {**json.loads(data), "values": "garbled"}
+    garbled = {**json.loads(data), "where": where}
     parsed = ParsedFiles(f"{digest} {json.dumps(garbled)}\n".encode())
     with remembering(parsed):
         source, problems = load(tmp_path, KEPT)
     assert problems == [] and source.position(("version",)) == (11, 10)
-    assert parsed.changed
+    assert source.position(("sections", 0, "body")) == (4, 11)
+    assert source.text_start(("sections", 0, "body")) == 5  # a block scalar
 
 
 def test_files_no_longer_loaded_are_forgotten(tmp_path: Path) -> None:
