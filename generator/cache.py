@@ -34,7 +34,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -363,7 +363,9 @@ class BuildCache:
         (a preview) leaves them to the next build that does."""
         self.used.add(key)
 
-    def fetch(self, key: str, target: Path, recycle: Path | None = None) -> bool:
+    def fetch(
+        self, key: str, target: Path, recycle: Path | None = None, others: Container[str] = ()
+    ) -> bool:
         """Copy the stored output to ``target``; False when there is none or it is damaged.
 
         With ``recycle`` (a folder of an earlier copy, such as a site the last build replaced),
@@ -371,7 +373,10 @@ class BuildCache:
         what is stored: making folders is slow on some disks (0.6 ms each here), and a site of
         hundreds of organisations has thousands. Every file of such a folder that is not a
         second name of the stored file at its place is removed first, as is every folder the
-        stored output lacks, so the result is the same as a copy into new folders."""
+        stored output lacks, so the result is the same as a copy into new folders; but for
+        ``others``, the places (below ``target``) of files the caller fetches next, each as an
+        entry of its own: left there, each is kept by its fetch where it is the stored file (a
+        site's thousands of PDFs are not unlinked and linked again)."""
         self.used.add(key)
 
         def name() -> str:
@@ -385,13 +390,20 @@ class BuildCache:
         stored = self.root / key
         try:
             if "" in files:  # a file
-                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    placed = os.lstat(target)
+                except FileNotFoundError:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                else:
+                    if (placed.st_dev, placed.st_ino) == files[""].identity[:2]:
+                        return True  # the stored file itself (left by a folder's ``others``)
+                    _remove(target)
                 _put(stored, files[""], target, "")
                 return True
             target.mkdir(parents=True, exist_ok=True)
             there_now: set[str] = set()  # what was recycled: stored folders and files
             if recycle is not None:
-                there_now = _recycle(recycle, target, folders, files)
+                there_now = _recycle(recycle, target, folders, files, others)
             for folder in folders:  # parents first, so each is made once
                 if folder not in there_now:
                     with contextlib.suppress(FileExistsError):
@@ -699,10 +711,17 @@ def _restamped(sums: dict, files: dict[str, Held]) -> dict:
     return {**sums, "files": {relative: new(held) for relative, held in files.items()}}
 
 
-def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, Held]) -> set[str]:
+def _recycle(
+    earlier: Path,
+    target: Path,
+    folders: list[str],
+    files: dict[str, Held],
+    others: Container[str] = (),
+) -> set[str]:
     """Move each top folder of a stored folder (``folders``, ``files``) that ``earlier`` has
-    into ``target``, leaving in it only the files that are the stored ones (the same inode)
-    and the folders that are stored; returns the folders and files left there."""
+    into ``target``, leaving in it only the files that are the stored ones (the same inode),
+    the folders that are stored and the files at ``others`` (see ``fetch``); returns the
+    folders and files of the stored folder left there."""
     wanted = set(folders)
     there: set[str] = set()
     for top in sorted({folder.split("/")[0] for folder in folders}):
@@ -740,6 +759,8 @@ def _recycle(earlier: Path, target: Path, folders: list[str], files: dict[str, H
                         and (device, entry.inode()) == held.identity[:2]
                     ):
                         there.add(relative)
+                        continue
+                    if relative in others and held is None:
                         continue
                     os.unlink(entry.path)
                 except OSError:

@@ -1086,9 +1086,10 @@ def run_jobs(
         """What the cache has, one item at a time, while the workers make the rest: first
         the parts whose search index waits for a part being made."""
         for site in sorted(sites_kept, key=lambda site: (site.lang, site.index) not in changed):
-            # Its folders taken from the site the last build replaced, where they are there.
+            # Its folders taken from the site the last build replaced, where they are there,
+            # with the PDFs fetched next left in them.
             recycle = inputs.cache.root / SPARE / at.language_root(site.lang)
-            if cache.fetch(site.key, site.target, recycle):
+            if cache.fetch(site.key, site.target, recycle, pdf_places[site.lang]):
                 report(f"{site.name}: {pages(site)} pages unchanged, MkDocs not run.")
                 place(site)
             else:  # damaged: made after all
@@ -1108,6 +1109,14 @@ def run_jobs(
     pdfs_made, pdfs_kept = _split(
         plan.pdfs, lambda pdf: isinstance(pdf, KeptPdf) or cache.has(pdf.key)
     )
+    pdf_places = {  # each written form's, below its root
+        lang: {
+            pdf.entry.path.removeprefix(at.language_root(lang))
+            for pdf in pdfs_kept
+            if isinstance(pdf, PdfJob) and pdf.entry.lang == lang
+        }
+        for lang in LANGUAGES
+    }
     # The indexes the cache lacks will be made once their parts are in: counted from the start.
     workers.expect("Search", sum(1 for search in plan.searches if not cache.has(search.key)))
     for site in sites_made:

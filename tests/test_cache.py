@@ -486,3 +486,36 @@ def test_a_fetch_takes_folders_from_an_earlier_copy_and_leaves_only_what_is_stor
     assert (target / "org" / "sub" / "b.html").stat().st_ino == b  # the stored file, left
     assert not (earlier / "org").exists() and (earlier / "other").is_symlink()
     assert (tmp_path / "outside").is_dir() and (tmp_path / "other" / "d.html").is_file()
+
+
+def test_a_fetch_leaves_the_files_fetched_next_and_each_keeps_its_stored_file(
+    tmp_path: Path,
+) -> None:
+    # A site's part holds its organisations' PDFs, each an entry of its own: taken with the
+    # part's folders from the site a build replaced, a PDF still the stored file stays.
+    (tmp_path / "part" / "org").mkdir(parents=True)
+    (tmp_path / "part" / "org" / "index.html").write_text("page")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-a")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF-b")
+    kept = cache(tmp_path / "cache")
+    kept.store("part", tmp_path / "part")
+    kept.store("a", tmp_path / "a.pdf")
+    kept.store("b", tmp_path / "b.pdf")
+    earlier = tmp_path / "earlier"
+    assert kept.fetch("part", earlier)
+    assert kept.fetch("a", earlier / "org" / "a.pdf")
+    (earlier / "org" / "b.pdf").write_bytes(b"%PDF-changed by hand")
+    (earlier / "org" / "c.pdf").write_bytes(b"%PDF-no longer made")
+    a = (earlier / "org" / "a.pdf").stat().st_ino
+
+    target = tmp_path / "target"
+    others = {"org/a.pdf", "org/b.pdf"}
+    assert kept.fetch("part", target, earlier, others)
+    assert every_path(target) == ["org", "org/a.pdf", "org/b.pdf", "org/index.html"]
+    assert kept.fetch("a", target / "org" / "a.pdf")
+    assert kept.fetch("b", target / "org" / "b.pdf")
+
+    assert (target / "org" / "a.pdf").stat().st_ino == a  # left, not linked again
+    assert (target / "org" / "b.pdf").read_bytes() == b"%PDF-b"  # the stored file instead
+    stored_b = tmp_path / "cache" / "b"
+    assert (target / "org" / "b.pdf").stat().st_ino == stored_b.stat().st_ino
