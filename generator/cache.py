@@ -38,6 +38,7 @@ from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from generator.trash import PREFIX as TRASH
 from generator.trash import SPARE, Trash
@@ -416,6 +417,35 @@ class BuildCache:
             _remove(target)
             self._drop(key, name(), str(exc))
             return False
+        return True
+
+    def mark(self, key: str, path: Path) -> list | None:
+        """What lets a later build know the file at ``path`` again as the one this build put
+        there from ``key`` (``still_there``): the key, the file's identity and its SHA-256;
+        None when this build did not fetch or store that file itself."""
+        try:
+            identity = _identity(os.lstat(path))
+        except OSError:
+            return None
+        digest = self.known.get(identity)
+        return None if digest is None else [key, *identity, digest]
+
+    def still_there(self, key: str, path: Path, mark: Any) -> bool:
+        """Whether ``path`` is still the file an earlier build put there from ``key`` and
+        ``mark``ed: the same inode, length and time of writing. Then it is what is stored under
+        ``key``, as a fetch would give it (nothing writes into a published or stored file, and
+        a file changed by hand has another time), known by its digest unread, and ``key`` is
+        kept: a site's thousands of PDFs left in its folders are not fetched one by one."""
+        try:
+            identity = _identity(os.lstat(path))
+        except OSError:
+            return False
+        if not (isinstance(mark, list) and mark[:5] == [key, *identity]):
+            return False
+        if not (len(mark) == 6 and isinstance(mark[5], str)):
+            return False
+        self.used.add(key)
+        self.known[identity] = mark[5]
         return True
 
     def digest(self, path: Path) -> str:

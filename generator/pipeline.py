@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import errno as _errno
 import functools
+import json
 import math
 import os
 import shutil
@@ -300,6 +301,7 @@ def _build_locked(
             entries = place_outputs(plan, inputs, counts.sitemaps)
         with clock("manifest and swap"):
             write_manifest(staging, LANGUAGES, entries, cache.digest)
+            marks = _marked(plan, inputs)
             _publish_modes(staging)
             _swap(staging, paths.site, trash)
     except OSError as exc:  # disk full, read-only: the site was not written, so say so plainly
@@ -314,6 +316,10 @@ def _build_locked(
         shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(OSError):  # without it, the next build takes nothing from the site
         cache.write(cache.key(PUBLISHED_WITH), b"")
+    if marks is not None:
+        cache.write(cache.key(_PDFS_IN_PLACE), marks)
+    else:  # the PDFs in place are the ones marked (``KeptPdf``: the same files)
+        cache.keep(cache.key(_PDFS_IN_PLACE))
     with clock("tidy the cache"):  # what this build replaced (a part's old pages, its index)
         cache.prune(trash)
         trash.empty()
@@ -452,6 +458,8 @@ _KEPT = "worked-out"
 """The cache key's name of the texts and forms with the rules filled in (``kept``)."""
 _SPELLED = "spelled"
 """The cache key's name of the unknown words found in each content file (``spelling_memory``)."""
+_PDFS_IN_PLACE = "pdfs-in-place"
+"""The cache key's name of the marks of the PDFs in the site in place (``_marked``)."""
 _COMPILED = "compiled-templates"
 """The cache key's name of the folder of compiled templates (``templates.keeping_compiled``)."""
 
@@ -1095,8 +1103,15 @@ def run_jobs(
             else:  # damaged: made after all
                 make_site(site)
             yield
+        marks = _pdf_marks(cache) if pdf_places[LANGUAGES[0]] else {}
         for pdf in pdfs_kept:  # into their places: their parts' folders are there by now
-            if isinstance(pdf, KeptPdf) or cache.fetch(pdf.key, inputs.out / pdf.entry.path):
+            if isinstance(pdf, KeptPdf):
+                counts.pdfs_reused += 1
+                continue
+            target = inputs.out / pdf.entry.path
+            if cache.still_there(pdf.key, target, marks.get(pdf.entry.path)) or cache.fetch(
+                pdf.key, target
+            ):
                 counts.pdfs_reused += 1
             else:
                 make_pdf(pdf)
@@ -1141,6 +1156,29 @@ def run_jobs(
             "site, the others' links say they are not built."
         )
     return counts
+
+
+def _marked(plan: Plan, inputs: _Inputs) -> bytes | None:
+    """Each PDF of the new site marked as the file its key gave (``BuildCache.mark``), for the
+    next build to know it in place; None for a build that writes no PDF."""
+    if not inputs.write_pdfs:
+        return None
+    marks = {
+        pdf.entry.path: inputs.cache.mark(pdf.key, inputs.out / pdf.entry.path)
+        for pdf in plan.pdfs
+        if isinstance(pdf, PdfJob)
+    }
+    return json.dumps(marks, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _pdf_marks(cache: BuildCache) -> dict[str, Any]:
+    """The PDFs the last build with PDFs marked in its site (``_marked``), by their paths."""
+    stored = cache.read(cache.key(_PDFS_IN_PLACE))
+    try:
+        marks = json.loads(stored) if stored is not None else {}
+    except ValueError:
+        return {}
+    return marks if isinstance(marks, dict) else {}
 
 
 def _split(items: Iterable[T], kept: Callable[[T], bool]) -> tuple[list[T], list[T]]:

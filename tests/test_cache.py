@@ -519,3 +519,35 @@ def test_a_fetch_leaves_the_files_fetched_next_and_each_keeps_its_stored_file(
     assert (target / "org" / "b.pdf").read_bytes() == b"%PDF-b"  # the stored file instead
     stored_b = tmp_path / "cache" / "b"
     assert (target / "org" / "b.pdf").stat().st_ino == stored_b.stat().st_ino
+
+
+def test_a_file_marked_in_place_is_known_there_until_it_changes(tmp_path: Path) -> None:
+    # A site's thousands of PDFs: each one still the file a build put there from its key is
+    # taken as it is, its digest known from the mark; any other is fetched again.
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-a")
+    first = cache(tmp_path / "cache")
+    first.store("a", tmp_path / "a.pdf")
+    target = tmp_path / "site" / "a.pdf"
+    assert first.fetch("a", target)
+    mark = first.mark("a", target)
+    assert first.mark("a", tmp_path / "a.pdf") is not None  # the stored file's other name
+    assert first.mark("a", tmp_path / "nothing.pdf") is None
+
+    store = cache(tmp_path / "cache")
+    assert store.still_there("a", target, mark)
+    assert "a" in store.used
+    assert (
+        store.known[generator.cache._identity(target.stat())]
+        == hashlib.sha256(b"%PDF-a").hexdigest()
+    )
+    assert not cache(tmp_path / "cache").still_there("b", target, mark)  # another key
+    for garbled in (None, "mark", [*mark[:5], 1], mark[:5]):
+        assert not cache(tmp_path / "cache").still_there("a", target, garbled)
+
+    with target.open("r+b") as handle:  # written into: another time
+        handle.write(b"%PDF-b")
+    os.utime(target, ns=(time.time_ns() + 10**9,) * 2)  # a coarse clock would not show it
+    assert not cache(tmp_path / "cache").still_there("a", target, mark)
+    target.unlink()
+    target.write_bytes(b"%PDF-a")  # the same bytes, but another file
+    assert not cache(tmp_path / "cache").still_there("a", target, mark)
