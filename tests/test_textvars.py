@@ -343,3 +343,26 @@ def test_a_condition_is_worked_out_again_for_other_rules_or_another_organisation
         True,
         1,
     )
+
+
+def test_a_rule_set_s_fingerprint_tells_every_value_and_type_apart() -> None:
+    # The fingerprint keys every text and form a build keeps: two rule sets a text could
+    # show differently must never share one.
+    same = rules()
+    assert same.fingerprint == rules().fingerprint
+    others = [
+        rules(days=3),
+        rules(months=7),
+        rules(until="2022-07"),
+        rules(unset=False),
+        rules(unset=True),
+        rules(today=dt.date(2024, 1, 1)),
+        RuleSet(CATALOGUE, {**same.values, "days": 2.0}),
+        RuleSet(CATALOGUE, {**same.values, "days": "2"}),
+        RuleSet(CATALOGUE, {**same.values, "days": True}),
+        RuleSet(CATALOGUE, {**same.values, "days": [2]}),
+        RuleSet(CATALOGUE, {**same.values, "days": LABEL}),
+        RuleSet(CATALOGUE, {**same.values, "days": Localized(nb="Regel", nn="Regle")}),
+    ]
+    prints = {same.fingerprint, *(other.fingerprint for other in others)}
+    assert len(prints) == len(others) + 1
