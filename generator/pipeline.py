@@ -743,11 +743,12 @@ def plan_jobs(inputs: _Inputs, rendered: dict[str, Rendered]) -> Plan:
     searches = tuple(_search_jobs(inputs, sites))
     font, font_key = _field_font(inputs.cache)
     pdfs: list[PdfJob | KeptPdf] = []
+    aside = inputs.aside
     for lang in LANGUAGES:
         for entry, source, url, descriptions in _printed(inputs, lang, rendered[lang], font):
             key = inputs.cache.key(entry.kind, inputs.print_key, font_key, url, source.shown())
             if inputs.write_pdfs:
-                target = inputs.aside / entry.path
+                target = aside / entry.path
                 job = WritePdf(source, target, entry.path, url, descriptions, inputs.compiled)
                 pdfs.append(PdfJob(key, job, entry))
                 continue
@@ -966,11 +967,12 @@ def _printed(
     """Each PDF of a written form: its entry, its print source, its page's address and its
     fields' descriptions. The forms' first, then the guidelines'."""
     project, site_url = inputs.project, inputs.site_urls[lang]
+    templates, settings = inputs.paths.templates, inputs.paths.mkdocs_config  # once: thousands
 
     def source(org: str, **shown: Any) -> PrintSource:
         return PrintSource(
-            inputs.paths.templates,
-            inputs.paths.mkdocs_config,
+            templates,
+            settings,
             inputs.print_key,
             font,
             lang,
