@@ -440,9 +440,9 @@ class BuildCache:
             identity = _identity(os.lstat(path))
         except OSError:
             return False
-        if not (isinstance(mark, list) and mark[:5] == [key, *identity]):
+        if not (isinstance(mark, list) and len(mark) == 6 and isinstance(mark[5], str)):
             return False
-        if not (len(mark) == 6 and isinstance(mark[5], str)):
+        if mark[:5] != [key, *identity]:
             return False
         self.used.add(key)
         self.known[identity] = mark[5]

@@ -1105,7 +1105,7 @@ def run_jobs(
             else:  # damaged: made after all
                 make_site(site)
             yield
-        marks = _pdf_marks(cache) if pdf_places[LANGUAGES[0]] else {}
+        marks = _pdf_marks(cache) if any(pdf_places.values()) else {}
         for pdf in pdfs_kept:  # into their places: their parts' folders are there by now
             if isinstance(pdf, KeptPdf):
                 counts.pdfs_reused += 1
