@@ -183,9 +183,11 @@ class Workers:
         self.submitted = 0
         self._coming: dict[str, int] = {}
         """Kind -> tasks announced with ``expect`` and not yet submitted."""
-        self._waiting: list[tuple[bool, int, Task]] = []
+        self._waiting: list[tuple[int, int, Task]] = []
         """Tasks not yet handed to a worker, as a heap: those submitted ``first``, then the
-        others, each in the order given."""
+        others, then those submitted ``last``, each in the order given."""
+        self._begun = False
+        """Whether ``run`` has begun: every task the caller means to run first is submitted."""
         self._running: dict[Future[tuple[Any, float, float]], Task] = {}
         self._pool = pool
         self._own_pool = pool is None
@@ -200,14 +202,17 @@ class Workers:
         *args: Any,
         then: Callable[[Any], None] = lambda result: None,
         first: bool = False,
+        last: bool = False,
     ) -> None:
-        """Queue ``function(*args)``; ``kind`` groups tasks in ``seconds`` ("MkDocs", "PDF")."""
+        """Queue ``function(*args)``; ``kind`` groups tasks in ``seconds`` ("MkDocs", "PDF").
+        A task submitted ``last`` waits behind every other one, even one submitted later."""
         self.seconds.setdefault(kind, 0.0)
         self.submitted += 1
         if self._coming.get(kind):
             self._coming[kind] -= 1
+        rank = _FIRST if first else _LAST if last else _NEXT
         heapq.heappush(
-            self._waiting, (not first, self.submitted, Task(kind, name, function, args, then))
+            self._waiting, (rank, self.submitted, Task(kind, name, function, args, then))
         )
         self._hand_out()
 
@@ -231,11 +236,18 @@ class Workers:
         still go ahead of them (a process pool runs what it has in the order given). While
         tasks announced with ``expect`` are still to come, each worker gets only the one it
         runs: a search index, the longest step of a small change, would otherwise wait behind
-        a PDF handed out before it (a second worth at 370 organisations)."""
+        a PDF handed out before it (a second worth at 370 organisations). Before ``run``, a
+        task submitted ``last`` goes only to a worker with nothing else to do: the caller is
+        still submitting what goes ahead of it. A worker whose task is done is free, though
+        its result waits for ``run``."""
         if self._in_process:
             return
-        ready = self.count if any(self._coming.values()) else 2 * self.count
-        while self._waiting and len(self._running) < ready:
+        while self._waiting:
+            rank = self._waiting[0][0]
+            alone = any(self._coming.values()) or (rank == _LAST and not self._begun)
+            busy = sum(1 for future in self._running if not future.done())
+            if busy >= (self.count if alone else 2 * self.count):
+                return
             task = heapq.heappop(self._waiting)[2]
             if self._pool is None:
                 self._pool = process_pool(self.count)
@@ -263,6 +275,8 @@ class Workers:
         self.close()
 
     def _run(self, progress: Callable[[int, int], None], meanwhile: Iterator[object]) -> None:
+        self._begun = True
+        self._hand_out()  # what waited for ``run``
         steps = True
         while True:
             if self._running:
@@ -327,6 +341,9 @@ class Workers:
 
 _END = object()
 """``meanwhile`` has no more steps."""
+
+_FIRST, _NEXT, _LAST = 0, 1, 2
+"""The order waiting tasks go to the workers in (see ``Workers.submit``)."""
 
 
 _open: weakref.WeakSet[Workers] = weakref.WeakSet()

@@ -211,6 +211,39 @@ def test_a_task_announced_runs_before_tasks_handed_out_ahead_of_it() -> None:
     assert sum(begun[name] < begun["index"] for name in "abcd") <= 2
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_tasks_submitted_last_wait_behind_those_submitted_after_them(count: int) -> None:
+    """The PDFs are handed over while the pages are still being rendered; the MkDocs builds
+    planned after them must not wait for them all."""
+    workers, seen = Workers(count), []
+    for name in "abcd":
+        workers.submit("PDF", name, started, name, 0.2, then=seen.append, last=True)
+    time.sleep(0.05)  # this process renders meanwhile: each worker has taken one PDF
+    workers.submit("MkDocs", "part", started, "part", 0.0, then=seen.append)
+    workers.run()
+
+    begun = dict(seen)
+    assert sorted(begun) == ["a", "b", "c", "d", "part"]
+    # Only a PDF a worker took before the part came may go first: none with one process.
+    assert sum(begun[name] < begun["part"] for name in "abcd") <= (count if count > 1 else 0)
+
+
+def test_a_worker_done_before_run_takes_the_next_task() -> None:
+    """A finished task's worker is free at once, though its result waits for ``run``."""
+    workers, seen = Workers(2), []
+    for name in "abc":
+        workers.submit("PDF", name, started, name, 0.1, then=seen.append, last=True)
+    time.sleep(1.5)  # workers started, "a" and "b" done
+    workers.submit("PDF", "d", started, "d", 0.0, then=seen.append, last=True)
+    time.sleep(0.5)
+    ran = time.monotonic()
+    workers.run()
+
+    begun = dict(seen)
+    # "c" waited for a free worker and "d" was given to the other one, both before ``run``.
+    assert begun["c"] < ran and begun["d"] < ran
+
+
 def disk_full(path: str) -> None:
     raise OSError(errno.ENOSPC, "No space left on device", path)
 
