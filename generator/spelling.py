@@ -6,6 +6,7 @@ project word list, ``content/ordliste.txt``, one a line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -52,19 +53,27 @@ class Text:
 
 
 def check_spelling(
-    content_dir: Path, forms_dir: Path, templates_dir: Path, memo: Kept | None = None
+    content_dir: Path,
+    forms_dir: Path,
+    templates_dir: Path,
+    memo: Kept | None = None,
+    parsing: Callable[[int], contextlib.AbstractContextManager[object]] = (
+        lambda files: contextlib.nullcontext()
+    ),
 ) -> list[Problem]:
     """Every word the dictionaries and the word list do not know, at its place.
 
     With ``memo``, a file checked before with the same text, word list and dictionaries is
     not read again: its unknown words are taken from ``memo`` (where hundreds of organisations
-    are checked after each build, only what changed is), and those of the others added."""
+    are checked after each build, only what changed is), and those of the others added; and a
+    word hunspell was asked about before is not asked about again. The files that are read
+    again are parsed within ``parsing(count)``, entered only when there are any."""
     problems: list[Problem] = []
     known = _wordlist(content_dir / WORDLIST, problems)
     setting = _setting(known) if memo is not None else ""
     found: dict[Path, list[list[Any]]] = {}  # each file's unknown words: line, column, message
     keys: dict[Path, str] = {}  # the files checked now: their keys in ``memo``
-    texts: list[Text] = []
+    unread: list[tuple[Path, Callable[[Loc], str | None]]] = []
     for path, kind, language_of in _files(content_dir, forms_dir, templates_dir):
         if memo is not None:
             written, _ = read_text(path)
@@ -77,12 +86,18 @@ def check_spelling(
                 continue
             keys[path] = key
         found[path] = []
-        texts += _values(path, language_of)
+        unread.append((path, language_of))
+    texts: list[Text] = []
+    if unread:
+        with parsing(len(unread)):
+            for path, language_of in unread:
+                texts += _values(path, language_of)
     # Organisations that start from the same policy share most of its texts word for word.
     words_in: dict[str, list[str]] = {}
     for lang in LANGUAGES:
         mine = [(text, _words_of(text.value, words_in)) for text in texts if text.lang == lang]
-        unknown = _hunspell(DICTIONARIES[lang], sorted({w for _, ws in mine for w in ws} - known))
+        asked = sorted({w for _, ws in mine for w in ws} - known)
+        unknown = _unknown(DICTIONARIES[lang], asked, memo, setting)
         for text, words in mine:
             for word in words:
                 if word in unknown:
@@ -223,6 +238,31 @@ def _wordlist(path: Path, problems: list[Problem]) -> set[str]:
     problems += unreadable
     lines = (text or "").splitlines()
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _unknown(dictionary: str, words: list[str], memo: Kept | None, setting: str) -> set[str]:
+    """The ``words`` hunspell does not know with ``dictionary``; with ``memo``, only those it
+    was not asked about before (with the same word list and dictionaries) are asked about:
+    a changed file mostly has the words it had (starting hunspell with a dictionary takes a
+    fifth of a second)."""
+    if memo is None:
+        return _hunspell(dictionary, words)
+    key = kept.digest("spelling-words", setting, dictionary)
+    stored = memo.get(key)
+    verdicts: dict[str, bool] = stored if _verdicts(stored) else {}
+    new = [word for word in words if word not in verdicts]
+    if new:
+        unknown = _hunspell(dictionary, new)
+        verdicts = {**verdicts, **{word: word in unknown for word in new}}
+        memo.put(key, verdicts)
+    return {word for word in words if verdicts[word]}
+
+
+def _verdicts(stored: Any) -> bool:
+    """Whether ``stored`` is what ``_unknown`` keeps: for each word, whether it is unknown."""
+    return isinstance(stored, dict) and all(
+        isinstance(word, str) and isinstance(unknown, bool) for word, unknown in stored.items()
+    )
 
 
 def _hunspell(dictionary: str, words: list[str]) -> set[str]:

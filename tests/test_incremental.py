@@ -15,6 +15,7 @@ from jinja2 import Environment
 
 import generator.pipeline
 import generator.search
+import generator.spelling
 import generator.status
 import generator.templates
 import generator.yamlload
@@ -412,9 +413,22 @@ def test_the_spelling_beside_a_build_takes_what_the_last_build_parsed(
     expected = check_spelling(paths.content, paths.forms, paths.templates)
     run(content, site)
     parsed = parsed_files(monkeypatch)
+    # As at hundreds of organisations: every file to check, more than the check parses alone.
+    monkeypatch.setattr(generator.status, "PARSED_ANEW", 2)
     # What the process forked beside the next build runs (``spelling_meanwhile``).
     assert generator.status._spelling(paths) == expected
     assert [path for path in parsed if content in path.parents] == []
+
+    # One file changed: parsed alone, and hunspell asked only about the word it did not know.
+    asked: list[list[str]] = []
+    hunspell = generator.spelling._hunspell
+
+    def counted(dictionary: str, words: list[str]) -> set[str]:
+        asked.append(words)
+        return hunspell(dictionary, words)
+
+    monkeypatch.setattr(generator.spelling, "_hunspell", counted)
+    monkeypatch.setattr(generator.status, "memory_of_the_last_build", None)  # not read
     policy = next(content.glob("policies/*/nb.yml"))
     policy.write_text(
         policy.read_text("utf-8").replace("jobbe hjemme inntil", "jobbe hjemmme inntil"), "utf-8"
@@ -422,6 +436,7 @@ def test_the_spelling_beside_a_build_takes_what_the_last_build_parsed(
     found = generator.status._spelling(paths)
     assert [path for path in parsed if content in path.parents] == [policy]
     assert any("'hjemmme'" in problem.message for problem in found)
+    assert asked == [["hjemmme"]]
 
 
 def test_a_build_takes_its_folders_from_the_site_it_replaced_and_nothing_stale_with_them(
