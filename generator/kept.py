@@ -25,12 +25,14 @@ class Kept:
     its digest and the result as JSON. Any other line is ignored (the result is worked out)."""
 
     def __init__(self, stored: bytes | None = None):
-        self._stored: dict[str, str] = {}
-        for line in (stored or b"").decode("utf-8", "replace").split("\n"):
-            key, _, data = line.partition(" ")
+        # Kept as bytes: each result is decoded when it is asked for (tens of MB at hundreds
+        # of organisations, of which a build asks for all, and a check for a few).
+        self._stored: dict[bytes, bytes] = {}
+        for line in (stored or b"").split(b"\n"):
+            key, _, data = line.partition(b" ")
             if data:
                 self._stored[key] = data
-        self._used: dict[str, str] = {}
+        self._used: dict[bytes, bytes] = {}
         self._added = False
 
     @property
@@ -40,39 +42,41 @@ class Kept:
 
     def get(self, key: str) -> Any:
         """The result kept under ``key`` (as JSON gives it back), or None."""
-        data = self._stored.get(key)
+        name = key.encode()
+        data = self._stored.get(name)
         if data is None:
             return None
         try:
             value = json.loads(data)
         except (ValueError, RecursionError):  # not what ``put`` writes: worked out again
             return None
-        self._used[key] = data
+        self._used[name] = data
         return value
 
     def later(self, key: str) -> Callable[[], Any] | None:
         """The result kept under ``key``, decoded when the function returned is called (it is
         kept for the next build either way), or None. Only for results of this build's own
         code: the cache checks its files, so what ``put`` wrote reads back."""
-        data = self._stored.get(key)
+        name = key.encode()
+        data = self._stored.get(name)
         if data is None:
             return None
-        self._used[key] = data
+        self._used[name] = data
         return functools.partial(json.loads, data)
 
     def drop(self, key: str) -> None:
         """Forget a result its reader found it cannot use (it is worked out again)."""
-        self._used.pop(key, None)
-        self._stored.pop(key, None)
+        self._used.pop(key.encode(), None)
+        self._stored.pop(key.encode(), None)
 
     def put(self, key: str, value: Any) -> None:
         # ASCII: a line break or any other character of a text stays inside its line.
-        self._used[key] = json.dumps(value, separators=(",", ":"))
+        self._used[key.encode()] = json.dumps(value, separators=(",", ":")).encode()
         self._added = True
 
     def dump(self) -> bytes:
         """The results worked out or used since this was made (the others are forgotten)."""
-        return "".join(f"{key} {data}\n" for key, data in self._used.items()).encode()
+        return b"".join(b"%s %s\n" % item for item in self._used.items())
 
 
 _current: contextvars.ContextVar[Kept | None] = contextvars.ContextVar("kept", default=None)
