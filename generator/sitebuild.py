@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
+import io
 import logging
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import mergedeep  # type: ignore[import-untyped]
 import yaml
 from jinja2 import TemplateError
 from mkdocs.commands.build import build as mkdocs_build
@@ -157,12 +159,16 @@ def build_language(
         # it is given a folder of links to the rest instead.
         docs_dir = _linked(docs_dir, left_out, work_dir / f"docs.{lang}.{part}")
         config = {**config, "docs_dir": str(docs_dir)}
+    # Named as if written there (MkDocs resolves relative paths against it): the settings go
+    # to MkDocs as data, not written out as YAML for its pure-Python loader to read back.
     config_path = work_dir / f"mkdocs.{lang}.{part}.yml"
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
 
     with _captured_log() as records, _build_epoch(build_date), keeping_compiled(compiled):
         try:
-            mkdocs_config = load_config(config_file=str(config_path))
+            settings = _over_shared(config)
+            mkdocs_config = load_config(
+                io.StringIO("{}"), config_file_path=str(config_path), **settings
+            )
             if part:
                 _without_theme_files(mkdocs_config)
             pages = PageCache()
@@ -280,6 +286,13 @@ def _link_place(origin: Path, record: str) -> tuple[int, int] | None:
             if found >= 0:
                 return number, found + skip + 1
     return None
+
+
+def _over_shared(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` (``site_config``) merged over the settings of the file it inherits, as
+    MkDocs merges an inherited file (nested mappings merged, the rest replaced)."""
+    own = {key: value for key, value in config.items() if key != "INHERIT"}
+    return mergedeep.merge(read_settings(Path(config["INHERIT"])), own)
 
 
 def language_url(shared_config: Path, lang: str) -> str:
