@@ -222,6 +222,19 @@ class Tree:
     def put_text(self, relative: str, text: str) -> None:
         self.put(relative, text.encode("utf-8"))
 
+    def keep(self, sums: dict[str, str]) -> bool:
+        """Keep the files ``sums`` names (relative path -> SHA-256, hex) as they are, when
+        each is still the file listed with that digest (as ``put`` of those bytes would);
+        False, and nothing kept, when one is not."""
+        try:
+            digests = {relative: bytes.fromhex(digest) for relative, digest in sums.items()}
+        except (TypeError, ValueError, AttributeError):
+            return False
+        if not all(self._as_listed(r, self.root / r, d) for r, d in digests.items()):
+            return False
+        self.put_here.update(digests)
+        return True
+
     def put_folder(self, source: Path, relative: str) -> None:
         """Every file below ``source``, below ``relative`` ("": the root)."""
         for path in sorted(source.rglob("*")):

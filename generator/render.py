@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Collection
@@ -223,7 +224,16 @@ def render_language(
             # are there to link to.
             built = "".join("1" if pdf_built(path) else "0" for path in pdfs(slug))
             what = f"org-pages\0{lang}\0{site_url}\0{project.build_date}\0{built}\0{digest}"
-            made = _Made.loads(memo(what, functools.partial(_dumped, organisation_pages, slug)))
+            whole = _Whole(memo, what, functools.partial(organisation_pages, slug))
+            # Its pages' list, their digests and what its PDFs print, kept apart: where the
+            # docs folder still holds its pages as the last build left them, their texts
+            # (a hundred KB an organisation, tens of MB at hundreds) are not read at all.
+            listed = _Listed.loads(memo(f"org-listed\0{what}", whole.listed))
+            if not whole.made and docs.keep(listed.sums):
+                pages += listed.pages
+                printed.update(listed.printed)
+                continue
+            made = whole()
         for page, page_text in made.pages:
             docs.put_text(page.src, page_text)
             pages.append(page)
@@ -321,10 +331,6 @@ def nav(
     return items
 
 
-def _dumped(make: Callable[[str], _Made], org: str) -> str:
-    return make(org).dumps()
-
-
 @dataclass
 class _Made:
     """One organisation's rendered pages, and what its guidelines' PDFs print."""
@@ -358,6 +364,56 @@ class _Made:
 
         pages = [(Page(**page), text(length)) for page, length in head["pages"]]
         return cls(pages, {src: text(length) for src, length in head["printed"]})
+
+    def listed(self) -> _Listed:
+        sums = {page.src: hashlib.sha256(text.encode()).hexdigest() for page, text in self.pages}
+        return _Listed([page for page, _ in self.pages], sums, self.printed)
+
+
+class _Whole:
+    """An organisation's ``_Made`` from ``memo`` (or made), read at most once."""
+
+    def __init__(self, memo: Memo, what: str, make: Callable[[], _Made]) -> None:
+        self.memo, self.what, self.make = memo, what, make
+        self.made: _Made | None = None
+
+    def __call__(self) -> _Made:
+        if self.made is None:
+            text = self.memo(self.what, lambda: self.make().dumps())
+            self.made = _Made.loads(text)
+        return self.made
+
+    def listed(self) -> str:
+        """``_Listed.dumps`` of the organisation's pages."""
+        return self().listed().dumps()
+
+
+@dataclass
+class _Listed:
+    """An organisation's pages without their texts: each page's SHA-256 (hex) by its source,
+    and what its guidelines' PDFs print."""
+
+    pages: list[Page]
+    sums: dict[str, str]
+    printed: dict[str, str]
+
+    def dumps(self) -> str:
+        """A line of JSON, then the printed texts one after the other (as ``_Made.dumps``)."""
+        head = {
+            "pages": [dataclasses.asdict(page) for page in self.pages],
+            "sums": self.sums,
+            "printed": [[src, len(text)] for src, text in self.printed.items()],
+        }
+        return json.dumps(head, ensure_ascii=False) + "\n" + "".join(self.printed.values())
+
+    @classmethod
+    def loads(cls, data: str) -> _Listed:
+        line, _, texts = data.partition("\n")
+        head, start, printed = json.loads(line), 0, {}
+        for src, length in head["printed"]:
+            printed[src] = texts[start : start + length]
+            start += length
+        return cls([Page(**page) for page in head["pages"]], head["sums"], printed)
 
 
 @dataclass(frozen=True)
