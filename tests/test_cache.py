@@ -344,6 +344,30 @@ def test_a_tree_writes_only_what_changed_and_removes_what_was_not_put(tmp_path: 
     assert sums_key(second.put_here) == tree_key(tmp_path / "docs")
 
 
+def test_a_tree_keeps_files_still_as_listed_and_nothing_when_one_is_not(tmp_path: Path) -> None:
+    """An unchanged organisation's pages are kept by their digests, unread; a page changed
+    since the list was written (by hand, or by a build that failed) makes the caller put them."""
+    first = Tree(tmp_path / "docs")
+    first.put_text("org/a.md", "# A")
+    first.put_text("org/b.md", "# B")
+    time.sleep(0.05)  # written well before the list (file times are coarser than writes)
+    first.prune()
+    sums = {relative: digest.hex() for relative, digest in first.put_here.items()}
+
+    second = Tree(tmp_path / "docs")
+    assert second.keep(sums)
+    second.prune()
+    assert sorted(second.put_here) == ["org/a.md", "org/b.md"]
+    assert (tmp_path / "docs" / "org" / "b.md").read_text() == "# B"
+
+    (tmp_path / "docs" / "org" / "b.md").write_text("# B, by hand")
+    third = Tree(tmp_path / "docs")
+    assert not third.keep(sums)
+    assert third.put_here == {}
+    assert not Tree(tmp_path / "docs").keep({"org/a.md": "not a digest"})
+    assert not Tree(tmp_path / "docs").keep({"org/a.md": sums["org/b.md"]})
+
+
 def tree_reads(monkeypatch: pytest.MonkeyPatch, root: Path) -> list[str]:
     """The files below ``root`` read while the test goes on, by their path below it."""
     read: list[str] = []
