@@ -34,7 +34,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -309,13 +309,17 @@ def sums_key(sums: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def files_key(paths: list[Path], root: Path, start: str = "") -> str:
+def files_key(
+    paths: list[Path], root: Path, start: str = "", known: Mapping[Path, str] | None = None
+) -> str:
     """Digest of each file's place (below ``root`` where it is there) and bytes, after
-    ``start``."""
+    ``start``; ``known``: the SHA-256 (hex) of files already read, which are not read again."""
     digest = hashlib.sha256(start.encode())
     for path in paths:
         place = path.relative_to(root) if path.is_relative_to(root) else path
-        _add_file(digest, str(place), hashlib.sha256(path.read_bytes()).digest())
+        sha = known.get(path) if known else None
+        sha256 = bytes.fromhex(sha) if sha else hashlib.sha256(path.read_bytes()).digest()
+        _add_file(digest, str(place), sha256)
     return digest.hexdigest()
 
 

@@ -291,7 +291,18 @@ def _build_locked(
         workers, counts = Workers(count, pool), _Counts()
         with clock("render Markdown"):
             strings = load_strings(paths.templates)
-            inputs = _Inputs(project, paths, strings, staging, work, cache, pdfs, read, *sizes)
+            inputs = _Inputs(
+                project,
+                paths,
+                strings,
+                staging,
+                work,
+                cache,
+                pdfs,
+                read,
+                *sizes,
+                memory.parsed.read,
+            )
             # The PDFs are made meanwhile, each from the moment it is planned.
             printing = _Printing(inputs, workers, counts)
             with keeping_compiled(inputs.compiled):
@@ -511,6 +522,9 @@ class _Inputs:
     """Organisations per MkDocs build; None: as ``layout`` decides."""
     index_size: int | None = None
     """Organisations per search index; None: as ``layout`` decides."""
+    loaded: dict[Path, str] = field(default_factory=dict)
+    """The content and form files the project was loaded from: the SHA-256 of each as read
+    (``ParsedFiles.read``)."""
 
     site_urls: dict[str, str] = field(init=False)
     """Each written form's published address."""
@@ -618,13 +632,13 @@ class _Inputs:
             if path.is_file() and not path.is_relative_to(policies) and path.parent != organisations
         ]
         forms = sorted(p for p in self.paths.forms.rglob("*") if p.is_file())
-        common = files_key([*shared, *forms], content)
+        common = files_key([*shared, *forms], content, known=self.loaded)
         if not self.read.unchanged([*shared, *forms]):
             return {}
         keys = {}
         for slug, paths in own.items():
             sizes = [f"{p.relative_to(content)}\0{p.stat().st_size}" for p in documents[slug]]
-            key = files_key(paths, content, "\0".join([common, *sizes]))
+            key = files_key(paths, content, "\0".join([common, *sizes]), self.loaded)
             # Read after the snapshot: what was read is what was loaded if nothing changed.
             if self.read.unchanged([*paths, *documents[slug]]):
                 keys[slug] = key

@@ -178,6 +178,9 @@ class ParsedFiles:
 
     def __init__(self, stored: bytes | None = None):
         self._kept = Kept(stored)
+        self.read: dict[Path, str] = {}
+        """Each file loaded meanwhile: the SHA-256 (hex) of its text, which is that of its
+        bytes (UTF-8, read as it is)."""
 
     @property
     def changed(self) -> bool:
@@ -185,7 +188,7 @@ class ParsedFiles:
         return self._kept.changed
 
     def get(self, text: str, path: Path) -> Source | None:
-        digest = _digest(text)
+        digest = self.read[path] = _digest(text)
         data = self._kept.get(digest)  # read afresh each time: a build may change its data
         if data is None:
             return None
