@@ -818,9 +818,11 @@ class _Printing:
     """The build's PDFs as they are planned, each that the cache lacks handed to the workers
     at once: a form's as soon as the content is loaded, a guideline's once its written form's
     Markdown is rendered. They are made while this process renders and plans the rest, on a
-    core that would otherwise wait for it (at 370 organisations, a change's four PDFs took
-    the last 0.7 s of the build). They go to the workers last, behind the sites' builds and
-    search indexes (``Workers.submit``)."""
+    core that would otherwise wait for it, instead of after the sites' builds (at 370
+    organisations a change's four PDFs took the build's last 0.7 s; on this 2-core machine,
+    where a change keeps both cores busy, the gain is within the noise: README, "Benchmark").
+    They go to the workers last, behind the sites' builds and search indexes
+    (``Workers.submit``)."""
 
     def __init__(self, inputs: _Inputs, workers: Workers, counts: _Counts) -> None:
         self.inputs, self.workers, self.counts = inputs, workers, counts

@@ -366,6 +366,7 @@ class _Made:
         return cls(pages, {src: text(length) for src, length in head["printed"]})
 
     def listed(self) -> _Listed:
+        """The pages without their texts, each with the digest ``Tree.put`` gives it."""
         sums = {page.src: hashlib.sha256(text.encode()).hexdigest() for page, text in self.pages}
         return _Listed([page for page, _ in self.pages], sums, self.printed)
 
