@@ -342,26 +342,16 @@ class _Made:
         self.pages.append((page, text))
 
     def dumps(self) -> str:
-        """A line of JSON naming the pages and the printed texts with their lengths, then the
-        texts one after the other: JSON's escapes in the texts made reading them back a
-        quarter of a second of a build of hundreds of organisations."""
-        texts = [text for _, text in self.pages] + list(self.printed.values())
+        """The pages and the printed texts with their lengths, then the texts (``_joined``)."""
         head = {
             "pages": [[dataclasses.asdict(page), len(text)] for page, text in self.pages],
             "printed": [[src, len(text)] for src, text in self.printed.items()],
         }
-        return json.dumps(head, ensure_ascii=False) + "\n" + "".join(texts)
+        return _joined(head, [text for _, text in self.pages] + list(self.printed.values()))
 
     @classmethod
     def loads(cls, data: str) -> _Made:
-        line, _, texts = data.partition("\n")
-        head, start = json.loads(line), 0
-
-        def text(length: int) -> str:
-            nonlocal start
-            start += length
-            return texts[start - length : start]
-
+        head, text = _parted(data)
         pages = [(Page(**page), text(length)) for page, length in head["pages"]]
         return cls(pages, {src: text(length) for src, length in head["printed"]})
 
@@ -399,22 +389,40 @@ class _Listed:
     printed: dict[str, str]
 
     def dumps(self) -> str:
-        """A line of JSON, then the printed texts one after the other (as ``_Made.dumps``)."""
+        """The pages, their digests and the printed texts' lengths, then those texts."""
         head = {
             "pages": [dataclasses.asdict(page) for page in self.pages],
             "sums": self.sums,
             "printed": [[src, len(text)] for src, text in self.printed.items()],
         }
-        return json.dumps(head, ensure_ascii=False) + "\n" + "".join(self.printed.values())
+        return _joined(head, list(self.printed.values()))
 
     @classmethod
     def loads(cls, data: str) -> _Listed:
-        line, _, texts = data.partition("\n")
-        head, start, printed = json.loads(line), 0, {}
-        for src, length in head["printed"]:
-            printed[src] = texts[start : start + length]
-            start += length
+        head, text = _parted(data)
+        printed = {src: text(length) for src, length in head["printed"]}
         return cls([Page(**page) for page in head["pages"]], head["sums"], printed)
+
+
+def _joined(head: dict[str, Any], texts: list[str]) -> str:
+    """``head`` as a line of JSON (with each text's length), then the texts one after the
+    other: JSON's escapes in the texts made reading them back a quarter of a second of a
+    build of hundreds of organisations."""
+    return json.dumps(head, ensure_ascii=False) + "\n" + "".join(texts)
+
+
+def _parted(data: str) -> tuple[Any, Callable[[int], str]]:
+    """What ``_joined`` gave: its head, and a function giving the texts in their order, each
+    by its length."""
+    line, _, texts = data.partition("\n")
+    start = 0
+
+    def text(length: int) -> str:
+        nonlocal start
+        start += length
+        return texts[start - length : start]
+
+    return json.loads(line), text
 
 
 @dataclass(frozen=True)
