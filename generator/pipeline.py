@@ -291,17 +291,9 @@ def _build_locked(
         workers, counts = Workers(count, pool), _Counts()
         with clock("render Markdown"):
             strings = load_strings(paths.templates)
+            loaded = memory.parsed.read  # each content file's digest as the load read it
             inputs = _Inputs(
-                project,
-                paths,
-                strings,
-                staging,
-                work,
-                cache,
-                pdfs,
-                read,
-                *sizes,
-                memory.parsed.read,
+                project, paths, strings, staging, work, cache, pdfs, read, *sizes, loaded
             )
             # The PDFs are made meanwhile, each from the moment it is planned.
             printing = _Printing(inputs, workers, counts)
