@@ -32,9 +32,14 @@ SCRIPT = Path(sys.executable).with_name("policy-site")
 
 
 @pytest.fixture(scope="module")
-def built(minimal_site: Path) -> tuple[Path, dict[str, str]]:
-    """The run's shared build of the minimal fixture and its digest: failures leave it alone."""
-    return minimal_site, tree_digest(minimal_site)
+def built(
+    minimal_site: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """A copy of the run's build of the minimal fixture and its digest: failures leave the
+    site alone, but a build checks its words meanwhile and keeps them in the cache beside it,
+    which the shared build's other readers must not find changed."""
+    site = copy_site(minimal_site, tmp_path_factory.mktemp("hardening") / "site")
+    return site, tree_digest(site)
 
 
 def _fifo(content: Path, tmp: Path, file: str) -> None:

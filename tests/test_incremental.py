@@ -410,6 +410,9 @@ def test_the_spelling_beside_a_build_takes_what_the_last_build_parsed(
     content = fixture_content("minimal", tmp_path)
     site = copy_site(minimal_site, tmp_path / "site")
     paths = Paths.default(ROOT, content, site)
+    cache = BuildCache(site.with_name(".site.cache"), environment_key())
+    # No word checked before: every file is to be checked (and parsed, or taken as parsed).
+    (cache.root / cache.key("spelled")).unlink(missing_ok=True)
     expected = check_spelling(paths.content, paths.forms, paths.templates)
     run(content, site)
     parsed = parsed_files(monkeypatch)
