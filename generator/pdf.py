@@ -10,12 +10,15 @@ import base64
 import contextlib
 import functools
 import io
+import multiprocessing.util
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
@@ -64,14 +67,16 @@ class PrintSource:
         form = self.form.shows or repr(self.form) if self.form is not None else None
         return repr((self.lang, self.org_name, form, self.guideline))
 
-    def render(self) -> str:
+    def render(self) -> tuple[str, str]:
+        """The print HTML, and the styles every PDF of these templates is printed with (given
+        to WeasyPrint beside the HTML, so that a process parses them once: ``_shared``)."""
         pages = printer(
             self.templates_dir, self.mkdocs_config, self.templates_key, self.field_font.css()
         )
         if self.form is not None:
-            return pages.form(self.form, self.lang, self.org_name)
+            return pages.form(self.form, self.lang, self.org_name), pages.css
         if self.guideline is not None:
-            return pages.guideline(self.guideline, self.lang, self.org_name)
+            return pages.guideline(self.guideline, self.lang, self.org_name), pages.css
         raise ValueError("a print source needs a form or a guideline")
 
 
@@ -80,7 +85,7 @@ class PdfJob:
     """One PDF to write."""
 
     html: str | PrintSource
-    """The document, or what to render it from (in the worker)."""
+    """The document with all its styles, or what to render it from (in the worker)."""
     target: Path
     name: str
     """What the document is, for error messages (e.g. 'nb/kommune/skjema/avtale.pdf')."""
@@ -174,8 +179,59 @@ def _restricted_fetcher():  # WeasyPrint is imported late, so no annotation
 
 def write_pdf(job: PdfJob) -> None:
     """Render one job; raises BuildError naming the document."""
-    with _own_temporary_folder(), keeping_compiled(job.compiled):
-        _write_pdf(job)
+    with keeping_compiled(job.compiled):
+        html, styles = _document(job)
+        with _own_temporary_folder():
+            _write_pdf(job, html, styles)
+
+
+def _document(job: PdfJob) -> tuple[str, Styles]:
+    """The job's HTML and the styles it shares with the other PDFs; raises BuildError."""
+    if isinstance(job.html, str):
+        return job.html, Styles(None, [])
+    try:
+        html, css = job.html.render()
+        return html, _shared(css)
+    except BuildError as exc:  # names the template and its line; add the document
+        raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Styles given to WeasyPrint beside a document's HTML, and the fonts they declare."""
+
+    fonts: Any
+    """WeasyPrint's FontConfiguration holding those fonts (None: one of the document's own)."""
+    sheets: list[Any]
+    """WeasyPrint's parsed CSS."""
+
+
+@functools.lru_cache(maxsize=2)
+def _shared(css: str) -> Styles:
+    """``css`` parsed once in this process, for every PDF it prints: parsing it (the field
+    font is 40 KB of it) and loading the font it declares took an eighth of each PDF. Given
+    as the user's styles, they lose to the document's own (its page footer) as they did
+    inside it, and win over WeasyPrint's defaults. The same PDF comes out, to the byte,
+    whatever the process printed before (``test_pdf``).
+
+    The font file WeasyPrint writes for it lies in a folder of this process's, removed when
+    the styles are dropped or the process ends (a killed one's: by a later build, see
+    ``trash.left_behind``)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    folder = tempfile.mkdtemp(prefix=f"{TEMPORARY}pdf-")
+    earlier, tempfile.tempdir = tempfile.tempdir, folder  # where WeasyPrint writes the font
+    try:
+        fonts = FontConfiguration()
+        sheets = [CSS(string=css, font_config=fonts, url_fetcher=_restricted_fetcher())]
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        tempfile.tempdir = earlier
+    multiprocessing.util.Finalize(fonts, shutil.rmtree, (folder, True), exitpriority=0)
+    return Styles(fonts, sheets)
 
 
 @contextlib.contextmanager
@@ -192,17 +248,18 @@ def _own_temporary_folder() -> Iterator[None]:
             tempfile.tempdir = earlier
 
 
-def _write_pdf(job: PdfJob) -> None:
+def _write_pdf(job: PdfJob, html: str, styles: Styles) -> None:
     # Heavy: imported where a PDF is written (the workers' fork server has it already).
     from weasyprint import HTML
 
     try:
-        try:
-            html = job.html if isinstance(job.html, str) else job.html.render()
-        except BuildError as exc:  # names the template and its line; add the document
-            raise BuildError(f"PDF {job.name} could not be written: {exc}") from exc
         document = HTML(string=html, base_url=job.base_url, url_fetcher=_restricted_fetcher())
-        rendered = document.render(pdf_forms=True, pdf_variant="pdf/ua-1")
+        rendered = document.render(
+            font_config=styles.fonts,
+            stylesheets=styles.sheets,
+            pdf_forms=True,
+            pdf_variant="pdf/ua-1",
+        )
         signatures = _signature_places(rendered)
         data = rendered.write_pdf(pdf_forms=True, pdf_variant="pdf/ua-1")
         job.target.parent.mkdir(parents=True, exist_ok=True)

@@ -51,7 +51,9 @@ def css_string(text: str) -> Markup:
 
 
 class Printer:
-    """Renders the HTML that WeasyPrint turns into PDFs; reads its templates and styles once."""
+    """Renders the HTML that WeasyPrint turns into PDFs; reads its templates and styles once.
+    The styles every PDF shares (``css``) are not in the HTML: WeasyPrint is given them
+    beside it (``pdf.write_pdf``)."""
 
     def __init__(
         self, templates_dir: Path, mkdocs_config: Path, strings: Strings, field_font_css: str
@@ -77,7 +79,6 @@ class Printer:
             t=t,
             lang=lang,
             org=org_name,
-            css=self.css,
             footer=_footer(t, org_name, f.title, f.version),
         )
 
@@ -91,7 +92,6 @@ class Printer:
             t=t,
             lang=lang,
             org=org_name,
-            css=self.css,
             article=Markup(self.article(guideline)),
             footer=_footer(t, org_name, guideline.title, guideline.version),
         )

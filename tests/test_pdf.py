@@ -319,6 +319,21 @@ def test_pdfs_are_identical_whatever_the_number_of_workers(
     assert sites[0] and sites[0] == sites[1]
 
 
+def test_text_fields_are_typed_in_the_field_font(default_site: Path) -> None:
+    """The styles every PDF shares, given to WeasyPrint beside each form's HTML, reach every
+    form: its text fields type in the field font's subset (declared there), not in a whole
+    system font."""
+    for entry in entries(default_site, "form-pdf"):
+        with pikepdf.open(default_site / entry["path"]) as pdf:
+            acroform = pdf.Root.AcroForm
+            fonts = {str(name): str(font.BaseFont) for name, font in acroform.DR.Font.items()}
+            typed = [field for field in acroform.Fields if field.get("/FT") == "/Tx"]
+            assert typed, entry["path"]
+            for field in typed:
+                name = str(field.DA).split()[-3]  # "... /F1 10 Tf"
+                assert fonts[name].endswith("+PS-Field"), (entry["path"], str(field.T))
+
+
 def _widgets(pdf: Path) -> dict[str, list[tuple[int, list[float]]]]:
     """Field name -> (page number, rectangle) of each of its widgets."""
     found: dict[str, list[tuple[int, list[float]]]] = {}
