@@ -15,8 +15,8 @@ a form page's fields are given to it as plain blocks, as it leaves forms and lab
 
 Pagefind is the binary of the PyPI package ``pagefind_bin_extended`` (pinned), run offline.
 Its output is the same to the byte for the same pages; nothing in the environment or the
-working folder may change it, so its settings from ``PAGEFIND_*`` variables and ``pagefind.*``
-files are kept away from it.
+working folder may change it or stop it, so its settings from ``PAGEFIND_*`` variables and
+``pagefind.*`` files, and its runtime's from ``TOKIO_*`` variables, are kept away from it.
 """
 
 from __future__ import annotations
@@ -212,14 +212,19 @@ def _every_page(site_dir: Path) -> list[str]:
     return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
 
 
+_NOT_PASSED = ("PAGEFIND_", "TOKIO_")
+"""Environment variables Pagefind is not given: its settings and its async runtime's."""
+
+
 def _run_pagefind(
     binary: Path, site_dir: Path, lang: str, indexes: Sequence[Sequence[str]]
 ) -> list[dict[str, bytes]]:
     """Have Pagefind's service make an index of each list of pages, in its order: each
     index's files by name."""
     # Only Pagefind's settings from here: none from the environment or a pagefind.yml/.toml/
-    # .json in the working folder.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
+    # .json in the working folder; nor its runtime's (an empty TOKIO_WORKER_THREADS makes
+    # it panic).
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_NOT_PASSED)}
     with (
         tempfile.TemporaryDirectory(prefix=f"{TEMPORARY}pagefind-") as cwd,
         tempfile.TemporaryFile() as said,
