@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,19 +295,20 @@ def _build_locked(
             inputs = _Inputs(
                 project, paths, strings, staging, work, cache, pdfs, read, *sizes, loaded
             )
-            # The PDFs are made meanwhile, each from the moment it is planned.
-            printing = _Printing(inputs, workers, counts)
+            # The PDFs and the sites' parts are made meanwhile, each from when it is planned;
+            # a worker done with one is given the next while the Markdown renders.
+            printing, sites = _Printing(inputs, workers, counts), _Sites(inputs, workers)
             with keeping_compiled(inputs.compiled):
                 for lang in LANGUAGES:
                     printing.plan(lang)
-                rendered = {}
                 for lang in LANGUAGES:
-                    rendered[lang] = inputs.render(lang)
-                    printing.plan(lang, rendered[lang])
+                    rendered = inputs.render(lang, workers.poll)
+                    printing.plan(lang, rendered)
+                    sites.plan(lang, rendered)
         with clock("plan"):
-            plan = plan_jobs(inputs, rendered, printing.planned)
+            plan = plan_jobs(inputs, sites.planned, printing.planned)
         with clock("MkDocs sites and PDFs"):
-            run_jobs(plan, inputs, workers, counts, printing, report, progress)
+            run_jobs(plan, inputs, workers, counts, printing, sites, report, progress)
         with clock("place files"), keeping_compiled(inputs.compiled):
             entries = place_outputs(plan, inputs, counts.sitemaps)
         with clock("manifest and swap"):
@@ -572,18 +573,18 @@ class _Inputs:
         """Whether the PDF at ``path`` (below the language root) will be on the new site."""
         return self.write_pdfs or (self.paths.site / at.in_site(lang, path)).is_file()
 
-    def render(self, lang: str) -> Rendered:
+    def render(self, lang: str, meanwhile: Callable[[], object] = lambda: None) -> Rendered:
         """Render a written form's Markdown into the build cache, which keeps it, so that a
         build writes only the files that changed (``cache.Tree``); into the working folder
-        when the cache cannot be written."""
+        when the cache cannot be written. ``meanwhile()``: called between organisations."""
         if self.cache.writable:
             try:
-                return self._render(lang, self.cache.workspace("docs") / lang)
+                return self._render(lang, self.cache.workspace("docs") / lang, meanwhile)
             except OSError as exc:
                 self.cache.unwritable(exc)
-        return self._render(lang, self.work / "docs" / lang)
+        return self._render(lang, self.work / "docs" / lang, meanwhile)
 
-    def _render(self, lang: str, docs: Path) -> Rendered:
+    def _render(self, lang: str, docs: Path, meanwhile: Callable[[], object]) -> Rendered:
         self.docs_in[lang] = docs
         return render_language(
             self.project,
@@ -595,6 +596,7 @@ class _Inputs:
             self.memo,
             functools.partial(self.pdf_built, lang),
             self.sources.get,
+            meanwhile,
         )
 
     @functools.cached_property
@@ -757,14 +759,16 @@ class Plan:
 
 
 def plan_jobs(
-    inputs: _Inputs, rendered: dict[str, Rendered], pdfs: dict[str, list[PdfJob | KeptPdf]]
+    inputs: _Inputs,
+    parts: dict[str, tuple[SiteJob, ...]],
+    pdfs: dict[str, list[PdfJob | KeptPdf]],
 ) -> Plan:
-    """Every job of the build, each with its inputs, cache key and manifest entry; ``pdfs``,
-    each written form's, as ``plan_pdfs`` planned them."""
+    """Every job of the build, each with its inputs, cache key and manifest entry; ``parts``
+    and ``pdfs``, each written form's, as ``_site_jobs`` and ``plan_pdfs`` planned them."""
     chooser = Entry(
         "language-choice", None, None, None, inputs.strings["chooser"]["title"], at.CHOOSER
     )
-    sites = tuple(job for lang in LANGUAGES for job in _site_jobs(inputs, lang, rendered[lang]))
+    sites = tuple(job for lang in LANGUAGES for job in parts[lang])
     searches = tuple(_search_jobs(inputs, sites))
     documents = tuple(
         DocumentJob(
@@ -843,6 +847,41 @@ class _Printing:
             pdf.job.target.replace(target)
 
         self.workers.submit("PDF", f"PDF {pdf.job.name}", write_pdf, pdf.job, then=made, last=True)
+
+
+class _Sites:
+    """Each written form's MkDocs builds (its parts), planned once its Markdown is rendered,
+    and those the cache lacks handed to the workers at once: a written form's parts are built
+    while the next one renders, on a core that would otherwise wait for it (each written
+    form's Markdown took 6 s of a build from scratch at 370 organisations). They go ahead of
+    the PDFs (``Workers.submit``); what becomes of a part once made is ``run_jobs``' (``then``:
+    the workers' results are taken in ``Workers.run``)."""
+
+    def __init__(self, inputs: _Inputs, workers: Workers) -> None:
+        self.inputs, self.workers = inputs, workers
+        self.planned: dict[str, tuple[SiteJob, ...]] = {}
+        self.started: set[str] = set()
+        """The keys of the parts handed to the workers."""
+        self.then: Callable[[SiteJob, tuple[int, int]], None] = lambda site, result: None
+
+    def plan(self, lang: str, rendered: Rendered) -> None:
+        """Plan a written form's parts (see ``_site_jobs``) and start those the cache lacks."""
+        parts = self.planned[lang] = tuple(_site_jobs(self.inputs, lang, rendered))
+        cache = self.inputs.cache
+        # The search indexes they go into, announced now: until they come, a worker is given
+        # only the task it runs, and an index does not wait behind a part given out before it.
+        made = [search for search in _search_jobs(self.inputs, parts) if not cache.has(search.key)]
+        self.workers.expect("Search", len(made))
+        for site in parts:
+            if not cache.has(site.key):
+                self.start(site)
+
+    def start(self, site: SiteJob) -> None:
+        """Have a worker build ``site``; once built, ``then`` takes it."""
+        self.started.add(site.key)
+        self.inputs.cache.folder(site.pages)  # its damaged pages removed before MkDocs reads them
+        what = f"MkDocs build for '{site.name}'"
+        self.workers.submit("MkDocs", what, site.task, then=lambda result: self.then(site, result))
 
 
 ORGANISATIONS_PER_BUILD = 16
@@ -995,7 +1034,7 @@ _TOP = "/"
 def _search_jobs(inputs: _Inputs, sites: tuple[SiteJob, ...]) -> Iterator[SearchJob]:
     """Each written form's search indexes, over its parts' pages (see ``layout``)."""
     count = len(inputs.indexes)
-    for lang in LANGUAGES:
+    for lang in dict.fromkeys(site.lang for site in sites):  # in their order
         root = at.in_site(lang, "")
         for index in range(count):
             parts = [site for site in sites if site.lang == lang and site.index == index]
@@ -1100,13 +1139,14 @@ def run_jobs(
     workers: Workers,
     counts: _Counts,
     printing: _Printing,
+    sites: _Sites,
     report: Report,
     progress: Progress,
 ) -> None:
     """Take each site part, search index and PDF from the cache, or have a worker make it
-    (the PDFs ``printing`` handed to the workers already: made). A part goes into its written
-    form's folder as soon as it is there; a search index is made once all its parts are in.
-    What was made and how long it took is added to ``counts``."""
+    (the parts and PDFs ``sites`` and ``printing`` handed to the workers already: made). A
+    part goes into its written form's folder as soon as it is there; a search index is made
+    once all its parts are in. What was made and how long it took is added to ``counts``."""
     cache = inputs.cache
     searches = {(search.lang, search.index): search for search in plan.searches}
     waiting = {group: 0 for group in searches}  # parts not yet in the site
@@ -1117,19 +1157,15 @@ def run_jobs(
     def pages(site: SiteJob) -> int:
         return sum(1 for e in site.entries if e.kind not in _NOT_SEARCHED)
 
-    def make_site(site: SiteJob) -> None:
-        cache.folder(site.pages)  # its damaged pages removed before MkDocs reads them
+    def built(site: SiteJob, result: tuple[int, int]) -> None:
+        cache.store(site.key, site.target)
+        counts.rendered += 1
+        report(
+            f"Built {site.name}: {pages(site)} pages ({result[0]} rendered, {result[1]} unchanged)."
+        )
+        place(site)
 
-        def built(result: tuple[int, int]) -> None:
-            cache.store(site.key, site.target)
-            counts.rendered += 1
-            report(
-                f"Built {site.name}: {pages(site)} pages ({result[0]} rendered, "
-                f"{result[1]} unchanged)."
-            )
-            place(site)
-
-        workers.submit("MkDocs", f"MkDocs build for '{site.name}'", site.task, then=built)
+    sites.then = built
 
     def place(site: SiteJob) -> None:
         if joined:
@@ -1172,7 +1208,7 @@ def run_jobs(
                 report(f"{site.name}: {pages(site)} pages unchanged, MkDocs not run.")
                 place(site)
             else:  # damaged: made after all
-                make_site(site)
+                sites.start(site)
             yield
         marks = _pdf_marks(cache) if any(pdf_places.values()) else {}
         for pdf in pdfs_kept:  # into their places: their parts' folders are there by now
@@ -1188,10 +1224,10 @@ def run_jobs(
                 printing.start(pdf)
             yield
 
-    # What must be made goes to the workers first, so that they work while the rest is checked
-    # and linked in from the cache (thousands of files on a large site).
-    sites_made, sites_kept = _split(plan.sites, lambda site: cache.has(site.key))
-    changed = {(site.lang, site.index) for site in sites_made}
+    # What must be made went to the workers as it was planned, so that they work while the
+    # rest is checked and linked in from the cache (thousands of files on a large site).
+    sites_kept = [site for site in plan.sites if site.key not in sites.started]
+    changed = {(site.lang, site.index) for site in plan.sites if site.key in sites.started}
     pdfs_kept = [pdf for pdf in plan.pdfs if pdf.entry.path not in printing.started]
     pdf_places = {  # each written form's, below its root
         lang: {
@@ -1201,10 +1237,6 @@ def run_jobs(
         }
         for lang in LANGUAGES
     }
-    # The indexes the cache lacks will be made once their parts are in: counted from the start.
-    workers.expect("Search", sum(1 for search in plan.searches if not cache.has(search.key)))
-    for site in sites_made:
-        make_site(site)
     workers.run(lambda done, total: progress("Rendering", done, total), from_cache())
     counts.rendered += counts.pdfs_rendered
     counts.worker_seconds = dict(workers.seconds)
@@ -1244,14 +1276,6 @@ def _pdf_marks(cache: BuildCache) -> dict[str, Any]:
     except ValueError:
         return {}
     return marks if isinstance(marks, dict) else {}
-
-
-def _split(items: Iterable[T], kept: Callable[[T], bool]) -> tuple[list[T], list[T]]:
-    """``items`` to make and ``items`` to take from the cache, each in their order."""
-    split: tuple[list[T], list[T]] = ([], [])
-    for item in items:
-        split[kept(item)].append(item)
-    return split
 
 
 def place_outputs(plan: Plan, inputs: _Inputs, sitemaps: dict[Path, str]) -> list[Entry]:

@@ -91,6 +91,7 @@ def render_language(
     memo: Memo = no_memo,
     pdf_built: Callable[[str], bool] = lambda path: True,
     sources: Callable[[str], str | None] = lambda org: None,
+    meanwhile: Callable[[], object] = lambda: None,
 ) -> Rendered:
     """Write one language's Markdown tree into ``docs_dir``; return its pages and what the
     guidelines' PDFs print. The site's assets (``site_templates/assets``) are copied beside
@@ -105,7 +106,8 @@ def render_language(
     ``sources(org)``, where given, is a digest of every file an organisation's pages are made
     from (its own content files and the shared ones, the forms); with it, an organisation's
     pages go through ``memo`` whole, so that a build renders only the organisations that
-    changed.
+    changed. ``meanwhile()`` is called before each organisation: the caller's own work while
+    this renders (for seconds, at hundreds of organisations).
     """
 
     def pdf_href(page: Page, path: str) -> str | None:
@@ -216,6 +218,7 @@ def render_language(
         return made
 
     for slug in project.organisations:
+        meanwhile()
         digest = sources(slug)
         if digest is None:
             made = organisation_pages(slug)

@@ -216,6 +216,12 @@ class Workers:
         )
         self._hand_out()
 
+    def poll(self) -> None:
+        """Give waiting tasks to the workers free by now. A finished task frees its worker,
+        but before ``run`` only a call here or a ``submit`` gives it the next: a caller busy
+        with other work meanwhile (rendering for seconds) calls this from time to time."""
+        self._hand_out()
+
     def expect(self, kind: str, count: int) -> None:
         """Announce ``count`` tasks of ``kind`` that a ``then`` will submit, so that the
         progress's total holds them from the start."""

@@ -9,6 +9,7 @@ import re
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2 import Environment
@@ -22,6 +23,7 @@ import generator.yamlload
 from generator import ContentError, Paths, build
 from generator.cache import BuildCache, environment_key
 from generator.spelling import check_spelling
+from generator.workers import Workers
 from tests.conftest import ROOT, copy_site, fixture_content, tree_digest
 
 VESTLAND = "policies/vestland-fylkeskommune-heimekontor/policy.yml"
@@ -373,6 +375,36 @@ def test_a_rule_change_writes_again_only_the_pdfs_that_show_the_rule(
             for page in ("heimekontor.pdf", "skjema/oppfolgingssamtale.pdf")
         ]
     )
+
+
+def test_a_written_forms_parts_are_built_while_the_next_one_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each written form's MkDocs builds go to the workers once its Markdown is rendered,
+    before the next written form's Markdown is: they are built meanwhile."""
+    content = fixture_content("minimal", tmp_path)
+    events: list[str] = []
+    render, submit = generator.pipeline._Inputs.render, Workers.submit
+
+    def rendering(self: Any, lang: str, *args: Any) -> Any:
+        events.append(f"render {lang}")
+        return render(self, lang, *args)
+
+    def submitting(self: Workers, kind: str, name: str, *args: Any, **kwargs: Any) -> None:
+        events.append(name)
+        submit(self, kind, name, *args, **kwargs)
+
+    monkeypatch.setattr(generator.pipeline._Inputs, "render", rendering)
+    monkeypatch.setattr(Workers, "submit", submitting)
+    build(Paths.default(ROOT, content, tmp_path / "site"), pdfs=False, jobs=2)
+
+    assert events[:4] == [
+        "render nb",
+        "MkDocs build for 'nb'",
+        "render nn",
+        "MkDocs build for 'nn'",
+    ]
+    assert sorted(events[4:]) == ["search index for 'nb'", "search index for 'nn'"]
 
 
 def test_a_build_keeps_its_compiled_templates_for_the_next_builds_processes(

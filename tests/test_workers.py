@@ -244,6 +244,21 @@ def test_a_worker_done_before_run_takes_the_next_task() -> None:
     assert begun["c"] < ran and begun["d"] < ran
 
 
+def test_a_worker_done_before_run_is_given_the_next_task_when_polled() -> None:
+    """While the build process renders it polls the workers: a worker whose task is done
+    takes the next one then, not at the next submit or at ``run``."""
+    workers, seen = Workers(2), []
+    for name in "abc":
+        workers.submit("PDF", name, started, name, 0.1, then=seen.append, last=True)
+    time.sleep(1.5)  # workers started, "a" and "b" done
+    workers.poll()
+    time.sleep(0.5)
+    ran = time.monotonic()
+    workers.run()
+
+    assert dict(seen)["c"] < ran
+
+
 def disk_full(path: str) -> None:
     raise OSError(errno.ENOSPC, "No space left on device", path)
 
