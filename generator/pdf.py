@@ -209,7 +209,7 @@ class Styles:
 @functools.lru_cache(maxsize=2)
 def _shared(css: str) -> Styles:
     """``css`` parsed once in this process, for every PDF it prints: parsing it (the field
-    font is 40 KB of it) and loading the font it declares took an eighth of each PDF. Given
+    font is 40 KB of it) and loading the font it declares took a quarter of each PDF. Given
     as the user's styles, they lose to the document's own (its page footer) as they did
     inside it, and win over WeasyPrint's defaults. The same PDF comes out, to the byte,
     whatever the process printed before (``test_pdf``).
