@@ -306,7 +306,7 @@ def _build_locked(
                     printing.plan(lang, rendered)
                     sites.plan(lang, rendered)
         with clock("plan"):
-            plan = plan_jobs(inputs, sites.planned, printing.planned)
+            plan = plan_jobs(inputs, sites.planned, sites.indexes, printing.planned)
         with clock("MkDocs sites and PDFs"):
             run_jobs(plan, inputs, workers, counts, printing, sites, report, progress)
         with clock("place files"), keeping_compiled(inputs.compiled):
@@ -761,15 +761,17 @@ class Plan:
 def plan_jobs(
     inputs: _Inputs,
     parts: dict[str, tuple[SiteJob, ...]],
+    indexes: dict[str, tuple[SearchJob, ...]],
     pdfs: dict[str, list[PdfJob | KeptPdf]],
 ) -> Plan:
-    """Every job of the build, each with its inputs, cache key and manifest entry; ``parts``
-    and ``pdfs``, each written form's, as ``_site_jobs`` and ``plan_pdfs`` planned them."""
+    """Every job of the build, each with its inputs, cache key and manifest entry; ``parts``,
+    ``indexes`` and ``pdfs``, each written form's, as ``_site_jobs``, ``_search_jobs`` and
+    ``plan_pdfs`` planned them."""
     chooser = Entry(
         "language-choice", None, None, None, inputs.strings["chooser"]["title"], at.CHOOSER
     )
     sites = tuple(job for lang in LANGUAGES for job in parts[lang])
-    searches = tuple(_search_jobs(inputs, sites))
+    searches = tuple(job for lang in LANGUAGES for job in indexes[lang])
     documents = tuple(
         DocumentJob(
             document.path,
@@ -860,6 +862,8 @@ class _Sites:
     def __init__(self, inputs: _Inputs, workers: Workers) -> None:
         self.inputs, self.workers = inputs, workers
         self.planned: dict[str, tuple[SiteJob, ...]] = {}
+        self.indexes: dict[str, tuple[SearchJob, ...]] = {}
+        """Each written form's search indexes over its parts."""
         self.started: set[str] = set()
         """The keys of the parts handed to the workers."""
         self.then: Callable[[SiteJob, tuple[int, int]], None] = lambda site, result: None
@@ -870,8 +874,8 @@ class _Sites:
         cache = self.inputs.cache
         # The search indexes they go into, announced now: until they come, a worker is given
         # only the task it runs, and an index does not wait behind a part given out before it.
-        made = [search for search in _search_jobs(self.inputs, parts) if not cache.has(search.key)]
-        self.workers.expect("Search", len(made))
+        indexes = self.indexes[lang] = tuple(_search_jobs(self.inputs, parts))
+        self.workers.expect("Search", sum(1 for index in indexes if not cache.has(index.key)))
         for site in parts:
             if not cache.has(site.key):
                 self.start(site)
