@@ -112,7 +112,7 @@ def index_each(
         total += indexed
         shutil.rmtree(output, ignore_errors=True)
         for name, data in sorted(files.items()):
-            if name in UNUSED or _other_language(name, languages):
+            if _other_language(name, languages):
                 continue
             first = written.setdefault((name, data), output / name)
             _put(output / name, data, [first, *([] if previous is None else [previous / name])])
@@ -273,7 +273,15 @@ def _index(service: _Service, site_dir: Path, pages: Sequence[str]) -> dict[str,
         )
     # Its files, not written by it: it answers WriteFiles before the last is written.
     answer = service.ask({"type": "GetFiles", "index_id": index})
-    return {str(f["path"]): base64.b64decode(f["content"]) for f in answer["files"]}
+    return {
+        str(f["path"]): service.decoded(str(f["path"]), f["content"])
+        for f in answer["files"]
+        if str(f["path"]) not in UNUSED  # most of each answer: 490 of 660 KB
+    }
+
+
+_RUNTIME = ("pagefind.js", "pagefind-worker.js")
+"""Pagefind's scripts, the same in every index it makes (as is its WebAssembly)."""
 
 
 class _ServiceFailed(Exception):
@@ -289,7 +297,20 @@ class _Service:
         assert process.stdin is not None and process.stdout is not None
         self.stdin, self.stdout = process.stdin, process.stdout
         self.sent = 0
-        self.heard = b""
+        self.heard = bytearray()
+        self.looked = 0
+        """Bytes of ``heard`` known to hold no comma."""
+        self.runtime: dict[str, bytes] = {}
+        """Pagefind's scripts and WebAssembly as sent (base64) -> their bytes: the same in
+        every index it makes, decoded once."""
+
+    def decoded(self, name: str, content: str) -> bytes:
+        """A file's bytes from its base64 in an answer."""
+        if name not in _RUNTIME and not _WASM.fullmatch(name):
+            return base64.b64decode(content)
+        if content not in self.runtime:
+            self.runtime[content] = base64.b64decode(content)
+        return self.runtime[content]
 
     def ask(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Send ``payload`` and return the service's answer to it; raises _ServiceFailed."""
@@ -310,12 +331,20 @@ class _Service:
                 return reply
 
     def _next(self) -> dict[str, Any]:
-        while b"," not in self.heard:
-            more = os.read(self.stdout.fileno(), 1 << 16)
+        # An answer with an index's files is a megabyte: the buffer grows in place and is
+        # searched only where it grew (searching and copying all of it for each read took
+        # seconds of a large site's build).
+        end = self.heard.find(b",", self.looked)
+        while end < 0:
+            self.looked = len(self.heard)
+            more = os.read(self.stdout.fileno(), 1 << 20)
             if not more:
                 raise _ServiceFailed("it ended before it answered")
             self.heard += more
-        message, _, self.heard = self.heard.partition(b",")
+            end = self.heard.find(b",", self.looked)
+        message = self.heard[:end]
+        del self.heard[: end + 1]
+        self.looked = 0
         try:
             answer = json.loads(base64.b64decode(message))
         except ValueError as exc:

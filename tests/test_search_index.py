@@ -285,3 +285,53 @@ def test_an_index_is_taken_from_the_published_site_only_when_its_pages_are_what_
     (new / "kommune" / "skjema").mkdir()
     (new / "kommune" / "skjema" / "index.html").write_bytes(same)
     assert not take_unchanged(new, published, [page, "kommune/skjema/index.html"], FOLDER)
+
+
+def test_answers_are_read_whole_however_the_pipe_splits_them() -> None:
+    """Pagefind's answers come in pieces of any size, several in one read or one over many
+    (an index's files are a megabyte): each request gets its own answer, whole."""
+    import base64
+    import io
+    import subprocess
+    import threading
+
+    from generator.search import _Service
+
+    def said(number: int, text: str) -> bytes:
+        answer = {"message_id": number, "payload": {"type": "Echo", "text": text}}
+        return base64.b64encode(json.dumps(answer).encode()) + b","
+
+    big = "x" * 3_000_000  # longer than a read
+    stream = said(1, "first") + said(2, "second") + said(3, big)
+    read, write = os.pipe()
+
+    def dribble() -> None:
+        for start in range(0, len(stream), 7_777):
+            os.write(write, stream[start : start + 7_777])
+        os.close(write)
+
+    threading.Thread(target=dribble, daemon=True).start()
+    process = subprocess.Popen.__new__(subprocess.Popen)
+    process.stdin, process.stdout = io.BytesIO(), os.fdopen(read, "rb")
+    service = _Service(process)
+    service.sent = 1  # the first answer is to an earlier request: passed over
+    assert service.ask({"type": "Ping"})["text"] == "second"
+    assert service.ask({"type": "Ping"})["text"] == big
+    assert not service.heard
+
+
+def test_an_index_holds_what_the_search_fetches_and_none_of_pagefinds_ready_made_interfaces(
+    tmp_path: Path,
+) -> None:
+    folder = site(tmp_path)
+    index_site(folder, "nb", folder / FOLDER)
+    top = sorted(p.name for p in (folder / FOLDER).iterdir() if p.is_file())
+    assert [name.split(".")[0] for name in top] == [
+        "pagefind-entry",
+        "pagefind-worker",
+        "pagefind",
+        "pagefind",
+        "wasm",
+    ]
+    assert "wasm.nb.pagefind" in top and any(name.endswith(".pf_meta") for name in top)
+    assert not any("ui" in name or "highlight" in name for name in top)
