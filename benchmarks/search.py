@@ -10,8 +10,8 @@ files already). Each query runs in a fresh browser context, so nothing is cached
 opened, and once it is quiet the query is put into the search box at once, as a paste would.
 Counted from that moment: every byte the page fetches (Pagefind's script, its WebAssembly, the
 language's metadata, the index chunks of the words and the fragments of the results shown),
-and the time until the result line gives the answer with the results in the list (this
-includes the search box's 120 ms pause for further typing).
+and the time until the result line gives the answer with the results in the list (a query
+put in whole is searched at once; typed, the box waits 120 ms for the next letter).
 
 Each query is measured twice: on the start page (no organisation: every organisation's pages)
 and on the first organisation's own page (the search keeps to that organisation).

@@ -343,3 +343,34 @@ def test_a_checklist_item_finds_its_form_at_its_section(
     # What the form says only while it is filled in is no hit: its error summary.
     type_query(page, "feil")  # "Det er feil i skjemaet"
     assert not [p for p, _ in page_results(page) if "/skjema/" in p], page_results(page)
+
+
+def test_a_query_put_in_whole_is_searched_at_once_and_typing_waits_for_a_pause(
+    page: Page, default_server: str
+) -> None:
+    """A pasted query needs no pause for further letters; a typed letter waits for one
+    (120 ms), so that typing a word does not search for each of its beginnings. The page's
+    timers are recorded: the pause is the one of 120 ms."""
+    page.add_init_script(
+        """window.pauses = [];
+        const setTimer = window.setTimeout;
+        window.setTimeout = function (callback, delay, ...rest) {
+          if (delay === 120) window.pauses.push(document.getElementById("ps-search-query").value);
+          return setTimer.call(window, callback, delay, ...rest);
+        };"""
+    )
+    page.goto(f"{default_server}/nb/")
+    strings = wait_for_search_ready(page)
+    meta = page.locator(SEARCH_META)
+
+    page.locator(SEARCH_BOX).fill("avtale")  # the whole word at once, as a paste puts it
+    expect(meta).to_have_text(answered(strings))
+    assert page_results(page)
+    assert page.evaluate("window.pauses") == []
+
+    page.locator(SEARCH_BOX).press("n")  # "avtalen": one letter typed
+    expect(meta).to_have_text(answered(strings))
+    assert page.evaluate("window.pauses") == ["avtalen"]
+    page.locator(SEARCH_BOX).press("Backspace")
+    expect(meta).to_have_text(answered(strings))
+    assert page.evaluate("window.pauses") == ["avtalen", "avtale"]

@@ -33,6 +33,7 @@
   var current = 0; // the newest search; answers to older ones are dropped
   var results = [];
   var timer = null;
+  var typed = ""; // the box's text as last searched or typed
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (whole, key) {
@@ -240,6 +241,7 @@
   }
 
   function run() {
+    typed = input.value;
     var query = input.value.trim();
     var number = ++current;
     var inOrg = scoped();
@@ -281,8 +283,17 @@
       });
   }
 
+  // Typing searches once the reader pauses (120 ms), not at every letter. A query that
+  // arrives whole (pasted, filled in, chosen from a list: more than one letter at once) is
+  // searched at once.
   function later() {
     clearTimeout(timer);
+    var whole = Math.abs(input.value.length - typed.length) > 1;
+    typed = input.value;
+    if (whole) {
+      run();
+      return;
+    }
     meta.textContent = strings.loading; // at once: what the list shows is no longer the answer
     timer = setTimeout(run, 120);
   }
