@@ -144,8 +144,11 @@ def test_keys_differ_by_environment_and_by_every_part(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
-        (lambda f: f.write_bytes(f.read_bytes()[:-3]), "truncated, 5 of 8 bytes"),
-        (lambda f: f.write_bytes(b"<p>A</p>"), "its checksum does not match"),
+        (lambda f: f.write_bytes(f.read_bytes()[:-3]), "truncated: 5 of 8 bytes"),
+        (
+            lambda f: f.write_bytes(f.read_bytes().replace(b"<p>a</p>", b"<p>A</p>")),
+            "its checksum does not match",
+        ),
         (lambda f: f.write_bytes(f.read_bytes() + b"!"), "its checksum does not match"),
     ],
     ids=["cut short", "changed", "grown"],
@@ -197,13 +200,12 @@ def test_an_entry_without_its_checksums_is_not_trusted(tmp_path: Path) -> None:
     root = tmp_path / "cache"
     store = cache(root)
     store.write("k", b"data")
-    (root / "k.sums").unlink()  # the checksum list stored beside it
+    (root / "k").write_bytes(b"data")  # the bare bytes, without the header naming their digest
 
     lines: list[str] = []
     assert cache(root, lines).read("k") is None
-    assert lines == [
-        "Note: cache entry rendered text k was damaged; rebuilt (no checksum was stored with it)."
-    ]
+    assert lines == ["Note: cache entry rendered text k was damaged; rebuilt (no valid header)."]
+    assert not (root / "k").exists()
 
 
 def test_an_entry_kept_by_the_last_build_that_vanished_is_reported(tmp_path: Path) -> None:
