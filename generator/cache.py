@@ -474,19 +474,7 @@ class BuildCache:
     def read(self, key: str) -> bytes | None:
         """A value stored with ``write``, or None (noted and removed when it is damaged)."""
         self.used.add(key)
-        name = f"rendered text {key[:12]}"
-        try:
-            raw = (self.root / key).read_bytes()
-        except FileNotFoundError:
-            self._missing(key, name)
-            return None
-        except OSError as exc:
-            self._drop(key, name, f"unreadable: {exc.strerror or exc}")
-            return None
-        data, wrong = unframe(raw)
-        if data is None:
-            self._drop(key, name, wrong)
-        return data
+        return self._framed(key, f"rendered text {key[:12]}")
 
     def peek(self, key: str) -> bytes | None:
         """A value stored with ``write``, for a reader outside a build (``policy-site check``):
@@ -511,16 +499,22 @@ class BuildCache:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError:
             return stored  # the writer notices too, and keeps its result in memory
-        if stored.exists():
-            try:
-                data, wrong = unframe(stored.read_bytes())
-            except OSError as exc:
-                data, wrong = None, f"unreadable: {exc.strerror or exc}"
-            if data is None:
-                self._drop(key, f"stored file {key[:12]}", wrong)
-        else:
-            self._missing(key, f"stored file {key[:12]}")
+        self._framed(key, f"stored file {key[:12]}")
         return stored
+
+    def _framed(self, key: str, name: str) -> bytes | None:
+        """The data of the framed file kept under ``key``, or None: noted as damaged (and
+        removed) when it is not whole, or missing though the last build kept it."""
+        try:
+            data, wrong = unframe((self.root / key).read_bytes())
+        except FileNotFoundError:
+            self._missing(key, name)
+            return None
+        except OSError as exc:
+            data, wrong = None, f"unreadable: {exc.strerror or exc}"
+        if data is None:
+            self._drop(key, name, wrong)
+        return data
 
     def workspace(self, name: str) -> Path:
         """A folder kept from build to build that its user checks itself (``Tree``: every file
